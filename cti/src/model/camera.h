@@ -1,0 +1,100 @@
+/* camera.h - pure model of the Basler acA4112-20um (registers, timing, frames).
+ *
+ * The model knows nothing of GenTL: the transport adapter in src/gentl/ maps
+ * GenTL calls onto these functions (Aravis' fake camera / fake device split).
+ * Every function is thread-safe: the model keeps its own mutex, so register
+ * access from the API thread and frame rendering from the stream thread may
+ * run concurrently.  Rendering copies the settings under the mutex and renders
+ * outside it.
+ */
+#ifndef ACESIM_CAMERA_H
+#define ACESIM_CAMERA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    CAM_OK = 0,
+    CAM_ERR_ADDRESS,   /* no register there, or access crosses a register -> GC_ERR_INVALID_ADDRESS */
+    CAM_ERR_ACCESS,    /* read-only, write-only, or locked while streaming -> GC_ERR_ACCESS_DENIED  */
+    CAM_ERR_VALUE,     /* out of range, off increment, unknown entry       -> GC_ERR_INVALID_VALUE  */
+    CAM_ERR_PARAMETER, /* NULL pointer or zero length                      -> GC_ERR_INVALID_PARAMETER */
+    CAM_ERR_STATE,     /* e.g. command not allowed now                     -> GC_ERR_RESOURCE_IN_USE */
+} cam_status;
+
+typedef struct cam_camera cam_camera;
+
+/* Create a camera with the given 8-digit serial number, in factory state. NULL on out of memory. */
+cam_camera *cam_create(const char *serial);
+void cam_destroy(cam_camera *cam);
+
+/* Register access, little endian, as a U3V device's register space (SBRM/SIRM/technology-agnostic
+ * region all live in one 64-bit address space).  `why` (may be NULL) receives a one-line human
+ * explanation on failure, e.g. "Width: 4097 is off increment 4 (min 16, max 4112)". */
+cam_status cam_read(cam_camera *cam, uint64_t address, void *buf, size_t len, char *why, size_t why_len);
+cam_status cam_write(cam_camera *cam, uint64_t address, const void *buf, size_t len, char *why, size_t why_len);
+
+/* The device description file, served by the adapter through the remote-device port at
+ * cam_xml_address() with URL "local:<cam_xml_filename()>;<addr hex>;<len hex>?SchemaVersion=1.1.0".
+ * Reads of [address, address+len) of cam_read() also return these bytes. */
+const uint8_t *cam_xml(size_t *len);
+const char *cam_xml_filename(void);
+uint64_t cam_xml_address(void);
+
+/* Identity, for DevGetInfo / IFGetDeviceInfo.  Returned strings live as long as the camera;
+ * cam_user_id copies into buf because the user may change it. */
+const char *cam_vendor_name(const cam_camera *cam);     /* "Basler" */
+const char *cam_model_name(const cam_camera *cam);      /* "acA4112-20um" */
+const char *cam_serial_number(const cam_camera *cam);
+const char *cam_device_version(const cam_camera *cam);  /* DeviceVersion */
+const char *cam_firmware_version(const cam_camera *cam);
+void cam_user_id(cam_camera *cam, char *buf, size_t len);
+
+/* Device clock, nanoseconds since the camera was powered (created). */
+uint64_t cam_now_ns(cam_camera *cam);
+
+/* --- Acquisition, driven by the adapter's stream thread --- */
+
+/* PayloadSize in bytes for the current settings (what a buffer must hold). */
+size_t cam_payload_size(cam_camera *cam);
+
+/* True between AcquisitionStart and AcquisitionStop (written through the registers). */
+bool cam_is_acquiring(cam_camera *cam);
+
+/* Unthrottled: frames come as fast as the adapter asks (simulation control SimUnthrottled). */
+void cam_set_unthrottled(cam_camera *cam, bool on);
+
+/* One sensor frame. */
+typedef struct {
+    uint64_t frame_id;     /* starts at 1 after AcquisitionStart, counts every frame the sensor produced */
+    uint64_t timestamp_ns; /* device clock at exposure start */
+} cam_frame_tick;
+
+/* Wait until the sensor produces its next frame (frame period from ResultingFrameRate; immediately
+ * when unthrottled), at most timeout_ns.  Returns true and fills *tick when a frame is due; false
+ * on timeout or when acquisition is not running.  The adapter calls this in a loop; a frame that
+ * finds no buffer is lost (the adapter counts it), its frame ID is still consumed. */
+bool cam_wait_next_frame(cam_camera *cam, uint64_t timeout_ns, cam_frame_tick *tick);
+
+/* What a rendered frame contains (feeds DSGetBufferInfo). */
+typedef struct {
+    uint64_t frame_id;
+    uint64_t timestamp_ns;
+    size_t width, height;         /* delivered image size in pixels */
+    size_t offset_x, offset_y;    /* ROI offsets as set (sensor pixels / binning) */
+    size_t padding_x;             /* 0 */
+    uint64_t pixel_format;        /* PFNC code */
+    size_t image_size;            /* bytes of image data at offset 0 */
+    size_t filled;                /* bytes written: image (+ chunk area in part 2) */
+    bool contains_chunks;         /* part 2: ChunkModeActive */
+    size_t chunk_payload_size;    /* part 2: bytes of the whole chunk layout (== filled) */
+    bool incomplete;
+} cam_frame_info;
+
+/* Render the frame for `tick` into dst.  dst_size must be >= cam_payload_size() as it was
+ * when the frame's settings were taken; otherwise CAM_ERR_PARAMETER and info->incomplete. */
+cam_status cam_render_frame(cam_camera *cam, const cam_frame_tick *tick, void *dst, size_t dst_size,
+                            cam_frame_info *info);
+
+#endif
