@@ -1,0 +1,371 @@
+/* system.c - global state, library init/close, simulated cameras and the System module. */
+#define _GNU_SOURCE
+#include "system.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "handles.h"
+#include "info.h"
+#include "interface.h"
+#include "port.h"
+
+gt_global g_gt = {
+    .api = PTHREAD_MUTEX_INITIALIZER,
+    .data = PTHREAD_MUTEX_INITIALIZER,
+};
+
+/* --- Locking helpers ------------------------------------------------------------------ */
+
+GC_ERROR gt_begin(void)
+{
+    pthread_mutex_lock(&g_gt.api);
+    pthread_mutex_lock(&g_gt.data);
+    if (!g_gt.initialized) {
+        pthread_mutex_unlock(&g_gt.data);
+        pthread_mutex_unlock(&g_gt.api);
+        return gt_fail(GC_ERR_NOT_INITIALIZED, "GCInitLib has not been called");
+    }
+    return GC_ERR_SUCCESS;
+}
+
+void gt_end(void)
+{
+    pthread_mutex_unlock(&g_gt.data);
+    pthread_mutex_unlock(&g_gt.api);
+}
+
+GC_ERROR gt_begin_data(void)
+{
+    pthread_mutex_lock(&g_gt.data);
+    if (!g_gt.initialized) {
+        pthread_mutex_unlock(&g_gt.data);
+        return gt_fail(GC_ERR_NOT_INITIALIZED, "GCInitLib has not been called");
+    }
+    return GC_ERR_SUCCESS;
+}
+
+void gt_end_data(void) { pthread_mutex_unlock(&g_gt.data); }
+
+void gt_cond_init(pthread_cond_t *c)
+{
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(c, &a);
+    pthread_condattr_destroy(&a);
+}
+
+bool gt_deadline(struct timespec *ts, uint64_t timeout_ms)
+{
+    /* More than ~30 years counts as forever (and avoids time_t overflow). */
+    if (timeout_ms == GENTL_INFINITE || timeout_ms > UINT64_C(1000000000000))
+        return false;
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += (time_t)(timeout_ms / 1000);
+    ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+    return true;
+}
+
+bool gt_cond_wait_until(pthread_cond_t *c, const struct timespec *deadline)
+{
+    if (!deadline) {
+        pthread_cond_wait(c, &g_gt.data);
+        return true;
+    }
+    return pthread_cond_timedwait(c, &g_gt.data, deadline) != ETIMEDOUT;
+}
+
+/* --- Library identity ------------------------------------------------------------------ */
+
+static char s_path[4096];
+
+const char *gt_lib_path(void)
+{
+    if (!s_path[0]) {
+        Dl_info info;
+        if (dladdr((void *)(uintptr_t)&gt_lib_path, &info) && info.dli_fname)
+            snprintf(s_path, sizeof s_path, "%s", info.dli_fname);
+        else
+            snprintf(s_path, sizeof s_path, "ace_gentl_sim.cti");
+    }
+    return s_path;
+}
+
+const char *gt_lib_name(void)
+{
+    const char *p = gt_lib_path();
+    const char *slash = strrchr(p, '/');
+    return slash ? slash + 1 : p;
+}
+
+/* --- Simulated cameras --------------------------------------------------------------- */
+
+static size_t camera_count_from_env(void)
+{
+    const char *s = getenv("ACE_SIM_CAMERAS");
+    if (!s || !*s)
+        return 1;
+    char *end = NULL;
+    long n = strtol(s, &end, 10);
+    if (end == s)
+        return 1;
+    if (n < 1)
+        n = 1;
+    if (n > GT_MAX_CAMERAS)
+        n = GT_MAX_CAMERAS;
+    return (size_t)n;
+}
+
+GC_ERROR gt_cameras_create(void)
+{
+    g_gt.ncams = camera_count_from_env();
+    for (size_t i = 0; i < g_gt.ncams; i++) {
+        gt_camslot *s = &g_gt.cams[i];
+        memset(s, 0, sizeof *s);
+        snprintf(s->serial, sizeof s->serial, "%08u", 40000001u + (unsigned)i);
+        snprintf(s->id, sizeof s->id, "U3V-SIM-%s", s->serial);
+        s->cam = cam_create(s->serial);
+        if (!s->cam) {
+            gt_cameras_destroy();
+            return gt_fail(GC_ERR_OUT_OF_MEMORY, "GCInitLib: cannot create the simulated cameras");
+        }
+    }
+    return GC_ERR_SUCCESS;
+}
+
+void gt_cameras_destroy(void)
+{
+    for (size_t i = 0; i < GT_MAX_CAMERAS; i++) {
+        if (g_gt.cams[i].cam)
+            cam_destroy(g_gt.cams[i].cam);
+        memset(&g_gt.cams[i], 0, sizeof g_gt.cams[i]);
+    }
+    g_gt.ncams = 0;
+}
+
+gt_camslot *gt_camslot_by_id(const char *id)
+{
+    if (!id)
+        return NULL;
+    for (size_t i = 0; i < g_gt.ncams; i++)
+        if (strcmp(g_gt.cams[i].id, id) == 0)
+            return &g_gt.cams[i];
+    return NULL;
+}
+
+/* Part-2 hook: another process holding the camera.  Always "free" for now. */
+static bool camslot_busy_elsewhere(const gt_camslot *slot)
+{
+    (void)slot;
+    return false;
+}
+
+DEVICE_ACCESS_STATUS gt_camslot_access_status(const gt_camslot *slot)
+{
+    if (slot->open_dev)
+        return slot->open_dev->access == DEVICE_ACCESS_READONLY ? DEVICE_ACCESS_STATUS_OPEN_READONLY
+                                                                : DEVICE_ACCESS_STATUS_OPEN_READWRITE;
+    if (camslot_busy_elsewhere(slot))
+        return DEVICE_ACCESS_STATUS_BUSY;
+    return DEVICE_ACCESS_STATUS_READWRITE;
+}
+
+/* --- Init / close --------------------------------------------------------------------- */
+
+GC_ERROR gt_lib_init(void)
+{
+    pthread_mutex_lock(&g_gt.api);
+    pthread_mutex_lock(&g_gt.data);
+    GC_ERROR e = GC_ERR_SUCCESS;
+    if (g_gt.initialized) {
+        e = gt_fail(GC_ERR_RESOURCE_IN_USE, "GCInitLib: the library is already initialised");
+        goto out;
+    }
+    (void)gt_lib_path();
+    e = gt_cameras_create();
+    if (e != GC_ERR_SUCCESS)
+        goto out;
+    e = gt_module_xml_build_all();
+    if (e != GC_ERR_SUCCESS) {
+        gt_cameras_destroy();
+        goto out;
+    }
+    g_gt.initialized = true;
+out:
+    pthread_mutex_unlock(&g_gt.data);
+    pthread_mutex_unlock(&g_gt.api);
+    return e;
+}
+
+GC_ERROR gt_lib_close(void)
+{
+    GC_ERROR e = gt_begin();
+    if (e != GC_ERR_SUCCESS)
+        return e;
+    if (g_gt.tl)
+        gt_system_close(g_gt.tl);
+    gt_cameras_destroy();
+    gt_module_xml_free_all();
+    gt_handle_clear();
+    g_gt.initialized = false;
+    gt_end();
+    return GC_ERR_SUCCESS;
+}
+
+/* --- System module ------------------------------------------------------------------- */
+
+GC_ERROR gt_tl_info(TL_INFO_CMD cmd, INFO_DATATYPE *piType, void *pBuffer, size_t *piSize)
+{
+    switch (cmd) {
+    case TL_INFO_ID: return gt_info_string(GT_TL_ID, piType, pBuffer, piSize);
+    case TL_INFO_VENDOR: return gt_info_string(GT_TL_VENDOR, piType, pBuffer, piSize);
+    case TL_INFO_MODEL: return gt_info_string(GT_TL_MODEL, piType, pBuffer, piSize);
+    case TL_INFO_VERSION: return gt_info_string(GT_TL_VERSION, piType, pBuffer, piSize);
+    case TL_INFO_TLTYPE: return gt_info_string(GT_TL_TYPE, piType, pBuffer, piSize);
+    case TL_INFO_NAME: return gt_info_string(gt_lib_name(), piType, pBuffer, piSize);
+    case TL_INFO_PATHNAME: return gt_info_string(gt_lib_path(), piType, pBuffer, piSize);
+    case TL_INFO_DISPLAYNAME: return gt_info_string("Simulated Basler ace U3V (ace_gentl_sim)", piType, pBuffer, piSize);
+    case TL_INFO_CHAR_ENCODING: return gt_info_int32(TL_CHAR_ENCODING_ASCII, piType, pBuffer, piSize);
+    case TL_INFO_GENTL_VER_MAJOR: return gt_info_uint32(GENTL_MAJOR_VERSION, piType, pBuffer, piSize);
+    case TL_INFO_GENTL_VER_MINOR: return gt_info_uint32(GENTL_MINOR_VERSION, piType, pBuffer, piSize);
+    default: return gt_failf(GC_ERR_NOT_IMPLEMENTED, "TL info command %d is not implemented", (int)cmd);
+    }
+}
+
+GC_ERROR gt_tl_open(gt_system **out)
+{
+    if (g_gt.tl)
+        return gt_fail(GC_ERR_RESOURCE_IN_USE, "TLOpen: the system module is already open");
+    gt_system *tl = calloc(1, sizeof *tl);
+    if (!tl)
+        return gt_fail(GC_ERR_OUT_OF_MEMORY, "TLOpen: out of memory");
+    tl->hdr.kind = GT_TL;
+    if (!gt_handle_add(&tl->hdr)) {
+        free(tl);
+        return gt_fail(GC_ERR_OUT_OF_MEMORY, "TLOpen: out of memory");
+    }
+    g_gt.tl = tl;
+    *out = tl;
+    return GC_ERR_SUCCESS;
+}
+
+void gt_event_drop_all(gt_obj *src); /* event.c */
+
+void gt_system_close(gt_system *tl)
+{
+    if (tl->iface)
+        gt_iface_close(tl->iface);
+    gt_event_drop_all(&tl->hdr);
+    gt_handle_remove(&tl->hdr);
+    if (g_gt.tl == tl)
+        g_gt.tl = NULL;
+    free(tl);
+}
+
+GC_ERROR gt_tl_num_interfaces(gt_system *tl, uint32_t *n)
+{
+    (void)tl;
+    *n = 1;
+    return GC_ERR_SUCCESS;
+}
+
+GC_ERROR gt_tl_interface_id(gt_system *tl, uint32_t index, char *sID, size_t *piSize)
+{
+    (void)tl;
+    if (index != 0)
+        return gt_failf(GC_ERR_INVALID_INDEX, "TLGetInterfaceID: index %u, there is 1 interface", index);
+    return gt_string_out(GT_IF_ID, sID, piSize, "TLGetInterfaceID");
+}
+
+GC_ERROR gt_tl_interface_info(gt_system *tl, const char *id, INTERFACE_INFO_CMD cmd, INFO_DATATYPE *piType,
+                              void *pBuffer, size_t *piSize)
+{
+    (void)tl;
+    if (strcmp(id, GT_IF_ID) != 0)
+        return gt_failf(GC_ERR_INVALID_ID, "unknown interface ID \"%.100s\"", id);
+    return gt_iface_info_static(cmd, piType, pBuffer, piSize);
+}
+
+GC_ERROR gt_tl_update_interfaces(gt_system *tl, bool8_t *pbChanged, uint64_t timeout)
+{
+    (void)tl;
+    (void)timeout; /* the one simulated interface is always present */
+    if (pbChanged)
+        *pbChanged = 0;
+    return GC_ERR_SUCCESS;
+}
+
+/* Feature table of the System module. */
+enum { SF_VENDOR, SF_MODEL, SF_ID, SF_VERSION, SF_PATH, SF_TYPE, SF_VMAJ, SF_VMIN, SF_UPDATE, SF_SEL, SF_IFID,
+       SF_IFTYPE };
+
+const char *const gt_tltype_entries[] = {"Mixed", "Custom", "GEV", "CL", "IIDC", "UVC", "CXP", "CLHS", "U3V",
+                                         "Ethernet", "PCI", NULL};
+#define TLTYPE_U3V_VALUE 8
+
+static const gt_feature sys_features[] = {
+    {SF_VENDOR, "TLVendorName", GF_STRING, 64, false, "SystemInformation", "Name of the GenTL producer vendor.", NULL, 0, 0, false},
+    {SF_MODEL, "TLModelName", GF_STRING, 128, false, "SystemInformation", "Name of the GenTL producer.", NULL, 0, 0, false},
+    {SF_ID, "TLID", GF_STRING, 64, false, "SystemInformation", "Unique identifier of the GenTL producer.", NULL, 0, 0, false},
+    {SF_VERSION, "TLVersion", GF_STRING, 64, false, "SystemInformation", "Version of the GenTL producer.", NULL, 0, 0, false},
+    {SF_PATH, "TLPath", GF_STRING, 1024, false, "SystemInformation", "Full path of the GenTL producer file.", NULL, 0, 0, false},
+    {SF_TYPE, "TLType", GF_ENUM, 8, false, "SystemInformation", "Transport layer type.", gt_tltype_entries, 0, 0, false},
+    {SF_VMAJ, "GenTLVersionMajor", GF_INT, 8, false, "SystemInformation", "Major version of the GenTL standard implemented.", NULL, 0, 0, false},
+    {SF_VMIN, "GenTLVersionMinor", GF_INT, 8, false, "SystemInformation", "Minor version of the GenTL standard implemented.", NULL, 0, 0, false},
+    {SF_UPDATE, "InterfaceUpdateList", GF_CMD, 8, true, "InterfaceEnumeration", "Updates the internal interface list.", NULL, 0, 0, false},
+    {SF_SEL, "InterfaceSelector", GF_INT, 8, true, "InterfaceEnumeration", "Selects the interface.", NULL, 0, 0, false},
+    {SF_IFID, "InterfaceID", GF_STRING, 64, false, "InterfaceEnumeration", "ID of the selected interface.", NULL, 0, 0, false},
+    {SF_IFTYPE, "InterfaceType", GF_ENUM, 8, false, "InterfaceEnumeration", "Transport layer type of the selected interface.", gt_tltype_entries, 0, 0, false},
+};
+
+static GC_ERROR sys_get(gt_obj *obj, int id, int64_t *iv, char *sv, size_t sl)
+{
+    gt_system *tl = (gt_system *)obj;
+    switch (id) {
+    case SF_VENDOR: snprintf(sv, sl, "%s", GT_TL_VENDOR); break;
+    case SF_MODEL: snprintf(sv, sl, "%s", GT_TL_MODEL); break;
+    case SF_ID: snprintf(sv, sl, "%s", GT_TL_ID); break;
+    case SF_VERSION: snprintf(sv, sl, "%s", GT_TL_VERSION); break;
+    case SF_PATH: snprintf(sv, sl, "%s", gt_lib_path()); break;
+    case SF_TYPE: *iv = TLTYPE_U3V_VALUE; break;
+    case SF_VMAJ: *iv = GENTL_MAJOR_VERSION; break;
+    case SF_VMIN: *iv = GENTL_MINOR_VERSION; break;
+    case SF_SEL: *iv = tl->iface_selector; break;
+    case SF_IFID: snprintf(sv, sl, "%s", GT_IF_ID); break;
+    case SF_IFTYPE: *iv = TLTYPE_U3V_VALUE; break;
+    default: *iv = 0; break;
+    }
+    return GC_ERR_SUCCESS;
+}
+
+static GC_ERROR sys_set(gt_obj *obj, int id, int64_t v)
+{
+    gt_system *tl = (gt_system *)obj;
+    if (id == SF_SEL)
+        tl->iface_selector = v;
+    /* SF_UPDATE: nothing to rediscover */
+    return GC_ERR_SUCCESS;
+}
+
+const gt_module_desc gt_system_desc = {
+    .kind = GT_TL,
+    .module_name = "TLSystem",
+    .port_name = "TLPort",
+    .xml_filename = "ace_gentl_sim_System.xml",
+    .xml_model_name = "AceGenTLSimSystem",
+    .product_guid = "7A1C2E40-5B3D-4F61-9C2A-0D1E5F6A7B01",
+    .version_guid = "7A1C2E40-5B3D-4F61-9C2A-0D1E5F6A7C01",
+    .features = sys_features,
+    .nfeatures = sizeof sys_features / sizeof sys_features[0],
+    .get = sys_get,
+    .set = sys_set,
+};

@@ -1,0 +1,826 @@
+#!/usr/bin/env python3
+"""gen_camera.py - the ONE definition of the simulated acA4112-20um's features and registers.
+
+Running it writes
+  cti/generated/camera_regs.h   register addresses, the model's tunable [A] constants and a C
+                                table (type, length, access, default, limits, enum entries, flags)
+  cti/generated/camera_xml.c    the GenICam device description (GenApi schema 1.1) as bytes
+Both are committed.  `--check` exits 1 if the committed files differ from what would be written.
+
+Python 3 standard library only.  Facts come from /work/shared/spec/acA4112-20um-features.md;
+values that the spec tags [A] (assumed) are the named constants in ASSUMED below.
+"""
+import argparse
+import os
+import sys
+from xml.sax.saxutils import escape
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT_DIR = os.path.join(os.path.dirname(HERE), "generated")
+
+# ---------------------------------------------------------------------------------------------
+# Tunable assumptions ([A] in the spec).  Everything the simulator assumes lives here; the C code
+# gets them as CAM_A_* #defines.  Change a value, re-run this script, rebuild.
+# ---------------------------------------------------------------------------------------------
+ASSUMED = {
+    # sensor timing (spec section 3): T_readout(H) = (H + READOUT_EXTRA_ROWS) * LINE_TIME_US
+    "LINE_TIME_US": 14.02,            # IMX304 HMAX 1041 @ 74.25 MHz [S-derived]
+    "READOUT_EXTRA_ROWS": 34,         # VMAX - active rows [S]
+    "EXPOSURE_OVERHEAD_US": 2 * 14.02,  # C_exp: 1/(ExposureTime + C_exp) bounds the rate [A]
+    "USB_CEILING_BPS": 380000000,     # link ceiling with the throughput limit Off [A, acA4024-29uc: 31.1 fps x 12.2 MB]
+    "DEVICE_LINK_SPEED_BPS": 500000000,  # SuperSpeed 5 Gbit/s after 8b/10b [A]
+    "TEMPERATURE_C": 41.5,            # coreboard temperature, constant until part 2 adds a model [A]
+    "TEMPERATURE_CRITICAL_C": 72.0,   # TemperatureState Critical at or above this [A]
+    "TEMPERATURE_ERROR_C": 80.0,      # TemperatureState Error at or above this [A]
+    # image format
+    "WIDTH_MIN": 16, "WIDTH_INC": 4,
+    "HEIGHT_MIN": 16, "HEIGHT_INC": 2,
+    "OFFSET_X_INC": 4, "OFFSET_Y_INC": 2,
+    "BINNING_MAX": 4,
+    # analog
+    "GAIN_MAX_DB": 48.0,
+    "BLACK_LEVEL_MAX": 31.9375,
+    "GAMMA_MAX": 3.99998,
+    "DIGITAL_SHIFT_MAX": 4,
+    # acquisition
+    "EXPOSURE_MIN_US": 19.0, "EXPOSURE_MAX_US": 10000000.0, "EXPOSURE_INC_US": 1.0,
+    "EXPOSURE_DEFAULT_US": 5000.0,
+    "FRAME_RATE_MIN": 0.1, "FRAME_RATE_MAX": 1000000.0, "FRAME_RATE_DEFAULT": 100.0,
+    # identity
+    "DEVICE_VERSION": "107999-01",
+    "FIRMWARE_VERSION": "107999-01;U;acA4112_20u;V1.1-0;0",
+    "SFNC_MINOR": 1,
+    "USER_ID_MAX_CHARS": 16,
+}
+A = ASSUMED
+
+XML_FILENAME = "Basler_acA4112-20um_sim.xml"
+XML_ADDRESS = 0x10000000
+SCHEMA = (1, 1, 0)
+XML_VERSION = (1, 0, 0)
+PRODUCT_GUID = "5f0d2a36-8e7b-4c1e-9a53-2b6f4d1c7a01"
+VERSION_GUID = "b3c8e1f4-1d2a-4e6b-8c0f-7a9d5e3b2c10"
+
+PFNC = {"Mono8": 0x01080001, "Mono12": 0x01100005, "Mono12p": 0x010C0047}
+
+
+# ---------------------------------------------------------------------------------------------
+# The feature table
+# ---------------------------------------------------------------------------------------------
+class Feat:
+    """One feature and its register.
+
+    type      Integer | Float | Enumeration | Boolean | String | Command | Register-only
+              (reg_only=True: a hidden IntReg that other nodes point to, e.g. a dynamic max)
+    access    RO | RW | WO
+    length    bytes (Integer/Enum/Boolean/Command 4 or 8, Float 8 = IEEE double, String n)
+    minimum/maximum: a number, or the name of another entry (-> <pMin>/<pMax> to its register)
+    locked    refused while acquiring or TLParamsLocked=1 (XML: pIsLocked TLParamsLocked)
+    derived   computed by camera.c on every read (XML: NoCache)
+    selector  name of an Enumeration/Integer selector; with `count` > 1 the register is an array
+              of `count` elements `stride` bytes apart addressed by the selector's value (pIndex)
+    """
+
+    def __init__(self, name, type_, address, access, category, desc, *, length=4, default=None,
+                 minimum=None, maximum=None, inc=None, unit=None, entries=None, vis="Beginner",
+                 locked=False, derived=False, selector=None, count=1, stride=None, signed=False,
+                 max_chars=None, reg_only=False, is_locked_by=None, volatile=False, standard=True,
+                 assumed=()):
+        self.name, self.type, self.address, self.access = name, type_, address, access
+        self.category, self.desc, self.length, self.default = category, desc, length, default
+        self.minimum, self.maximum, self.inc, self.unit = minimum, maximum, inc, unit
+        self.entries = entries or []          # [(name, value, description)]
+        self.vis, self.locked, self.derived = vis, locked, derived
+        self.selector, self.count, self.stride = selector, count, stride or length
+        self.signed, self.max_chars, self.reg_only = signed, max_chars, reg_only
+        self.is_locked_by = is_locked_by      # register name whose non-zero value makes it RO
+        self.volatile = volatile              # camera may change it by itself -> NoCache
+        self.standard = standard
+        self.assumed = assumed                # which properties are [A] (for the README)
+        self.selects = []                     # filled in: features this selector selects
+
+    @property
+    def reg_name(self):
+        return self.name if self.reg_only or self.type == "String" else self.name + "Reg"
+
+    @property
+    def cachable(self):
+        if self.derived or self.volatile or self.access == "WO":
+            return "NoCache"
+        if self.access == "RO":
+            return "WriteThrough"  # constant for the camera's life
+        return "NoCache"  # RW: the camera may adjust it as a side effect of another write
+
+
+def E(*pairs):
+    return [(n, v, d) for (n, v, d) in pairs]
+
+
+DEV, IMG, ANA, ACQ, TL = ("DeviceControl", "ImageFormatControl", "AnalogControl",
+                          "AcquisitionControl", "TransportLayerControl")
+CATEGORIES = [
+    (DEV, "Identity, link, temperature and timestamp of the device."),
+    (IMG, "Size, position, binning, mirroring and pixel format of the delivered image."),
+    (ANA, "Gain, black level, gamma and digital shift applied to the pixel values."),
+    (ACQ, "Starting and stopping acquisition, exposure and frame rate."),
+    (TL, "Transport layer parameters: payload size and the lock the consumer sets while streaming."),
+]
+
+OFF_ONCE_CONT = E(("Off", 0, "The automatic function is off; the value is set by the user."),
+                  ("Once", 1, "Adjust once, then return to Off."),
+                  ("Continuous", 2, "Adjust continuously while acquiring."))
+
+FEATURES = [
+    # ---- Device control 0x0001_0000 ----
+    Feat("DeviceVendorName", "String", 0x10000, "RO", DEV, "Name of the camera's manufacturer.",
+         length=64, default="Basler"),
+    Feat("DeviceModelName", "String", 0x10040, "RO", DEV, "Model name of the camera.",
+         length=64, default="acA4112-20um"),
+    Feat("DeviceManufacturerInfo", "String", 0x10080, "RO", DEV,
+         "Additional manufacturer text; here it says the device is simulated.",
+         length=64, default="Simulated camera (GenTL producer)"),
+    Feat("DeviceVersion", "String", 0x100C0, "RO", DEV, "Product version (part number) of the camera.",
+         length=64, default=A["DEVICE_VERSION"], assumed=("value",)),
+    Feat("DeviceFirmwareVersion", "String", 0x10100, "RO", DEV, "Version of the firmware in the camera.",
+         length=64, default=A["FIRMWARE_VERSION"], assumed=("value",)),
+    Feat("DeviceSerialNumber", "String", 0x10140, "RO", DEV,
+         "Serial number of the camera (set per simulated device).", length=64, default=""),
+    Feat("DeviceUserID", "String", 0x10180, "RW", DEV,
+         "A name the user may give the camera (at most %d characters)." % A["USER_ID_MAX_CHARS"],
+         length=64, default="", max_chars=A["USER_ID_MAX_CHARS"], assumed=("length",)),
+    Feat("DeviceScanType", "Enumeration", 0x10200, "RO", DEV, "Sensor architecture of the camera.",
+         default="Areascan", entries=E(("Areascan", 0, "The sensor is a 2D area sensor."))),
+    Feat("DeviceSFNCVersionMajor", "Integer", 0x10208, "RO", DEV,
+         "Major version of the feature naming convention the camera follows.", default=2),
+    Feat("DeviceSFNCVersionMinor", "Integer", 0x10210, "RO", DEV,
+         "Minor version of the feature naming convention the camera follows.",
+         default=A["SFNC_MINOR"], assumed=("value",)),
+    Feat("DeviceSFNCVersionSubMinor", "Integer", 0x10218, "RO", DEV,
+         "Sub-minor version of the feature naming convention the camera follows.", default=0),
+    Feat("DeviceTemperatureSelector", "Enumeration", 0x10220, "RW", DEV,
+         "Chooses where DeviceTemperature is measured.", vis="Expert", default="Coreboard",
+         entries=E(("Coreboard", 0, "Temperature on the main board."))),
+    Feat("DeviceTemperature", "Float", 0x10228, "RO", DEV,
+         "Temperature at the place chosen by DeviceTemperatureSelector.", length=8, unit="C",
+         vis="Expert", derived=True, selector="DeviceTemperatureSelector", assumed=("value",)),
+    Feat("TemperatureState", "Enumeration", 0x10230, "RO", DEV,
+         "Whether the temperature is in the safe range.", derived=True, default="Ok",
+         entries=E(("Ok", 0, "Temperature is fine."), ("Critical", 1, "Temperature is close to the limit."),
+                   ("Error", 2, "Temperature is above the limit."))),
+    Feat("DeviceLinkSelector", "Integer", 0x10238, "RW", DEV, "Chooses the link the Link features refer to.",
+         default=0, minimum=0, maximum=0, inc=1),
+    Feat("DeviceLinkSpeed", "Integer", 0x10240, "RO", DEV, "Speed of the negotiated USB link.",
+         default=A["DEVICE_LINK_SPEED_BPS"], unit="Bps", vis="Expert", selector="DeviceLinkSelector",
+         assumed=("value",)),
+    Feat("DeviceLinkThroughputLimitMode", "Enumeration", 0x10248, "RW", DEV,
+         "When On, the camera never sends more than DeviceLinkThroughputLimit bytes per second.",
+         default="On", selector="DeviceLinkSelector",
+         entries=E(("Off", 0, "No limit other than the link itself."),
+                   ("On", 1, "Limit the data rate to DeviceLinkThroughputLimit."))),
+    Feat("DeviceLinkThroughputLimit", "Integer", 0x10250, "RW", DEV,
+         "Largest average data rate the camera may send when the limit mode is On.",
+         default=360000000, minimum=524288, maximum=419430400, inc=1, unit="Bps",
+         selector="DeviceLinkSelector"),
+    Feat("DeviceLinkCurrentThroughput", "Integer", 0x10258, "RO", DEV,
+         "Data rate the camera needs with the present settings (PayloadSize x ResultingFrameRate).",
+         unit="Bps", vis="Expert", derived=True, selector="DeviceLinkSelector"),
+    Feat("BslUSBSpeedMode", "Enumeration", 0x10260, "RO", DEV, "USB speed the camera is connected with.",
+         default="SuperSpeed", standard=False,
+         entries=E(("LowSpeed", 0, "USB 1.0 low speed."), ("FullSpeed", 1, "USB 1.1 full speed."),
+                   ("HighSpeed", 2, "USB 2.0 high speed."), ("SuperSpeed", 3, "USB 3.0 SuperSpeed."))),
+    Feat("TimestampLatch", "Command", 0x10268, "WO", DEV,
+         "Copies the current device time into TimestampLatchValue.", vis="Expert"),
+    Feat("TimestampLatchValue", "Integer", 0x10270, "RO", DEV,
+         "Device time (ns since power-up) taken by the last TimestampLatch.", length=8, unit="ns",
+         vis="Expert", volatile=True),
+    Feat("UserDefinedValueSelector", "Enumeration", 0x10278, "RW", DEV,
+         "Chooses which of the user values UserDefinedValue refers to.", vis="Guru", default="Value1",
+         entries=E(*[("Value%d" % i, i - 1, "User value %d." % i) for i in range(1, 6)])),
+    Feat("UserDefinedValue", "Integer", 0x10280, "RW", DEV,
+         "A number the user may store in the camera.", vis="Guru", default=0, signed=True,
+         minimum=-2**31, maximum=2**31 - 1, inc=1, selector="UserDefinedValueSelector",
+         count=5, stride=4),
+
+    # ---- Image format control 0x0002_0000 ----
+    Feat("SensorWidth", "Integer", 0x20000, "RO", IMG, "Number of active pixel columns of the sensor.",
+         default=4112, unit="px"),
+    Feat("SensorHeight", "Integer", 0x20008, "RO", IMG, "Number of active pixel rows of the sensor.",
+         default=3008, unit="px"),
+    Feat("WidthMax", "Integer", 0x20010, "RO", IMG,
+         "Largest Width possible with the current horizontal binning.", derived=True, unit="px"),
+    Feat("HeightMax", "Integer", 0x20018, "RO", IMG,
+         "Largest Height possible with the current vertical binning.", derived=True, unit="px"),
+    Feat("Width", "Integer", 0x20020, "RW", IMG, "Width of the image area of interest, in (binned) pixels.",
+         default=4096, minimum=A["WIDTH_MIN"], maximum="WidthLimit", inc=A["WIDTH_INC"], unit="px",
+         locked=True, volatile=True, assumed=("min", "inc")),
+    Feat("Height", "Integer", 0x20028, "RW", IMG, "Height of the image area of interest, in (binned) rows.",
+         default=3000, minimum=A["HEIGHT_MIN"], maximum="HeightLimit", inc=A["HEIGHT_INC"], unit="px",
+         locked=True, volatile=True, assumed=("min", "inc")),
+    Feat("OffsetX", "Integer", 0x20030, "RW", IMG,
+         "Horizontal position of the area of interest from the sensor's left edge, in (binned) pixels.",
+         default=8, minimum=0, maximum="OffsetXLimit", inc=A["OFFSET_X_INC"], unit="px",
+         is_locked_by="CenterX", volatile=True, assumed=("inc",)),
+    Feat("OffsetY", "Integer", 0x20038, "RW", IMG,
+         "Vertical position of the area of interest from the sensor's top edge, in (binned) rows.",
+         default=4, minimum=0, maximum="OffsetYLimit", inc=A["OFFSET_Y_INC"], unit="px",
+         is_locked_by="CenterY", volatile=True, assumed=("inc",)),
+    Feat("CenterX", "Boolean", 0x20040, "RW", IMG,
+         "When true the camera keeps the area of interest horizontally centred; OffsetX is then read-only.",
+         default=False),
+    Feat("CenterY", "Boolean", 0x20048, "RW", IMG,
+         "When true the camera keeps the area of interest vertically centred; OffsetY is then read-only.",
+         default=False),
+    Feat("BinningHorizontal", "Integer", 0x20050, "RW", IMG,
+         "Number of adjacent columns combined into one pixel.", default=1, minimum=1,
+         maximum=A["BINNING_MAX"], inc=1, locked=True, assumed=("max",)),
+    Feat("BinningVertical", "Integer", 0x20058, "RW", IMG,
+         "Number of adjacent rows combined into one pixel.", default=1, minimum=1,
+         maximum=A["BINNING_MAX"], inc=1, locked=True, assumed=("max",)),
+    Feat("BinningHorizontalMode", "Enumeration", 0x20060, "RW", IMG,
+         "How binned columns are combined.", default="Sum",
+         entries=E(("Sum", 0, "Add the pixel values."), ("Average", 1, "Average the pixel values."))),
+    Feat("BinningVerticalMode", "Enumeration", 0x20068, "RW", IMG,
+         "How binned rows are combined.", default="Sum",
+         entries=E(("Sum", 0, "Add the pixel values."), ("Average", 1, "Average the pixel values."))),
+    Feat("ReverseX", "Boolean", 0x20070, "RW", IMG, "Mirrors the image left to right.", default=False),
+    Feat("ReverseY", "Boolean", 0x20078, "RW", IMG, "Mirrors the image top to bottom.", default=False),
+    Feat("PixelFormat", "Enumeration", 0x20080, "RW", IMG, "Format of the pixel data sent by the camera.",
+         default="Mono8", locked=True,
+         entries=E(("Mono8", PFNC["Mono8"], "8 bits per pixel, one byte each."),
+                   ("Mono12", PFNC["Mono12"], "12 bits per pixel in the low bits of 16-bit words."),
+                   ("Mono12p", PFNC["Mono12p"], "12 bits per pixel, packed: 2 pixels in 3 bytes."))),
+    Feat("PixelSize", "Enumeration", 0x20088, "RO", IMG, "Bits per pixel of the current pixel format.",
+         derived=True, default="Bpp8",
+         entries=E(("Bpp8", 8, "8 bits per pixel."), ("Bpp12", 12, "12 bits per pixel."),
+                   ("Bpp16", 16, "16 bits per pixel."))),
+    Feat("PixelColorFilter", "Enumeration", 0x20090, "RO", IMG, "Colour filter on the sensor (none: mono).",
+         default="None", entries=E(("None", 0, "No colour filter."))),
+    Feat("PixelDynamicRangeMin", "Integer", 0x20098, "RO", IMG, "Smallest pixel value the format can carry.",
+         default=0),
+    Feat("PixelDynamicRangeMax", "Integer", 0x200A0, "RO", IMG, "Largest pixel value the format can carry.",
+         derived=True),
+    Feat("TestImageSelector", "Enumeration", 0x200A8, "RW", IMG,
+         "Replaces the sensor image by a synthetic test image.", default="Off",
+         entries=E(("Off", 0, "Normal sensor image."),
+                   *[("Testimage%d" % i, i, "Test image %d (see TEST_IMAGES.md)." % i) for i in range(1, 7)])),
+    Feat("TestImageResetAndHold", "Boolean", 0x200B0, "RW", IMG,
+         "Freezes a moving test image at its first frame.", default=False),
+
+    # ---- Analog control 0x0003_0000 ----
+    Feat("GainSelector", "Enumeration", 0x30000, "RW", ANA, "Chooses which gain Gain refers to.",
+         default="All", entries=E(("All", 0, "Gain applied to all pixels."))),
+    Feat("Gain", "Float", 0x30008, "RW", ANA, "Amplification of the pixel signal.", length=8,
+         default=0.0, minimum=0.0, maximum=A["GAIN_MAX_DB"], unit="dB", selector="GainSelector",
+         volatile=True, assumed=("max",)),
+    Feat("GainAuto", "Enumeration", 0x30010, "RW", ANA, "Automatic gain control.", default="Off",
+         entries=OFF_ONCE_CONT, volatile=True),
+    Feat("BlackLevelSelector", "Enumeration", 0x30018, "RW", ANA, "Chooses which black level BlackLevel refers to.",
+         default="All", entries=E(("All", 0, "Black level of all pixels."))),
+    Feat("BlackLevel", "Float", 0x30020, "RW", ANA, "Offset added to the pixel values (8-bit scale).",
+         length=8, default=0.0, minimum=0.0, maximum=A["BLACK_LEVEL_MAX"], unit="DN",
+         selector="BlackLevelSelector", assumed=("max",)),
+    Feat("Gamma", "Float", 0x30028, "RW", ANA, "Gamma correction exponent; 1 leaves the values linear.",
+         length=8, default=1.0, minimum=0.0, maximum=A["GAMMA_MAX"], assumed=("max",)),
+    Feat("DigitalShift", "Integer", 0x30030, "RW", ANA,
+         "Multiplies the pixel values by 2^n (bit shift), saturating.", default=0, minimum=0,
+         maximum=A["DIGITAL_SHIFT_MAX"], inc=1),
+
+    # ---- Acquisition control 0x0004_0000 ----
+    Feat("AcquisitionMode", "Enumeration", 0x40000, "RW", ACQ, "Number of frames per AcquisitionStart.",
+         default="Continuous", locked=True,
+         entries=E(("Continuous", 0, "Frames until AcquisitionStop."),
+                   ("SingleFrame", 1, "One frame, then acquisition stops by itself."))),
+    Feat("AcquisitionStart", "Command", 0x40008, "WO", ACQ, "Starts the acquisition."),
+    Feat("AcquisitionStop", "Command", 0x40010, "WO", ACQ, "Stops the acquisition."),
+    Feat("AcquisitionFrameRateEnable", "Boolean", 0x40018, "RW", ACQ,
+         "When true the frame rate is limited to AcquisitionFrameRate.", default=False),
+    Feat("AcquisitionFrameRate", "Float", 0x40020, "RW", ACQ,
+         "Upper limit of the frame rate when AcquisitionFrameRateEnable is true.", length=8,
+         default=A["FRAME_RATE_DEFAULT"], minimum=A["FRAME_RATE_MIN"], maximum=A["FRAME_RATE_MAX"],
+         unit="Hz", assumed=("min", "max", "default")),
+    Feat("ResultingFrameRate", "Float", 0x40028, "RO", ACQ,
+         "Frame rate the camera achieves with the present settings.", length=8, unit="Hz", derived=True),
+    Feat("SensorReadoutTime", "Float", 0x40030, "RO", ACQ,
+         "Approximate time to read the area of interest out of the sensor.", length=8, unit="us",
+         derived=True),
+    Feat("ExposureMode", "Enumeration", 0x40038, "RW", ACQ, "How the exposure time is determined.",
+         default="Timed",
+         entries=E(("Timed", 1, "Exposure lasts ExposureTime."),
+                   ("TriggerWidth", 2, "Exposure lasts as long as the trigger signal (needs triggers)."))),
+    Feat("ExposureTime", "Float", 0x40040, "RW", ACQ, "Duration of the exposure.", length=8,
+         default=A["EXPOSURE_DEFAULT_US"], minimum=A["EXPOSURE_MIN_US"], maximum=A["EXPOSURE_MAX_US"],
+         inc=A["EXPOSURE_INC_US"], unit="us", volatile=True,
+         assumed=("min", "max", "inc", "default")),
+    Feat("ExposureAuto", "Enumeration", 0x40048, "RW", ACQ, "Automatic exposure control.", default="Off",
+         entries=OFF_ONCE_CONT, volatile=True),
+
+    # ---- Transport layer control 0x0005_0000 ----
+    Feat("PayloadSize", "Integer", 0x50000, "RO", TL, "Bytes a buffer must hold for one frame.",
+         length=8, derived=True, unit="B"),
+    Feat("TLParamsLocked", "Integer", 0x50008, "RW", TL,
+         "Set to 1 by the transport layer while streaming; locks size and format features.",
+         vis="Invisible", default=0, minimum=0, maximum=1, inc=1),
+
+    # ---- Hidden helper registers 0x0006_0000 (dynamic limits) ----
+    Feat("WidthLimit", "Integer", 0x60000, "RO", None, "Max Width: WidthMax - OffsetX (WidthMax when CenterX).",
+         derived=True, reg_only=True, vis="Invisible", standard=False),
+    Feat("HeightLimit", "Integer", 0x60008, "RO", None, "Max Height: HeightMax - OffsetY (HeightMax when CenterY).",
+         derived=True, reg_only=True, vis="Invisible", standard=False),
+    Feat("OffsetXLimit", "Integer", 0x60010, "RO", None, "Max OffsetX: WidthMax - Width.",
+         derived=True, reg_only=True, vis="Invisible", standard=False),
+    Feat("OffsetYLimit", "Integer", 0x60018, "RO", None, "Max OffsetY: HeightMax - Height.",
+         derived=True, reg_only=True, vis="Invisible", standard=False),
+]
+
+BY_NAME = {f.name: f for f in FEATURES}
+TYPE_C = {"Integer": "CAM_T_INTEGER", "Float": "CAM_T_FLOAT", "Enumeration": "CAM_T_ENUM",
+          "Boolean": "CAM_T_BOOLEAN", "String": "CAM_T_STRING", "Command": "CAM_T_COMMAND"}
+ACCESS_C = {"RO": "CAM_ACC_RO", "WO": "CAM_ACC_WO", "RW": "CAM_ACC_RW"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Consistency checks: fail loudly rather than generate a broken camera.
+# ---------------------------------------------------------------------------------------------
+def check_table():
+    errs = []
+    spans = []
+    for f in FEATURES:
+        if f.type not in TYPE_C:
+            errs.append("%s: unknown type %s" % (f.name, f.type))
+        if f.type == "Float" and f.length != 8:
+            errs.append("%s: Float registers are 8-byte doubles" % f.name)
+        if f.type in ("Integer", "Enumeration", "Boolean", "Command") and f.length not in (4, 8):
+            errs.append("%s: length %d" % (f.name, f.length))
+        if f.address % 4:
+            errs.append("%s: address not 4-aligned" % f.name)
+        if f.type == "Enumeration":
+            if not f.entries:
+                errs.append("%s: no entries" % f.name)
+            vals = [v for _, v, _ in f.entries]
+            if len(set(vals)) != len(vals):
+                errs.append("%s: duplicate entry values" % f.name)
+            if f.default is not None and f.default not in [n for n, _, _ in f.entries]:
+                errs.append("%s: default %r not an entry" % (f.name, f.default))
+        for lim in (f.minimum, f.maximum):
+            if isinstance(lim, str) and lim not in BY_NAME:
+                errs.append("%s: limit refers to unknown %s" % (f.name, lim))
+        if isinstance(f.default, (int, float)) and not isinstance(f.default, bool):
+            if isinstance(f.minimum, (int, float)) and f.default < f.minimum:
+                errs.append("%s: default below min" % f.name)
+            if isinstance(f.maximum, (int, float)) and f.default > f.maximum:
+                errs.append("%s: default above max" % f.name)
+            if f.type == "Integer" and f.inc and isinstance(f.minimum, int) and (f.default - f.minimum) % f.inc:
+                errs.append("%s: default off increment" % f.name)
+        if f.type == "String" and f.default is not None and len(f.default.encode()) >= f.length:
+            errs.append("%s: default does not fit" % f.name)
+        if f.selector:
+            s = BY_NAME.get(f.selector)
+            if s is None:
+                errs.append("%s: unknown selector %s" % (f.name, f.selector))
+            elif f.count > 1:
+                vals = sorted(v for _, v, _ in s.entries) if s.type == "Enumeration" else None
+                if vals is not None and vals != list(range(f.count)):
+                    errs.append("%s: indexed by %s whose values are not 0..%d" % (f.name, s.name, f.count - 1))
+                if f.stride < f.length:
+                    errs.append("%s: stride < length" % f.name)
+        if f.is_locked_by and f.is_locked_by not in BY_NAME:
+            errs.append("%s: unknown lock %s" % (f.name, f.is_locked_by))
+        if f.category is None and not f.reg_only:
+            errs.append("%s: no category" % f.name)
+        total = f.stride * (f.count - 1) + f.length
+        spans.append((f.address, f.address + total, f.name))
+    spans.sort()
+    for (a0, a1, n0), (b0, b1, n1) in zip(spans, spans[1:]):
+        if b0 < a1:
+            errs.append("registers overlap: %s and %s" % (n0, n1))
+    if spans[-1][1] > XML_ADDRESS:
+        errs.append("registers run into the XML area")
+    if len(BY_NAME) != len(FEATURES):
+        errs.append("duplicate feature names")
+    if errs:
+        sys.exit("gen_camera.py: table errors:\n  " + "\n  ".join(errs))
+
+
+# ---------------------------------------------------------------------------------------------
+# XML
+# ---------------------------------------------------------------------------------------------
+def fnum(x):
+    return repr(float(x))
+
+
+def xml_node_head(out, tag, f, ind="  "):
+    ns = "Standard" if f.standard else "Custom"
+    out.append('%s<%s Name="%s" NameSpace="%s">' % (ind, tag, f.name, ns))
+    out.append("%s  <ToolTip>%s</ToolTip>" % (ind, escape(f.desc)))
+    out.append("%s  <Description>%s</Description>" % (ind, escape(f.desc)))
+    out.append("%s  <Visibility>%s</Visibility>" % (ind, f.vis))
+    if f.locked:
+        out.append("%s  <pIsLocked>TLParamsLocked</pIsLocked>" % ind)
+    elif f.is_locked_by:
+        out.append("%s  <pIsLocked>%s</pIsLocked>" % (ind, BY_NAME[f.is_locked_by].reg_name))
+
+
+def xml_register(out, f, tag):
+    ns = "Custom"
+    out.append('  <%s Name="%s" NameSpace="%s">' % (tag, f.reg_name, ns))
+    if f.reg_only:
+        out.append("    <Description>%s</Description>" % escape(f.desc))
+        out.append("    <Visibility>Invisible</Visibility>")
+    elif f.type == "String":
+        out.append("    <ToolTip>%s</ToolTip>" % escape(f.desc))
+        out.append("    <Description>%s</Description>" % escape(f.desc))
+        out.append("    <Visibility>%s</Visibility>" % f.vis)
+    else:
+        out.append("    <Visibility>Invisible</Visibility>")
+    out.append("    <Address>0x%X</Address>" % f.address)
+    if f.count > 1:
+        out.append('    <pIndex Offset="%d">%s</pIndex>' % (f.stride, BY_NAME[f.selector].reg_name))
+    out.append("    <Length>%d</Length>" % f.length)
+    out.append("    <AccessMode>%s</AccessMode>" % f.access)
+    out.append("    <pPort>Device</pPort>")
+    out.append("    <Cachable>%s</Cachable>" % f.cachable)
+    if tag == "IntReg":
+        out.append("    <Sign>%s</Sign>" % ("Signed" if f.signed else "Unsigned"))
+    if tag in ("IntReg", "FloatReg"):
+        out.append("    <Endianess>LittleEndian</Endianess>")
+    out.append("  </%s>" % tag)
+
+
+def limit_xml(tag, val, f):
+    if isinstance(val, str):
+        return "    <p%s>%s</p%s>" % (tag, BY_NAME[val].reg_name, tag)
+    return "    <%s>%s</%s>" % (tag, fnum(val) if f.type == "Float" else int(val), tag)
+
+
+def gen_xml():
+    out = ['<?xml version="1.0" encoding="utf-8"?>']
+    out.append('<RegisterDescription ModelName="acA4112-20um" VendorName="Basler" '
+               'ToolTip="Simulated Basler acA4112-20um (USB3 Vision-like register map)" '
+               'StandardNameSpace="None" SchemaMajorVersion="%d" SchemaMinorVersion="%d" '
+               'SchemaSubMinorVersion="%d" MajorVersion="%d" MinorVersion="%d" SubMinorVersion="%d" '
+               'ProductGuid="%s" VersionGuid="%s" xmlns="http://www.genicam.org/GenApi/Version_1_1" '
+               'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+               'xsi:schemaLocation="http://www.genicam.org/GenApi/Version_1_1 '
+               'http://www.genicam.org/GenApi/GenApiSchema_Version_1_1.xsd">'
+               % (SCHEMA + XML_VERSION + (PRODUCT_GUID, VERSION_GUID)))
+    out.append('  <Category Name="Root" NameSpace="Standard">')
+    out.append("    <ToolTip>All features of the camera.</ToolTip>")
+    for c, _ in CATEGORIES:
+        out.append("    <pFeature>%s</pFeature>" % c)
+    out.append("  </Category>")
+    for c, d in CATEGORIES:
+        out.append('  <Category Name="%s" NameSpace="Standard">' % c)
+        out.append("    <ToolTip>%s</ToolTip>" % escape(d))
+        out.append("    <Description>%s</Description>" % escape(d))
+        out.append("    <Visibility>Beginner</Visibility>")
+        for f in FEATURES:
+            if f.category == c:
+                out.append("    <pFeature>%s</pFeature>" % f.name)
+        out.append("  </Category>")
+
+    for f in FEATURES:
+        if f.reg_only:
+            xml_register(out, f, "IntReg")
+            continue
+        t = f.type
+        if t == "String":
+            xml_register(out, f, "StringReg")
+            continue
+        if t == "Integer":
+            xml_node_head(out, "Integer", f)
+            out.append("    <pValue>%s</pValue>" % f.reg_name)
+            if f.minimum is not None:
+                out.append(limit_xml("Min", f.minimum, f))
+            if f.maximum is not None:
+                out.append(limit_xml("Max", f.maximum, f))
+            if f.inc is not None:
+                out.append("    <Inc>%d</Inc>" % f.inc)
+            if f.unit:
+                out.append("    <Unit>%s</Unit>" % f.unit)
+            for s in f.selects:
+                out.append("    <pSelected>%s</pSelected>" % s)
+            out.append("  </Integer>")
+            xml_register(out, f, "IntReg")
+        elif t == "Float":
+            xml_node_head(out, "Float", f)
+            out.append("    <pValue>%s</pValue>" % f.reg_name)
+            if f.minimum is not None:
+                out.append(limit_xml("Min", f.minimum, f))
+            if f.maximum is not None:
+                out.append(limit_xml("Max", f.maximum, f))
+            if f.unit:
+                out.append("    <Unit>%s</Unit>" % f.unit)
+            out.append("  </Float>")
+            xml_register(out, f, "FloatReg")
+        elif t == "Enumeration":
+            xml_node_head(out, "Enumeration", f)
+            for n, v, d in f.entries:
+                out.append('    <EnumEntry Name="%s" NameSpace="%s">' % (n, "Standard" if f.standard else "Custom"))
+                out.append("      <ToolTip>%s</ToolTip>" % escape(d))
+                out.append("      <Value>%d</Value>" % v)
+                out.append("    </EnumEntry>")
+            out.append("    <pValue>%s</pValue>" % f.reg_name)
+            for s in f.selects:
+                out.append("    <pSelected>%s</pSelected>" % s)
+            out.append("  </Enumeration>")
+            xml_register(out, f, "IntReg")
+        elif t == "Boolean":
+            xml_node_head(out, "Boolean", f)
+            out.append("    <pValue>%s</pValue>" % f.reg_name)
+            out.append("    <OnValue>1</OnValue>")
+            out.append("    <OffValue>0</OffValue>")
+            out.append("  </Boolean>")
+            xml_register(out, f, "IntReg")
+        elif t == "Command":
+            xml_node_head(out, "Command", f)
+            out.append("    <pValue>%s</pValue>" % f.reg_name)
+            out.append("    <CommandValue>1</CommandValue>")
+            out.append("  </Command>")
+            xml_register(out, f, "IntReg")
+    out.append('  <Port Name="Device" NameSpace="Standard">')
+    out.append("    <ToolTip>Register space of the camera.</ToolTip>")
+    out.append("  </Port>")
+    out.append("</RegisterDescription>")
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# C
+# ---------------------------------------------------------------------------------------------
+BANNER = "/* GENERATED by cti/tools/gen_camera.py - do not edit; edit the table and re-run. */\n"
+
+
+def c_str(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def c_double(x):
+    r = repr(float(x))
+    return r if ("." in r or "e" in r) else r + ".0"
+
+
+def cid(name):
+    return "CAM_REG_" + name
+
+
+def gen_regs_h():
+    o = [BANNER, "#ifndef ACESIM_CAMERA_REGS_H", "#define ACESIM_CAMERA_REGS_H", "",
+         "#include <stddef.h>", "#include <stdint.h>", ""]
+    o.append("/* Tunable assumptions ([A] in the spec); defined in tools/gen_camera.py ASSUMED. */")
+    for k, v in ASSUMED.items():
+        if isinstance(v, str):
+            o.append("#define CAM_A_%s %s" % (k, c_str(v)))
+        elif isinstance(v, float):
+            o.append("#define CAM_A_%s %s" % (k, c_double(v)))
+        else:
+            o.append("#define CAM_A_%s %dLL" % (k, v))
+    o.append("")
+    o.append("#define CAM_XML_FILENAME %s" % c_str(XML_FILENAME))
+    o.append("#define CAM_XML_ADDRESS 0x%XULL" % XML_ADDRESS)
+    o.append("")
+    o.append("/* Register addresses (first element for selector-indexed registers). */")
+    for f in FEATURES:
+        o.append("#define CAM_ADDR_%s 0x%05XULL" % (f.name, f.address))
+    o.append("")
+    o.append("/* Enumeration entry values. */")
+    for f in FEATURES:
+        for n, v, _ in f.entries:
+            o.append("#define CAM_ENUM_%s_%s 0x%XLL" % (f.name, n, v))
+    o.append("")
+    o.append("typedef enum {")
+    for f in FEATURES:
+        o.append("    %s," % cid(f.name))
+    o.append("    CAM_REG_COUNT")
+    o.append("} cam_reg_id;")
+    o.append("")
+    o.append("typedef enum { CAM_T_INTEGER, CAM_T_FLOAT, CAM_T_ENUM, CAM_T_BOOLEAN, CAM_T_STRING, CAM_T_COMMAND } cam_reg_type;")
+    o.append("typedef enum { CAM_ACC_RO = 1, CAM_ACC_WO = 2, CAM_ACC_RW = 3 } cam_reg_access;")
+    o.append("")
+    o.append("#define CAM_F_LOCKED  0x1u /* refused while acquiring or TLParamsLocked = 1 */")
+    o.append("#define CAM_F_DERIVED 0x2u /* value computed by camera.c on every read */")
+    o.append("#define CAM_F_SIGNED  0x4u /* integer register is two's complement */")
+    o.append("#define CAM_F_HIDDEN  0x8u /* helper register, not a feature */")
+    o.append("")
+    o.append("typedef struct { const char *name; int64_t value; } cam_enum_entry;")
+    o.append("")
+    o.append("typedef struct {")
+    o.append("    const char *name;")
+    o.append("    uint64_t address;")
+    o.append("    uint32_t length;          /* bytes of one element */")
+    o.append("    uint32_t count, stride;   /* selector-indexed: count elements stride bytes apart */")
+    o.append("    int selector;             /* cam_reg_id of the selector or -1 */")
+    o.append("    cam_reg_type type;")
+    o.append("    cam_reg_access access;")
+    o.append("    uint32_t flags;")
+    o.append("    int64_t def_i;            /* Integer/Boolean/Enum default */")
+    o.append("    double def_f;             /* Float default */")
+    o.append("    const char *def_s;        /* String default */")
+    o.append("    int64_t min_i, max_i, inc_i;")
+    o.append("    double min_f, max_f, inc_f; /* inc_f 0: no increment */")
+    o.append("    int min_ref, max_ref;     /* cam_reg_id giving a dynamic limit or -1 */")
+    o.append("    int lock_ref;             /* cam_reg_id whose non-zero value makes it read-only, or -1 */")
+    o.append("    uint32_t max_chars;       /* String: longest accepted text (0: length - 1) */")
+    o.append("    uint32_t n_entries;")
+    o.append("    const cam_enum_entry *entries;")
+    o.append("} cam_reg_desc;")
+    o.append("")
+    o.append("extern const cam_reg_desc cam_reg_table[CAM_REG_COUNT];")
+    o.append("")
+    o.append("#ifdef CAM_REGS_DEFINE_TABLE /* defined by exactly one .c file (regmap.c) */")
+    for f in FEATURES:
+        if f.entries:
+            o.append("static const cam_enum_entry cam_entries_%s[] = {%s};" % (
+                f.name, ", ".join("{%s, %d}" % (c_str(n), v) for n, v, _ in f.entries)))
+    o.append("const cam_reg_desc cam_reg_table[CAM_REG_COUNT] = {")
+    for f in FEATURES:
+        flags = []
+        if f.locked:
+            flags.append("CAM_F_LOCKED")
+        if f.derived:
+            flags.append("CAM_F_DERIVED")
+        if f.signed:
+            flags.append("CAM_F_SIGNED")
+        if f.reg_only:
+            flags.append("CAM_F_HIDDEN")
+        def_i, def_f, def_s = 0, 0.0, "NULL"
+        if f.type == "Enumeration" and f.default is not None:
+            def_i = dict((n, v) for n, v, _ in f.entries)[f.default]
+        elif f.type == "Boolean":
+            def_i = 1 if f.default else 0
+        elif f.type == "Integer" and f.default is not None:
+            def_i = f.default
+        elif f.type == "Float" and f.default is not None:
+            def_f = f.default
+        elif f.type == "String":
+            def_s = c_str(f.default or "")
+        if f.type == "Float":
+            mn_f = f.minimum if isinstance(f.minimum, (int, float)) else -1e308
+            mx_f = f.maximum if isinstance(f.maximum, (int, float)) else 1e308
+            mn_i, mx_i, inc_i = 0, 0, 0
+        else:
+            mn_f = mx_f = 0.0
+            if f.type == "Boolean":
+                mn_i, mx_i = 0, 1
+            else:
+                mn_i = f.minimum if isinstance(f.minimum, int) else (-2**63 if f.signed else 0)
+                if isinstance(f.maximum, int):
+                    mx_i = f.maximum
+                else:
+                    mx_i = (2**(8 * f.length - 1) - 1) if f.signed else min(2**(8 * f.length) - 1, 2**63 - 1)
+            inc_i = f.inc or 1
+        inc_f = float(f.inc) if (f.type == "Float" and f.inc) else 0.0
+        ref = lambda v: cid(v) if isinstance(v, str) else "-1"
+        mn_i_s = "INT64_MIN" if mn_i == -2**63 else "%dLL" % mn_i
+        mx_i_s = "INT64_MAX" if mx_i == 2**63 - 1 else "%dLL" % mx_i
+        o.append("    [%s] = {%s, 0x%XULL, %d, %d, %d, %s, %s, %s, %s, %dLL, %s, %s, %s, %s, %dLL, %s, %s, %s, %s, %s, %s, %d, %d, %s}," % (
+            cid(f.name), c_str(f.name), f.address, f.length, f.count, f.stride,
+            cid(f.selector) if f.selector else "-1", TYPE_C[f.type], ACCESS_C[f.access],
+            " | ".join(flags) if flags else "0", def_i, c_double(def_f), def_s,
+            mn_i_s, mx_i_s, inc_i, c_double(mn_f), c_double(mx_f), c_double(inc_f),
+            ref(f.minimum), ref(f.maximum), cid(f.is_locked_by) if f.is_locked_by else "-1",
+            f.max_chars or 0, len(f.entries),
+            ("cam_entries_%s" % f.name) if f.entries else "NULL"))
+    o.append("};")
+    o.append("#endif")
+    o.append("")
+    o.append("#endif")
+    return "\n".join(o) + "\n"
+
+
+def gen_xml_c(xml):
+    data = xml.encode("utf-8")
+    o = [BANNER, "#include <stddef.h>", "#include <stdint.h>", "", '#include "camera_regs.h"', "",
+         "/* Device description file (GenApi schema 1.1), %d bytes. */" % len(data),
+         "const uint8_t cam_xml_bytes[%d] = {" % len(data)]
+    for i in range(0, len(data), 20):
+        o.append("    " + ", ".join("0x%02x" % b for b in data[i:i + 20]) + ",")
+    o.append("};")
+    o.append("const size_t cam_xml_size = %d;" % len(data))
+    return "\n".join(o) + "\n"
+
+
+def fmt_limit(v, f):
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v  # dynamic limit: name of the helper register
+    return ("%g" % v) if f.type == "Float" else str(v)
+
+
+def gen_markdown():
+    """Feature table for README.md (between the FEATURES markers)."""
+    o = ["| Feature | Type | Access | Address | Len | Default | Min | Max | Inc | Unit | Notes |",
+         "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for f in FEATURES:
+        notes = []
+        if f.entries:
+            notes.append("entries: " + ", ".join("%s=0x%X" % (n, v) if v > 255 else "%s=%d" % (n, v)
+                                                 for n, v, _ in f.entries))
+        if f.locked:
+            notes.append("locked while streaming")
+        if f.derived:
+            notes.append("derived")
+        if f.is_locked_by:
+            notes.append("RO while %s" % f.is_locked_by)
+        if f.selector:
+            notes.append("selector %s%s" % (f.selector, " (indexed, %d x stride %d)" % (f.count, f.stride)
+                                            if f.count > 1 else ""))
+        if f.max_chars:
+            notes.append("max %d chars" % f.max_chars)
+        if f.reg_only:
+            notes.append("hidden helper register")
+        if f.vis != "Beginner":
+            notes.append(f.vis)
+        if f.assumed:
+            notes.append("**[A]** " + "/".join(f.assumed))
+        d = f.default
+        if f.derived:
+            d = "(computed)"
+        elif isinstance(d, bool):
+            d = "true" if d else "false"
+        elif isinstance(d, str):
+            d = '"%s"' % d if f.type == "String" else d
+        elif d is None:
+            d = ""
+        o.append("| %s | %s | %s | 0x%05X | %d | %s | %s | %s | %s | %s | %s |" % (
+            f.name, f.type, f.access, f.address, f.length, str(d).replace("|", "\\|"),
+            fmt_limit(f.minimum, f), fmt_limit(f.maximum, f), f.inc if f.inc is not None else "",
+            f.unit or "", "; ".join(notes)))
+    o.append("")
+    o.append("Assumed constants (`ASSUMED` in tools/gen_camera.py, `CAM_A_*` in generated/camera_regs.h):")
+    o.append("")
+    o.append("| Constant | Value |")
+    o.append("|---|---|")
+    for k, v in ASSUMED.items():
+        o.append("| `CAM_A_%s` | %s |" % (k, v))
+    return "\n".join(o) + "\n"
+
+
+README = os.path.join(os.path.dirname(HERE), "README.md")
+MARK_BEGIN = "<!-- BEGIN FEATURES (generated by tools/gen_camera.py) -->\n"
+MARK_END = "<!-- END FEATURES -->"
+
+
+def readme_with_table(text):
+    """README text with the generated block replaced; None when the markers are missing."""
+    i, j = text.find(MARK_BEGIN), text.find(MARK_END)
+    if i < 0 or j < i:
+        return None
+    return text[:i + len(MARK_BEGIN)] + gen_markdown() + text[j:]
+
+
+def generate():
+    check_table()
+    for f in FEATURES:
+        f.selects = []
+    for f in FEATURES:
+        if f.selector:
+            BY_NAME[f.selector].selects.append(f.name)
+    xml = gen_xml()
+    return {
+        "camera_regs.h": gen_regs_h(),
+        "camera_xml.c": gen_xml_c(xml),
+    }, xml
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="exit 1 if the generated files are out of date")
+    ap.add_argument("--xml", metavar="FILE", help="also write the plain XML to FILE (for inspection)")
+    args = ap.parse_args()
+    files, xml = generate()
+    if args.xml:
+        with open(args.xml, "w", encoding="utf-8") as fh:
+            fh.write(xml)
+    stale = []
+    if os.path.exists(README):
+        with open(README, encoding="utf-8") as fh:
+            text = readme_with_table(fh.read())
+        if text is not None:
+            files["../README.md"] = text
+    for name, text in files.items():
+        path = os.path.join(OUT_DIR, name)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                old = fh.read()
+        except FileNotFoundError:
+            old = None
+        if old != text:
+            stale.append(name)
+            if not args.check:
+                os.makedirs(OUT_DIR, exist_ok=True)
+                with open(path, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+    if args.check:
+        if stale:
+            print("gen_camera.py --check: out of date: %s (run python3 cti/tools/gen_camera.py)"
+                  % ", ".join(stale), file=sys.stderr)
+            return 1
+        print("gen_camera.py --check: generated files are up to date")
+        return 0
+    print("gen_camera.py: wrote %s" % (", ".join(stale) if stale else "nothing (up to date)"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
