@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L
 /* stream.c - DataStream module: announced buffers, input pool / output queue, acquisition
  * start/stop and the stream thread that turns sensor frames into filled buffers. */
 #include "stream.h"
@@ -330,7 +331,8 @@ GC_ERROR gt_ds_flush(gt_stream *ds, ACQ_QUEUE_TYPE op)
         break;
     case ACQ_QUEUE_ALL_TO_INPUT:
         q_discard(&ds->output);
-        /* fall through: now every announced buffer is unqueued */
+        /* every announced buffer is unqueued now */
+        /* fall through */
     case ACQ_QUEUE_UNQUEUED_TO_INPUT:
         for (size_t i = 0; i < ds->nbufs; i++) {
             b = ds->bufs[i];

@@ -95,7 +95,7 @@ static img_settings settings_locked(cam_camera *c)
     s.test_image_hold = GI(c, TestImageResetAndHold) != 0;
     s.exposure_us = GF(c, ExposureTime);
     s.gain_db = GF(c, Gain);
-    s.black_level = GF(c, BlackLevel);
+    s.black_level = GF(c, BlackLevel) * 16.0; /* register is on the 8-bit scale, the renderer works in 12-bit DN */
     s.gamma = GF(c, Gamma);
     s.digital_shift = (uint32_t)GI(c, DigitalShift);
     s.seed = c->seed;

@@ -97,4 +97,40 @@ typedef struct {
 cam_status cam_render_frame(cam_camera *cam, const cam_frame_tick *tick, void *dst, size_t dst_size,
                             cam_frame_info *info);
 
+
+/* --- Part 2: simulated wiring, remote-device events, persistence --- */
+
+/* Simulated wiring, driven by the Device-module Simulation controls (SimLineSelector etc.).
+ * `line` is 1, 3 or 4 (the camera's inputs); anything else -> CAM_ERR_VALUE.
+ * A pulse is a rising edge now and a falling edge CAM_SIM_PULSE_WIDTH_NS later. */
+#define CAM_SIM_PULSE_WIDTH_NS 10000u
+cam_status cam_sim_line_pulse(cam_camera *cam, unsigned line);
+cam_status cam_sim_line_level(cam_camera *cam, unsigned line, bool high);
+/* Periodic pulse train on `line` at `hz` (0 = off). */
+cam_status cam_sim_line_pulse_frequency(cam_camera *cam, unsigned line, double hz);
+/* Current settings of the wiring, for reading the Simulation controls back. */
+bool cam_sim_get_line_level(cam_camera *cam, unsigned line);
+double cam_sim_get_line_pulse_frequency(cam_camera *cam, unsigned line);
+
+/* Remote-device events: when EventNotification is On for an event, the model queues one
+ * complete U3V event message (little endian: u32 prefix 'U3VE' 0x45563355, u16 flags,
+ * u16 command 0x0C00, u16 scd_length, u16 request_id, then SCD: u16 event_size, u16 event_id,
+ * u64 timestamp, event data) per occurrence.  The queue holds CAM_EVENT_QUEUE_DEPTH messages;
+ * none are lost at the full frame rate.  The adapter drains it for EVENT_REMOTE_DEVICE. */
+#define CAM_EVENT_MESSAGE_MAX 64u
+#define CAM_EVENT_QUEUE_DEPTH 4096u
+/* Wait up to timeout_ns for the oldest queued message; copies it into msg (CAM_EVENT_MESSAGE_MAX
+ * bytes) and returns true, or false on timeout. */
+bool cam_wait_event(cam_camera *cam, uint64_t timeout_ns, uint8_t *msg, size_t *len, uint16_t *event_id);
+size_t cam_event_queue_length(cam_camera *cam);
+uint64_t cam_events_fired(cam_camera *cam);
+void cam_flush_events(cam_camera *cam);
+
+/* Persistent state (user sets UserSet1-3, UserSetDefault, DeviceUserID) lives in
+ * $ACE_SIM_STATE_DIR (default $XDG_CACHE_HOME/ace_gentl_sim or ~/.cache/ace_gentl_sim), one file
+ * per serial number.  cam_create loads it and applies UserSetDefault; a damaged file is reported
+ * through cam_take_log() and factory values are used instead (never a crash). */
+/* Returns and clears the model's pending log line (empty string if none); the adapter logs it. */
+void cam_take_log(cam_camera *cam, char *buf, size_t len);
+
 #endif
