@@ -4,11 +4,41 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ace_gentl.errors import AceGentlError, ProducerError, SimulatorNotBuiltError
+from ace_gentl.devices import DeviceList, DeviceRecord
+from ace_gentl.errors import (
+    AceGentlError,
+    AcquisitionError,
+    AcquisitionTimeout,
+    AmbiguousDeviceError,
+    ApplyError,
+    DeviceBusyError,
+    DeviceError,
+    DeviceNotFoundError,
+    FeatureAccessError,
+    FeatureError,
+    FeatureTypeError,
+    FeatureValueError,
+    PixelFormatError,
+    ProducerError,
+    SessionClosedError,
+    SimulatorNotBuiltError,
+    SnapshotFormatError,
+    UnknownFeatureError,
+)
+from ace_gentl.features import FeatureInfo
+from ace_gentl.frames import Frame
+from ace_gentl.session import Session, list_devices, open  # noqa: A004 (ace_gentl.open is the API)
+from ace_gentl.snapshot import diff
 
 try:
     __version__ = version("ace-gentl")
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["AceGentlError", "ProducerError", "SimulatorNotBuiltError", "__version__"]
+__all__ = [
+    "AceGentlError", "AcquisitionError", "AcquisitionTimeout", "AmbiguousDeviceError", "ApplyError",
+    "DeviceBusyError", "DeviceError", "DeviceList", "DeviceNotFoundError", "DeviceRecord", "FeatureAccessError",
+    "FeatureError", "FeatureInfo", "FeatureTypeError", "FeatureValueError", "Frame", "PixelFormatError",
+    "ProducerError", "Session", "SessionClosedError", "SimulatorNotBuiltError", "SnapshotFormatError",
+    "UnknownFeatureError", "__version__", "diff", "list_devices", "open",
+]

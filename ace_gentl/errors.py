@@ -1,6 +1,12 @@
-"""One exception hierarchy for ace_gentl, rooted in :class:`AceGentlError`."""
+"""One exception hierarchy for ace_gentl, rooted in :class:`AceGentlError`.
+
+Exceptions of genicam and Harvesters are translated into these in one place,
+:mod:`ace_gentl.errormap`; the original exception is kept as ``__cause__``.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class AceGentlError(Exception):
@@ -18,3 +24,96 @@ class ProducerError(AceGentlError):
 
 class SimulatorNotBuiltError(ProducerError):
     """The simulated camera's producer is not part of this installation."""
+
+
+# --- devices -----------------------------------------------------------------------------------
+
+
+class DeviceError(AceGentlError):
+    """A camera could not be found, opened or talked to."""
+
+
+class DeviceNotFoundError(DeviceError):
+    """No camera matches the search; the message lists the cameras that exist."""
+
+
+class AmbiguousDeviceError(DeviceError):
+    """Several cameras match the search; the message lists them."""
+
+
+class DeviceBusyError(DeviceError):
+    """The camera is held by another process or another open Session."""
+
+
+class SessionClosedError(DeviceError):
+    """The Session was closed; open a new one."""
+
+
+# --- features ----------------------------------------------------------------------------------
+
+
+class FeatureError(AceGentlError):
+    """A feature could not be read or written.
+
+    ``feature`` is the name the caller used; ``node`` the node that was really touched
+    (differs when a vendor-neutral name maps onto an older one).
+    """
+
+    def __init__(self, feature: str, message: str, *, node: str | None = None) -> None:
+        super().__init__(f"{feature}: {message}")
+        self.feature = feature
+        self.node = node or feature
+
+
+class UnknownFeatureError(FeatureError, KeyError):
+    """No feature of that name; ``suggestions`` holds the closest existing names."""
+
+    def __init__(self, feature: str, suggestions: Sequence[str], where: str = "camera") -> None:
+        hint = f"; closest: {', '.join(suggestions)}" if suggestions else ""
+        FeatureError.__init__(self, feature, f"no such feature on this {where}{hint}")
+        self.suggestions = list(suggestions)
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return Exception.__str__(self)
+
+
+class FeatureValueError(FeatureError, ValueError):
+    """The value is outside the range, off the increment or not an entry."""
+
+
+class FeatureAccessError(FeatureError):
+    """The feature is not readable or not writable now; the message says why."""
+
+
+class FeatureTypeError(FeatureError, TypeError):
+    """The value has the wrong type for the feature."""
+
+
+class ApplyError(FeatureError):
+    """:meth:`Session.apply` could not set some features; ``failures`` maps name to reason."""
+
+    def __init__(self, failures: dict[str, str]) -> None:
+        lines = "\n".join(f"  {name}: {why}" for name, why in failures.items())
+        AceGentlError.__init__(self, f"could not set {len(failures)} feature(s):\n{lines}")
+        self.feature = ", ".join(failures)
+        self.node = self.feature
+        self.failures = dict(failures)
+
+
+class SnapshotFormatError(AceGentlError, ValueError):
+    """A settings structure is not a snapshot this version understands."""
+
+
+# --- acquisition -------------------------------------------------------------------------------
+
+
+class AcquisitionError(AceGentlError):
+    """Streaming failed (the producer refused to start, a buffer could not be returned, ...)."""
+
+
+class AcquisitionTimeout(AcquisitionError, TimeoutError):
+    """No frame arrived within the timeout."""
+
+
+class PixelFormatError(AceGentlError, ValueError):
+    """A pixel format that ace_gentl cannot decode (or a buffer that does not fit it)."""

@@ -130,7 +130,7 @@ class GentlStream:
         self.ds.open(rig.device.data_stream_ids[0])
         self.monitor = gentl.EventManagerNewBuffer(self.ds.register_event(gentl.EVENT_TYPE_LIST.EVENT_NEW_BUFFER))
         size = rig.remote.get_node("PayloadSize").value
-        self._raw = [bytearray(size) for _ in range(num_buffers)]
+        self._raw = [bytes(size) for _ in range(num_buffers)]  # genicam takes bytes only (as Harvesters does)
         self.buffers = [self.ds.announce_buffer(gentl.BufferToken(raw, i)) for i, raw in enumerate(self._raw)]
         self.started = False
 

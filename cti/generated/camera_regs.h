@@ -15,6 +15,20 @@
 #define CAM_A_TEMPERATURE_C 41.5
 #define CAM_A_TEMPERATURE_CRITICAL_C 72.0
 #define CAM_A_TEMPERATURE_ERROR_C 80.0
+#define CAM_A_THERMAL_TAU_S 600.0
+#define CAM_A_THERMAL_RISE_C 15.0
+#define CAM_A_TRIGGER_WIDTH_OFFSET_US 14.0
+#define CAM_A_TRIGGER_DELAY_MAX_US 1000000.0
+#define CAM_A_LINE_DEBOUNCER_MAX_US 20000.0
+#define CAM_A_LINE_MIN_PULSE_MAX_US 100.0
+#define CAM_A_TIMER_MAX_US 16777215.0
+#define CAM_A_BURST_FRAME_COUNT_MAX 255LL
+#define CAM_A_HIGH_GAIN_DB 24.0
+#define CAM_A_AUTO_TARGET_MIN 0.19608
+#define CAM_A_AUTO_TARGET_MAX 0.80392
+#define CAM_A_AUTO_TARGET_DEFAULT 0.3
+#define CAM_A_AUTO_EXPOSURE_LOWER_DEFAULT_US 100.0
+#define CAM_A_AUTO_EXPOSURE_UPPER_DEFAULT_US 100000.0
 #define CAM_A_WIDTH_MIN 16LL
 #define CAM_A_WIDTH_INC 4LL
 #define CAM_A_HEIGHT_MIN 16LL
@@ -40,6 +54,59 @@
 
 #define CAM_XML_FILENAME "Basler_acA4112-20um_sim.xml"
 #define CAM_XML_ADDRESS 0x10000000ULL
+
+/* Chunk IDs (chunk trailer) and data bytes, in layout order; Image is the image itself. */
+#define CAM_CHUNK_ID_Image 0xA5A50000U
+#define CAM_CHUNK_SEL_Image 0
+#define CAM_CHUNK_ID_Timestamp 0xA5A50001U
+#define CAM_CHUNK_SEL_Timestamp 1
+#define CAM_CHUNK_SIZE_Timestamp 8
+#define CAM_CHUNK_ID_ExposureTime 0xA5A50002U
+#define CAM_CHUNK_SEL_ExposureTime 2
+#define CAM_CHUNK_SIZE_ExposureTime 8
+#define CAM_CHUNK_ID_Gain 0xA5A50003U
+#define CAM_CHUNK_SEL_Gain 3
+#define CAM_CHUNK_SIZE_Gain 8
+#define CAM_CHUNK_ID_LineStatusAll 0xA5A50004U
+#define CAM_CHUNK_SEL_LineStatusAll 4
+#define CAM_CHUNK_SIZE_LineStatusAll 4
+#define CAM_CHUNK_ID_CounterValue 0xA5A50005U
+#define CAM_CHUNK_SEL_CounterValue 5
+#define CAM_CHUNK_SIZE_CounterValue 8
+#define CAM_CHUNK_ID_PayloadCRC16 0xA5A50006U
+#define CAM_CHUNK_SEL_PayloadCRC16 6
+#define CAM_CHUNK_SIZE_PayloadCRC16 4
+#define CAM_CHUNK_COUNT 7
+
+/* Event IDs (U3V event message) by EventSelector value. */
+#define CAM_EVENT_ID_ExposureEnd 0x9001U
+#define CAM_EVENT_SEL_ExposureEnd 0
+#define CAM_EVENT_HAS_FRAMEID_ExposureEnd 1
+#define CAM_EVENT_ID_FrameStart 0x9002U
+#define CAM_EVENT_SEL_FrameStart 1
+#define CAM_EVENT_HAS_FRAMEID_FrameStart 1
+#define CAM_EVENT_ID_FrameBurstStart 0x9003U
+#define CAM_EVENT_SEL_FrameBurstStart 2
+#define CAM_EVENT_HAS_FRAMEID_FrameBurstStart 1
+#define CAM_EVENT_ID_FrameStartOvertrigger 0x9004U
+#define CAM_EVENT_SEL_FrameStartOvertrigger 3
+#define CAM_EVENT_HAS_FRAMEID_FrameStartOvertrigger 1
+#define CAM_EVENT_ID_FrameBurstStartOvertrigger 0x9005U
+#define CAM_EVENT_SEL_FrameBurstStartOvertrigger 4
+#define CAM_EVENT_HAS_FRAMEID_FrameBurstStartOvertrigger 1
+#define CAM_EVENT_ID_FrameStartWait 0x9006U
+#define CAM_EVENT_SEL_FrameStartWait 5
+#define CAM_EVENT_HAS_FRAMEID_FrameStartWait 0
+#define CAM_EVENT_ID_FrameBurstStartWait 0x9007U
+#define CAM_EVENT_SEL_FrameBurstStartWait 6
+#define CAM_EVENT_HAS_FRAMEID_FrameBurstStartWait 0
+#define CAM_EVENT_ID_CriticalTemperature 0x9008U
+#define CAM_EVENT_SEL_CriticalTemperature 7
+#define CAM_EVENT_HAS_FRAMEID_CriticalTemperature 0
+#define CAM_EVENT_ID_OverTemperature 0x9009U
+#define CAM_EVENT_SEL_OverTemperature 8
+#define CAM_EVENT_HAS_FRAMEID_OverTemperature 0
+#define CAM_EVENT_COUNT 9
 
 /* Register addresses (first element for selector-indexed registers). */
 #define CAM_ADDR_DeviceVendorName 0x10000ULL
@@ -108,6 +175,64 @@
 #define CAM_ADDR_ExposureAuto 0x40048ULL
 #define CAM_ADDR_PayloadSize 0x50000ULL
 #define CAM_ADDR_TLParamsLocked 0x50008ULL
+#define CAM_ADDR_AcquisitionBurstFrameCount 0x40050ULL
+#define CAM_ADDR_AcquisitionStatusSelector 0x40058ULL
+#define CAM_ADDR_AcquisitionStatus 0x40060ULL
+#define CAM_ADDR_TriggerSelector 0x40070ULL
+#define CAM_ADDR_TriggerMode 0x40078ULL
+#define CAM_ADDR_TriggerSource 0x40080ULL
+#define CAM_ADDR_TriggerActivation 0x40088ULL
+#define CAM_ADDR_TriggerDelay 0x40090ULL
+#define CAM_ADDR_TriggerSoftware 0x400A0ULL
+#define CAM_ADDR_SoftwareSignalSelector 0x400A8ULL
+#define CAM_ADDR_SoftwareSignalPulse 0x400B0ULL
+#define CAM_ADDR_SimLostTriggerCount 0x400C0ULL
+#define CAM_ADDR_AutoTargetBrightness 0xC0000ULL
+#define CAM_ADDR_AutoExposureTimeLowerLimit 0xC0008ULL
+#define CAM_ADDR_AutoExposureTimeUpperLimit 0xC0010ULL
+#define CAM_ADDR_AutoGainLowerLimit 0xC0018ULL
+#define CAM_ADDR_AutoGainUpperLimit 0xC0020ULL
+#define CAM_ADDR_AutoFunctionProfile 0xC0028ULL
+#define CAM_ADDR_AutoFunctionROISelector 0xC0030ULL
+#define CAM_ADDR_AutoFunctionROIOffsetX 0xC0038ULL
+#define CAM_ADDR_AutoFunctionROIOffsetY 0xC0040ULL
+#define CAM_ADDR_AutoFunctionROIWidth 0xC0048ULL
+#define CAM_ADDR_AutoFunctionROIHeight 0xC0050ULL
+#define CAM_ADDR_AutoFunctionROIUseBrightness 0xC0058ULL
+#define CAM_ADDR_LineSelector 0x70000ULL
+#define CAM_ADDR_LineMode 0x70008ULL
+#define CAM_ADDR_LineFormat 0x70018ULL
+#define CAM_ADDR_LineLogic 0x70028ULL
+#define CAM_ADDR_LineInverter 0x70038ULL
+#define CAM_ADDR_LineStatus 0x70048ULL
+#define CAM_ADDR_LineStatusAll 0x70058ULL
+#define CAM_ADDR_LineSource 0x70060ULL
+#define CAM_ADDR_LineDebouncerTime 0x70070ULL
+#define CAM_ADDR_LineMinimumOutputPulseWidth 0x70090ULL
+#define CAM_ADDR_UserOutputSelector 0x700B0ULL
+#define CAM_ADDR_UserOutputValue 0x700B8ULL
+#define CAM_ADDR_UserOutputValueAll 0x700C8ULL
+#define CAM_ADDR_CounterSelector 0x80000ULL
+#define CAM_ADDR_CounterEventSource 0x80008ULL
+#define CAM_ADDR_CounterResetSource 0x80010ULL
+#define CAM_ADDR_CounterResetActivation 0x80018ULL
+#define CAM_ADDR_CounterReset 0x80020ULL
+#define CAM_ADDR_CounterDuration 0x80028ULL
+#define CAM_ADDR_TimerSelector 0x80040ULL
+#define CAM_ADDR_TimerTriggerSource 0x80048ULL
+#define CAM_ADDR_TimerDelay 0x80050ULL
+#define CAM_ADDR_TimerDuration 0x80058ULL
+#define CAM_ADDR_ChunkModeActive 0x90000ULL
+#define CAM_ADDR_ChunkSelector 0x90008ULL
+#define CAM_ADDR_ChunkEnable 0x90010ULL
+#define CAM_ADDR_ChunkGainSelector 0x90030ULL
+#define CAM_ADDR_ChunkCounterSelector 0x90038ULL
+#define CAM_ADDR_EventSelector 0xA0000ULL
+#define CAM_ADDR_EventNotification 0xA0008ULL
+#define CAM_ADDR_UserSetSelector 0xB0000ULL
+#define CAM_ADDR_UserSetLoad 0xB0008ULL
+#define CAM_ADDR_UserSetSave 0xB0010ULL
+#define CAM_ADDR_UserSetDefault 0xB0018ULL
 #define CAM_ADDR_WidthLimit 0x60000ULL
 #define CAM_ADDR_HeightLimit 0x60008ULL
 #define CAM_ADDR_OffsetXLimit 0x60010ULL
@@ -160,6 +285,106 @@
 #define CAM_ENUM_ExposureAuto_Off 0x0LL
 #define CAM_ENUM_ExposureAuto_Once 0x1LL
 #define CAM_ENUM_ExposureAuto_Continuous 0x2LL
+#define CAM_ENUM_AcquisitionStatusSelector_FrameTriggerWait 0x0LL
+#define CAM_ENUM_AcquisitionStatusSelector_FrameBurstTriggerWait 0x1LL
+#define CAM_ENUM_AcquisitionStatusSelector_ExposureActive 0x2LL
+#define CAM_ENUM_AcquisitionStatusSelector_FrameActive 0x3LL
+#define CAM_ENUM_TriggerSelector_FrameStart 0x0LL
+#define CAM_ENUM_TriggerSelector_FrameBurstStart 0x1LL
+#define CAM_ENUM_TriggerMode_Off 0x0LL
+#define CAM_ENUM_TriggerMode_On 0x1LL
+#define CAM_ENUM_TriggerSource_Software 0x0LL
+#define CAM_ENUM_TriggerSource_Line1 0x1LL
+#define CAM_ENUM_TriggerSource_Line3 0x3LL
+#define CAM_ENUM_TriggerSource_Line4 0x4LL
+#define CAM_ENUM_TriggerSource_SoftwareSignal1 0x5LL
+#define CAM_ENUM_TriggerSource_SoftwareSignal2 0x6LL
+#define CAM_ENUM_TriggerSource_SoftwareSignal3 0x7LL
+#define CAM_ENUM_TriggerActivation_RisingEdge 0x0LL
+#define CAM_ENUM_TriggerActivation_FallingEdge 0x1LL
+#define CAM_ENUM_TriggerActivation_AnyEdge 0x2LL
+#define CAM_ENUM_TriggerActivation_LevelHigh 0x3LL
+#define CAM_ENUM_TriggerActivation_LevelLow 0x4LL
+#define CAM_ENUM_SoftwareSignalSelector_SoftwareSignal1 0x0LL
+#define CAM_ENUM_SoftwareSignalSelector_SoftwareSignal2 0x1LL
+#define CAM_ENUM_SoftwareSignalSelector_SoftwareSignal3 0x2LL
+#define CAM_ENUM_AutoFunctionProfile_MinimizeGain 0x0LL
+#define CAM_ENUM_AutoFunctionProfile_MinimizeExposureTime 0x1LL
+#define CAM_ENUM_AutoFunctionROISelector_ROI1 0x0LL
+#define CAM_ENUM_AutoFunctionROISelector_ROI2 0x1LL
+#define CAM_ENUM_LineSelector_Line1 0x0LL
+#define CAM_ENUM_LineSelector_Line2 0x1LL
+#define CAM_ENUM_LineSelector_Line3 0x2LL
+#define CAM_ENUM_LineSelector_Line4 0x3LL
+#define CAM_ENUM_LineMode_Input 0x0LL
+#define CAM_ENUM_LineMode_Output 0x1LL
+#define CAM_ENUM_LineFormat_NoConnect 0x0LL
+#define CAM_ENUM_LineFormat_TriState 0x1LL
+#define CAM_ENUM_LineFormat_TTL 0x2LL
+#define CAM_ENUM_LineFormat_LVDS 0x3LL
+#define CAM_ENUM_LineFormat_RS422 0x4LL
+#define CAM_ENUM_LineFormat_OptoCoupled 0x5LL
+#define CAM_ENUM_LineLogic_Positive 0x0LL
+#define CAM_ENUM_LineLogic_Negative 0x1LL
+#define CAM_ENUM_LineSource_Off 0x0LL
+#define CAM_ENUM_LineSource_ExposureActive 0x1LL
+#define CAM_ENUM_LineSource_FrameTriggerWait 0x2LL
+#define CAM_ENUM_LineSource_FrameBurstTriggerWait 0x3LL
+#define CAM_ENUM_LineSource_Timer1Active 0x4LL
+#define CAM_ENUM_LineSource_UserOutput1 0x5LL
+#define CAM_ENUM_LineSource_UserOutput2 0x6LL
+#define CAM_ENUM_LineSource_UserOutput3 0x7LL
+#define CAM_ENUM_UserOutputSelector_UserOutput1 0x0LL
+#define CAM_ENUM_UserOutputSelector_UserOutput2 0x1LL
+#define CAM_ENUM_UserOutputSelector_UserOutput3 0x2LL
+#define CAM_ENUM_CounterSelector_Counter1 0x0LL
+#define CAM_ENUM_CounterSelector_Counter2 0x1LL
+#define CAM_ENUM_CounterEventSource_Off 0x0LL
+#define CAM_ENUM_CounterEventSource_FrameStart 0x1LL
+#define CAM_ENUM_CounterEventSource_FrameTrigger 0x2LL
+#define CAM_ENUM_CounterResetSource_Off 0x0LL
+#define CAM_ENUM_CounterResetSource_Software 0x1LL
+#define CAM_ENUM_CounterResetSource_Line1 0x2LL
+#define CAM_ENUM_CounterResetSource_Line3 0x4LL
+#define CAM_ENUM_CounterResetSource_Line4 0x5LL
+#define CAM_ENUM_CounterResetSource_Counter2End 0x6LL
+#define CAM_ENUM_CounterResetActivation_RisingEdge 0x0LL
+#define CAM_ENUM_TimerSelector_Timer1 0x0LL
+#define CAM_ENUM_TimerTriggerSource_Off 0x0LL
+#define CAM_ENUM_TimerTriggerSource_ExposureStart 0x1LL
+#define CAM_ENUM_ChunkSelector_Image 0x0LL
+#define CAM_ENUM_ChunkSelector_Timestamp 0x1LL
+#define CAM_ENUM_ChunkSelector_ExposureTime 0x2LL
+#define CAM_ENUM_ChunkSelector_Gain 0x3LL
+#define CAM_ENUM_ChunkSelector_LineStatusAll 0x4LL
+#define CAM_ENUM_ChunkSelector_CounterValue 0x5LL
+#define CAM_ENUM_ChunkSelector_PayloadCRC16 0x6LL
+#define CAM_ENUM_ChunkGainSelector_All 0x0LL
+#define CAM_ENUM_ChunkCounterSelector_Counter1 0x0LL
+#define CAM_ENUM_ChunkCounterSelector_Counter2 0x1LL
+#define CAM_ENUM_EventSelector_ExposureEnd 0x0LL
+#define CAM_ENUM_EventSelector_FrameStart 0x1LL
+#define CAM_ENUM_EventSelector_FrameBurstStart 0x2LL
+#define CAM_ENUM_EventSelector_FrameStartOvertrigger 0x3LL
+#define CAM_ENUM_EventSelector_FrameBurstStartOvertrigger 0x4LL
+#define CAM_ENUM_EventSelector_FrameStartWait 0x5LL
+#define CAM_ENUM_EventSelector_FrameBurstStartWait 0x6LL
+#define CAM_ENUM_EventSelector_CriticalTemperature 0x7LL
+#define CAM_ENUM_EventSelector_OverTemperature 0x8LL
+#define CAM_ENUM_EventNotification_Off 0x0LL
+#define CAM_ENUM_EventNotification_On 0x1LL
+#define CAM_ENUM_UserSetSelector_Default 0x0LL
+#define CAM_ENUM_UserSetSelector_HighGain 0x1LL
+#define CAM_ENUM_UserSetSelector_AutoFunctions 0x2LL
+#define CAM_ENUM_UserSetSelector_UserSet1 0x3LL
+#define CAM_ENUM_UserSetSelector_UserSet2 0x4LL
+#define CAM_ENUM_UserSetSelector_UserSet3 0x5LL
+#define CAM_ENUM_UserSetDefault_Default 0x0LL
+#define CAM_ENUM_UserSetDefault_HighGain 0x1LL
+#define CAM_ENUM_UserSetDefault_AutoFunctions 0x2LL
+#define CAM_ENUM_UserSetDefault_UserSet1 0x3LL
+#define CAM_ENUM_UserSetDefault_UserSet2 0x4LL
+#define CAM_ENUM_UserSetDefault_UserSet3 0x5LL
 
 typedef enum {
     CAM_REG_DeviceVendorName,
@@ -228,6 +453,64 @@ typedef enum {
     CAM_REG_ExposureAuto,
     CAM_REG_PayloadSize,
     CAM_REG_TLParamsLocked,
+    CAM_REG_AcquisitionBurstFrameCount,
+    CAM_REG_AcquisitionStatusSelector,
+    CAM_REG_AcquisitionStatus,
+    CAM_REG_TriggerSelector,
+    CAM_REG_TriggerMode,
+    CAM_REG_TriggerSource,
+    CAM_REG_TriggerActivation,
+    CAM_REG_TriggerDelay,
+    CAM_REG_TriggerSoftware,
+    CAM_REG_SoftwareSignalSelector,
+    CAM_REG_SoftwareSignalPulse,
+    CAM_REG_SimLostTriggerCount,
+    CAM_REG_AutoTargetBrightness,
+    CAM_REG_AutoExposureTimeLowerLimit,
+    CAM_REG_AutoExposureTimeUpperLimit,
+    CAM_REG_AutoGainLowerLimit,
+    CAM_REG_AutoGainUpperLimit,
+    CAM_REG_AutoFunctionProfile,
+    CAM_REG_AutoFunctionROISelector,
+    CAM_REG_AutoFunctionROIOffsetX,
+    CAM_REG_AutoFunctionROIOffsetY,
+    CAM_REG_AutoFunctionROIWidth,
+    CAM_REG_AutoFunctionROIHeight,
+    CAM_REG_AutoFunctionROIUseBrightness,
+    CAM_REG_LineSelector,
+    CAM_REG_LineMode,
+    CAM_REG_LineFormat,
+    CAM_REG_LineLogic,
+    CAM_REG_LineInverter,
+    CAM_REG_LineStatus,
+    CAM_REG_LineStatusAll,
+    CAM_REG_LineSource,
+    CAM_REG_LineDebouncerTime,
+    CAM_REG_LineMinimumOutputPulseWidth,
+    CAM_REG_UserOutputSelector,
+    CAM_REG_UserOutputValue,
+    CAM_REG_UserOutputValueAll,
+    CAM_REG_CounterSelector,
+    CAM_REG_CounterEventSource,
+    CAM_REG_CounterResetSource,
+    CAM_REG_CounterResetActivation,
+    CAM_REG_CounterReset,
+    CAM_REG_CounterDuration,
+    CAM_REG_TimerSelector,
+    CAM_REG_TimerTriggerSource,
+    CAM_REG_TimerDelay,
+    CAM_REG_TimerDuration,
+    CAM_REG_ChunkModeActive,
+    CAM_REG_ChunkSelector,
+    CAM_REG_ChunkEnable,
+    CAM_REG_ChunkGainSelector,
+    CAM_REG_ChunkCounterSelector,
+    CAM_REG_EventSelector,
+    CAM_REG_EventNotification,
+    CAM_REG_UserSetSelector,
+    CAM_REG_UserSetLoad,
+    CAM_REG_UserSetSave,
+    CAM_REG_UserSetDefault,
     CAM_REG_WidthLimit,
     CAM_REG_HeightLimit,
     CAM_REG_OffsetXLimit,
@@ -264,11 +547,17 @@ typedef struct {
     uint32_t max_chars;       /* String: longest accepted text (0: length - 1) */
     uint32_t n_entries;
     const cam_enum_entry *entries;
+    const int64_t *def_elems;  /* per-element defaults of an indexed register, or NULL */
 } cam_reg_desc;
 
 extern const cam_reg_desc cam_reg_table[CAM_REG_COUNT];
 
 #ifdef CAM_REGS_DEFINE_TABLE /* defined by exactly one .c file (regmap.c) */
+static const int64_t cam_defs_AutoFunctionROIUseBrightness[] = {1, 0};
+static const int64_t cam_defs_LineMode[] = {0, 1, 0, 0};
+static const int64_t cam_defs_LineFormat[] = {5, 5, 2, 2};
+static const int64_t cam_defs_LineSource[] = {0, 1, 0, 0};
+static const int64_t cam_defs_ChunkEnable[] = {1, 0, 0, 0, 0, 0, 0};
 static const cam_enum_entry cam_entries_DeviceScanType[] = {{"Areascan", 0}};
 static const cam_enum_entry cam_entries_DeviceTemperatureSelector[] = {{"Coreboard", 0}};
 static const cam_enum_entry cam_entries_TemperatureState[] = {{"Ok", 0}, {"Critical", 1}, {"Error", 2}};
@@ -287,77 +576,162 @@ static const cam_enum_entry cam_entries_BlackLevelSelector[] = {{"All", 0}};
 static const cam_enum_entry cam_entries_AcquisitionMode[] = {{"Continuous", 0}, {"SingleFrame", 1}};
 static const cam_enum_entry cam_entries_ExposureMode[] = {{"Timed", 1}, {"TriggerWidth", 2}};
 static const cam_enum_entry cam_entries_ExposureAuto[] = {{"Off", 0}, {"Once", 1}, {"Continuous", 2}};
+static const cam_enum_entry cam_entries_AcquisitionStatusSelector[] = {{"FrameTriggerWait", 0}, {"FrameBurstTriggerWait", 1}, {"ExposureActive", 2}, {"FrameActive", 3}};
+static const cam_enum_entry cam_entries_TriggerSelector[] = {{"FrameStart", 0}, {"FrameBurstStart", 1}};
+static const cam_enum_entry cam_entries_TriggerMode[] = {{"Off", 0}, {"On", 1}};
+static const cam_enum_entry cam_entries_TriggerSource[] = {{"Software", 0}, {"Line1", 1}, {"Line3", 3}, {"Line4", 4}, {"SoftwareSignal1", 5}, {"SoftwareSignal2", 6}, {"SoftwareSignal3", 7}};
+static const cam_enum_entry cam_entries_TriggerActivation[] = {{"RisingEdge", 0}, {"FallingEdge", 1}, {"AnyEdge", 2}, {"LevelHigh", 3}, {"LevelLow", 4}};
+static const cam_enum_entry cam_entries_SoftwareSignalSelector[] = {{"SoftwareSignal1", 0}, {"SoftwareSignal2", 1}, {"SoftwareSignal3", 2}};
+static const cam_enum_entry cam_entries_AutoFunctionProfile[] = {{"MinimizeGain", 0}, {"MinimizeExposureTime", 1}};
+static const cam_enum_entry cam_entries_AutoFunctionROISelector[] = {{"ROI1", 0}, {"ROI2", 1}};
+static const cam_enum_entry cam_entries_LineSelector[] = {{"Line1", 0}, {"Line2", 1}, {"Line3", 2}, {"Line4", 3}};
+static const cam_enum_entry cam_entries_LineMode[] = {{"Input", 0}, {"Output", 1}};
+static const cam_enum_entry cam_entries_LineFormat[] = {{"NoConnect", 0}, {"TriState", 1}, {"TTL", 2}, {"LVDS", 3}, {"RS422", 4}, {"OptoCoupled", 5}};
+static const cam_enum_entry cam_entries_LineLogic[] = {{"Positive", 0}, {"Negative", 1}};
+static const cam_enum_entry cam_entries_LineSource[] = {{"Off", 0}, {"ExposureActive", 1}, {"FrameTriggerWait", 2}, {"FrameBurstTriggerWait", 3}, {"Timer1Active", 4}, {"UserOutput1", 5}, {"UserOutput2", 6}, {"UserOutput3", 7}};
+static const cam_enum_entry cam_entries_UserOutputSelector[] = {{"UserOutput1", 0}, {"UserOutput2", 1}, {"UserOutput3", 2}};
+static const cam_enum_entry cam_entries_CounterSelector[] = {{"Counter1", 0}, {"Counter2", 1}};
+static const cam_enum_entry cam_entries_CounterEventSource[] = {{"Off", 0}, {"FrameStart", 1}, {"FrameTrigger", 2}};
+static const cam_enum_entry cam_entries_CounterResetSource[] = {{"Off", 0}, {"Software", 1}, {"Line1", 2}, {"Line3", 4}, {"Line4", 5}, {"Counter2End", 6}};
+static const cam_enum_entry cam_entries_CounterResetActivation[] = {{"RisingEdge", 0}};
+static const cam_enum_entry cam_entries_TimerSelector[] = {{"Timer1", 0}};
+static const cam_enum_entry cam_entries_TimerTriggerSource[] = {{"Off", 0}, {"ExposureStart", 1}};
+static const cam_enum_entry cam_entries_ChunkSelector[] = {{"Image", 0}, {"Timestamp", 1}, {"ExposureTime", 2}, {"Gain", 3}, {"LineStatusAll", 4}, {"CounterValue", 5}, {"PayloadCRC16", 6}};
+static const cam_enum_entry cam_entries_ChunkGainSelector[] = {{"All", 0}};
+static const cam_enum_entry cam_entries_ChunkCounterSelector[] = {{"Counter1", 0}, {"Counter2", 1}};
+static const cam_enum_entry cam_entries_EventSelector[] = {{"ExposureEnd", 0}, {"FrameStart", 1}, {"FrameBurstStart", 2}, {"FrameStartOvertrigger", 3}, {"FrameBurstStartOvertrigger", 4}, {"FrameStartWait", 5}, {"FrameBurstStartWait", 6}, {"CriticalTemperature", 7}, {"OverTemperature", 8}};
+static const cam_enum_entry cam_entries_EventNotification[] = {{"Off", 0}, {"On", 1}};
+static const cam_enum_entry cam_entries_UserSetSelector[] = {{"Default", 0}, {"HighGain", 1}, {"AutoFunctions", 2}, {"UserSet1", 3}, {"UserSet2", 4}, {"UserSet3", 5}};
+static const cam_enum_entry cam_entries_UserSetDefault[] = {{"Default", 0}, {"HighGain", 1}, {"AutoFunctions", 2}, {"UserSet1", 3}, {"UserSet2", 4}, {"UserSet3", 5}};
 const cam_reg_desc cam_reg_table[CAM_REG_COUNT] = {
-    [CAM_REG_DeviceVendorName] = {"DeviceVendorName", 0x10000ULL, 64, 1, 64, -1, CAM_T_STRING, CAM_ACC_RO, 0, 0LL, 0.0, "Basler", 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_DeviceModelName] = {"DeviceModelName", 0x10040ULL, 64, 1, 64, -1, CAM_T_STRING, CAM_ACC_RO, 0, 0LL, 0.0, "acA4112-20um", 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_DeviceManufacturerInfo] = {"DeviceManufacturerInfo", 0x10080ULL, 64, 1, 64, -1, CAM_T_STRING, CAM_ACC_RO, 0, 0LL, 0.0, "Simulated camera (GenTL producer)", 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_DeviceVersion] = {"DeviceVersion", 0x100C0ULL, 64, 1, 64, -1, CAM_T_STRING, CAM_ACC_RO, 0, 0LL, 0.0, "107999-01", 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_DeviceFirmwareVersion] = {"DeviceFirmwareVersion", 0x10100ULL, 64, 1, 64, -1, CAM_T_STRING, CAM_ACC_RO, 0, 0LL, 0.0, "107999-01;U;acA4112_20u;V1.1-0;0", 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_DeviceSerialNumber] = {"DeviceSerialNumber", 0x10140ULL, 64, 1, 64, -1, CAM_T_STRING, CAM_ACC_RO, 0, 0LL, 0.0, "", 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_DeviceUserID] = {"DeviceUserID", 0x10180ULL, 64, 1, 64, -1, CAM_T_STRING, CAM_ACC_RW, 0, 0LL, 0.0, "", 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 16, 0, NULL},
-    [CAM_REG_DeviceScanType] = {"DeviceScanType", 0x10200ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 1, cam_entries_DeviceScanType},
-    [CAM_REG_DeviceSFNCVersionMajor] = {"DeviceSFNCVersionMajor", 0x10208ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, 0, 2LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_DeviceSFNCVersionMinor] = {"DeviceSFNCVersionMinor", 0x10210ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, 0, 1LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_DeviceSFNCVersionSubMinor] = {"DeviceSFNCVersionSubMinor", 0x10218ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_DeviceTemperatureSelector] = {"DeviceTemperatureSelector", 0x10220ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 1, cam_entries_DeviceTemperatureSelector},
-    [CAM_REG_DeviceTemperature] = {"DeviceTemperature", 0x10228ULL, 8, 1, 8, CAM_REG_DeviceTemperatureSelector, CAM_T_FLOAT, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, -1e+308, 1e+308, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_TemperatureState] = {"TemperatureState", 0x10230ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 3, cam_entries_TemperatureState},
-    [CAM_REG_DeviceLinkSelector] = {"DeviceLinkSelector", 0x10238ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 0LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_DeviceLinkSpeed] = {"DeviceLinkSpeed", 0x10240ULL, 4, 1, 4, CAM_REG_DeviceLinkSelector, CAM_T_INTEGER, CAM_ACC_RO, 0, 500000000LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_DeviceLinkThroughputLimitMode] = {"DeviceLinkThroughputLimitMode", 0x10248ULL, 4, 1, 4, CAM_REG_DeviceLinkSelector, CAM_T_ENUM, CAM_ACC_RW, 0, 1LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_DeviceLinkThroughputLimitMode},
-    [CAM_REG_DeviceLinkThroughputLimit] = {"DeviceLinkThroughputLimit", 0x10250ULL, 4, 1, 4, CAM_REG_DeviceLinkSelector, CAM_T_INTEGER, CAM_ACC_RW, 0, 360000000LL, 0.0, NULL, 524288LL, 419430400LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_DeviceLinkCurrentThroughput] = {"DeviceLinkCurrentThroughput", 0x10258ULL, 4, 1, 4, CAM_REG_DeviceLinkSelector, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_BslUSBSpeedMode] = {"BslUSBSpeedMode", 0x10260ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RO, 0, 3LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 4, cam_entries_BslUSBSpeedMode},
-    [CAM_REG_TimestampLatch] = {"TimestampLatch", 0x10268ULL, 4, 1, 4, -1, CAM_T_COMMAND, CAM_ACC_WO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_TimestampLatchValue] = {"TimestampLatchValue", 0x10270ULL, 8, 1, 8, -1, CAM_T_INTEGER, CAM_ACC_RO, 0, 0LL, 0.0, NULL, 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_UserDefinedValueSelector] = {"UserDefinedValueSelector", 0x10278ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 5, cam_entries_UserDefinedValueSelector},
-    [CAM_REG_UserDefinedValue] = {"UserDefinedValue", 0x10280ULL, 4, 5, 4, CAM_REG_UserDefinedValueSelector, CAM_T_INTEGER, CAM_ACC_RW, CAM_F_SIGNED, 0LL, 0.0, NULL, -2147483648LL, 2147483647LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_SensorWidth] = {"SensorWidth", 0x20000ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, 0, 4112LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_SensorHeight] = {"SensorHeight", 0x20008ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, 0, 3008LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_WidthMax] = {"WidthMax", 0x20010ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_HeightMax] = {"HeightMax", 0x20018ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_Width] = {"Width", 0x20020ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, CAM_F_LOCKED, 4096LL, 0.0, NULL, 16LL, 4294967295LL, 4LL, 0.0, 0.0, 0.0, -1, CAM_REG_WidthLimit, -1, 0, 0, NULL},
-    [CAM_REG_Height] = {"Height", 0x20028ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, CAM_F_LOCKED, 3000LL, 0.0, NULL, 16LL, 4294967295LL, 2LL, 0.0, 0.0, 0.0, -1, CAM_REG_HeightLimit, -1, 0, 0, NULL},
-    [CAM_REG_OffsetX] = {"OffsetX", 0x20030ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 8LL, 0.0, NULL, 0LL, 4294967295LL, 4LL, 0.0, 0.0, 0.0, -1, CAM_REG_OffsetXLimit, CAM_REG_CenterX, 0, 0, NULL},
-    [CAM_REG_OffsetY] = {"OffsetY", 0x20038ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 4LL, 0.0, NULL, 0LL, 4294967295LL, 2LL, 0.0, 0.0, 0.0, -1, CAM_REG_OffsetYLimit, CAM_REG_CenterY, 0, 0, NULL},
-    [CAM_REG_CenterX] = {"CenterX", 0x20040ULL, 4, 1, 4, -1, CAM_T_BOOLEAN, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_CenterY] = {"CenterY", 0x20048ULL, 4, 1, 4, -1, CAM_T_BOOLEAN, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_BinningHorizontal] = {"BinningHorizontal", 0x20050ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, CAM_F_LOCKED, 1LL, 0.0, NULL, 1LL, 4LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_BinningVertical] = {"BinningVertical", 0x20058ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, CAM_F_LOCKED, 1LL, 0.0, NULL, 1LL, 4LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_BinningHorizontalMode] = {"BinningHorizontalMode", 0x20060ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_BinningHorizontalMode},
-    [CAM_REG_BinningVerticalMode] = {"BinningVerticalMode", 0x20068ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_BinningVerticalMode},
-    [CAM_REG_ReverseX] = {"ReverseX", 0x20070ULL, 4, 1, 4, -1, CAM_T_BOOLEAN, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_ReverseY] = {"ReverseY", 0x20078ULL, 4, 1, 4, -1, CAM_T_BOOLEAN, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_PixelFormat] = {"PixelFormat", 0x20080ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, CAM_F_LOCKED, 17301505LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 3, cam_entries_PixelFormat},
-    [CAM_REG_PixelSize] = {"PixelSize", 0x20088ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RO, CAM_F_DERIVED, 8LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 3, cam_entries_PixelSize},
-    [CAM_REG_PixelColorFilter] = {"PixelColorFilter", 0x20090ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 1, cam_entries_PixelColorFilter},
-    [CAM_REG_PixelDynamicRangeMin] = {"PixelDynamicRangeMin", 0x20098ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_PixelDynamicRangeMax] = {"PixelDynamicRangeMax", 0x200A0ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_TestImageSelector] = {"TestImageSelector", 0x200A8ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 7, cam_entries_TestImageSelector},
-    [CAM_REG_TestImageResetAndHold] = {"TestImageResetAndHold", 0x200B0ULL, 4, 1, 4, -1, CAM_T_BOOLEAN, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_GainSelector] = {"GainSelector", 0x30000ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 1, cam_entries_GainSelector},
-    [CAM_REG_Gain] = {"Gain", 0x30008ULL, 8, 1, 8, CAM_REG_GainSelector, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, 0.0, 48.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_GainAuto] = {"GainAuto", 0x30010ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 3, cam_entries_GainAuto},
-    [CAM_REG_BlackLevelSelector] = {"BlackLevelSelector", 0x30018ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 1, cam_entries_BlackLevelSelector},
-    [CAM_REG_BlackLevel] = {"BlackLevel", 0x30020ULL, 8, 1, 8, CAM_REG_BlackLevelSelector, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, 0.0, 31.9375, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_Gamma] = {"Gamma", 0x30028ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 1.0, NULL, 0LL, 0LL, 0LL, 0.0, 3.99998, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_DigitalShift] = {"DigitalShift", 0x30030ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_AcquisitionMode] = {"AcquisitionMode", 0x40000ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, CAM_F_LOCKED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_AcquisitionMode},
-    [CAM_REG_AcquisitionStart] = {"AcquisitionStart", 0x40008ULL, 4, 1, 4, -1, CAM_T_COMMAND, CAM_ACC_WO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_AcquisitionStop] = {"AcquisitionStop", 0x40010ULL, 4, 1, 4, -1, CAM_T_COMMAND, CAM_ACC_WO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_AcquisitionFrameRateEnable] = {"AcquisitionFrameRateEnable", 0x40018ULL, 4, 1, 4, -1, CAM_T_BOOLEAN, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_AcquisitionFrameRate] = {"AcquisitionFrameRate", 0x40020ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 100.0, NULL, 0LL, 0LL, 0LL, 0.1, 1000000.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_ResultingFrameRate] = {"ResultingFrameRate", 0x40028ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, -1e+308, 1e+308, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_SensorReadoutTime] = {"SensorReadoutTime", 0x40030ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, -1e+308, 1e+308, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_ExposureMode] = {"ExposureMode", 0x40038ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 1LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_ExposureMode},
-    [CAM_REG_ExposureTime] = {"ExposureTime", 0x40040ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 5000.0, NULL, 0LL, 0LL, 0LL, 19.0, 10000000.0, 1.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_ExposureAuto] = {"ExposureAuto", 0x40048ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 3, cam_entries_ExposureAuto},
-    [CAM_REG_PayloadSize] = {"PayloadSize", 0x50000ULL, 8, 1, 8, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_TLParamsLocked] = {"TLParamsLocked", 0x50008ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_WidthLimit] = {"WidthLimit", 0x60000ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED | CAM_F_HIDDEN, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_HeightLimit] = {"HeightLimit", 0x60008ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED | CAM_F_HIDDEN, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_OffsetXLimit] = {"OffsetXLimit", 0x60010ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED | CAM_F_HIDDEN, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
-    [CAM_REG_OffsetYLimit] = {"OffsetYLimit", 0x60018ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED | CAM_F_HIDDEN, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL},
+    [CAM_REG_DeviceVendorName] = {"DeviceVendorName", 0x10000ULL, 64, 1, 64, -1, CAM_T_STRING, CAM_ACC_RO, 0, 0LL, 0.0, "Basler", 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_DeviceModelName] = {"DeviceModelName", 0x10040ULL, 64, 1, 64, -1, CAM_T_STRING, CAM_ACC_RO, 0, 0LL, 0.0, "acA4112-20um", 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_DeviceManufacturerInfo] = {"DeviceManufacturerInfo", 0x10080ULL, 64, 1, 64, -1, CAM_T_STRING, CAM_ACC_RO, 0, 0LL, 0.0, "Simulated camera (GenTL producer)", 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_DeviceVersion] = {"DeviceVersion", 0x100C0ULL, 64, 1, 64, -1, CAM_T_STRING, CAM_ACC_RO, 0, 0LL, 0.0, "107999-01", 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_DeviceFirmwareVersion] = {"DeviceFirmwareVersion", 0x10100ULL, 64, 1, 64, -1, CAM_T_STRING, CAM_ACC_RO, 0, 0LL, 0.0, "107999-01;U;acA4112_20u;V1.1-0;0", 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_DeviceSerialNumber] = {"DeviceSerialNumber", 0x10140ULL, 64, 1, 64, -1, CAM_T_STRING, CAM_ACC_RO, 0, 0LL, 0.0, "", 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_DeviceUserID] = {"DeviceUserID", 0x10180ULL, 64, 1, 64, -1, CAM_T_STRING, CAM_ACC_RW, 0, 0LL, 0.0, "", 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 16, 0, NULL, NULL},
+    [CAM_REG_DeviceScanType] = {"DeviceScanType", 0x10200ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 1, cam_entries_DeviceScanType, NULL},
+    [CAM_REG_DeviceSFNCVersionMajor] = {"DeviceSFNCVersionMajor", 0x10208ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, 0, 2LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_DeviceSFNCVersionMinor] = {"DeviceSFNCVersionMinor", 0x10210ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, 0, 1LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_DeviceSFNCVersionSubMinor] = {"DeviceSFNCVersionSubMinor", 0x10218ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_DeviceTemperatureSelector] = {"DeviceTemperatureSelector", 0x10220ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 1, cam_entries_DeviceTemperatureSelector, NULL},
+    [CAM_REG_DeviceTemperature] = {"DeviceTemperature", 0x10228ULL, 8, 1, 8, CAM_REG_DeviceTemperatureSelector, CAM_T_FLOAT, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, -1e+308, 1e+308, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_TemperatureState] = {"TemperatureState", 0x10230ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 3, cam_entries_TemperatureState, NULL},
+    [CAM_REG_DeviceLinkSelector] = {"DeviceLinkSelector", 0x10238ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 0LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_DeviceLinkSpeed] = {"DeviceLinkSpeed", 0x10240ULL, 4, 1, 4, CAM_REG_DeviceLinkSelector, CAM_T_INTEGER, CAM_ACC_RO, 0, 500000000LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_DeviceLinkThroughputLimitMode] = {"DeviceLinkThroughputLimitMode", 0x10248ULL, 4, 1, 4, CAM_REG_DeviceLinkSelector, CAM_T_ENUM, CAM_ACC_RW, 0, 1LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_DeviceLinkThroughputLimitMode, NULL},
+    [CAM_REG_DeviceLinkThroughputLimit] = {"DeviceLinkThroughputLimit", 0x10250ULL, 4, 1, 4, CAM_REG_DeviceLinkSelector, CAM_T_INTEGER, CAM_ACC_RW, 0, 360000000LL, 0.0, NULL, 524288LL, 419430400LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_DeviceLinkCurrentThroughput] = {"DeviceLinkCurrentThroughput", 0x10258ULL, 4, 1, 4, CAM_REG_DeviceLinkSelector, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_BslUSBSpeedMode] = {"BslUSBSpeedMode", 0x10260ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RO, 0, 3LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 4, cam_entries_BslUSBSpeedMode, NULL},
+    [CAM_REG_TimestampLatch] = {"TimestampLatch", 0x10268ULL, 4, 1, 4, -1, CAM_T_COMMAND, CAM_ACC_WO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_TimestampLatchValue] = {"TimestampLatchValue", 0x10270ULL, 8, 1, 8, -1, CAM_T_INTEGER, CAM_ACC_RO, 0, 0LL, 0.0, NULL, 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_UserDefinedValueSelector] = {"UserDefinedValueSelector", 0x10278ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 5, cam_entries_UserDefinedValueSelector, NULL},
+    [CAM_REG_UserDefinedValue] = {"UserDefinedValue", 0x10280ULL, 4, 5, 4, CAM_REG_UserDefinedValueSelector, CAM_T_INTEGER, CAM_ACC_RW, CAM_F_SIGNED, 0LL, 0.0, NULL, -2147483648LL, 2147483647LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SensorWidth] = {"SensorWidth", 0x20000ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, 0, 4112LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SensorHeight] = {"SensorHeight", 0x20008ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, 0, 3008LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_WidthMax] = {"WidthMax", 0x20010ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_HeightMax] = {"HeightMax", 0x20018ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_Width] = {"Width", 0x20020ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, CAM_F_LOCKED, 4096LL, 0.0, NULL, 16LL, 4294967295LL, 4LL, 0.0, 0.0, 0.0, -1, CAM_REG_WidthLimit, -1, 0, 0, NULL, NULL},
+    [CAM_REG_Height] = {"Height", 0x20028ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, CAM_F_LOCKED, 3000LL, 0.0, NULL, 16LL, 4294967295LL, 2LL, 0.0, 0.0, 0.0, -1, CAM_REG_HeightLimit, -1, 0, 0, NULL, NULL},
+    [CAM_REG_OffsetX] = {"OffsetX", 0x20030ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 8LL, 0.0, NULL, 0LL, 4294967295LL, 4LL, 0.0, 0.0, 0.0, -1, CAM_REG_OffsetXLimit, CAM_REG_CenterX, 0, 0, NULL, NULL},
+    [CAM_REG_OffsetY] = {"OffsetY", 0x20038ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 4LL, 0.0, NULL, 0LL, 4294967295LL, 2LL, 0.0, 0.0, 0.0, -1, CAM_REG_OffsetYLimit, CAM_REG_CenterY, 0, 0, NULL, NULL},
+    [CAM_REG_CenterX] = {"CenterX", 0x20040ULL, 4, 1, 4, -1, CAM_T_BOOLEAN, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_CenterY] = {"CenterY", 0x20048ULL, 4, 1, 4, -1, CAM_T_BOOLEAN, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_BinningHorizontal] = {"BinningHorizontal", 0x20050ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, CAM_F_LOCKED, 1LL, 0.0, NULL, 1LL, 4LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_BinningVertical] = {"BinningVertical", 0x20058ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, CAM_F_LOCKED, 1LL, 0.0, NULL, 1LL, 4LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_BinningHorizontalMode] = {"BinningHorizontalMode", 0x20060ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_BinningHorizontalMode, NULL},
+    [CAM_REG_BinningVerticalMode] = {"BinningVerticalMode", 0x20068ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_BinningVerticalMode, NULL},
+    [CAM_REG_ReverseX] = {"ReverseX", 0x20070ULL, 4, 1, 4, -1, CAM_T_BOOLEAN, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_ReverseY] = {"ReverseY", 0x20078ULL, 4, 1, 4, -1, CAM_T_BOOLEAN, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_PixelFormat] = {"PixelFormat", 0x20080ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, CAM_F_LOCKED, 17301505LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 3, cam_entries_PixelFormat, NULL},
+    [CAM_REG_PixelSize] = {"PixelSize", 0x20088ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RO, CAM_F_DERIVED, 8LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 3, cam_entries_PixelSize, NULL},
+    [CAM_REG_PixelColorFilter] = {"PixelColorFilter", 0x20090ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 1, cam_entries_PixelColorFilter, NULL},
+    [CAM_REG_PixelDynamicRangeMin] = {"PixelDynamicRangeMin", 0x20098ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_PixelDynamicRangeMax] = {"PixelDynamicRangeMax", 0x200A0ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_TestImageSelector] = {"TestImageSelector", 0x200A8ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 7, cam_entries_TestImageSelector, NULL},
+    [CAM_REG_TestImageResetAndHold] = {"TestImageResetAndHold", 0x200B0ULL, 4, 1, 4, -1, CAM_T_BOOLEAN, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_GainSelector] = {"GainSelector", 0x30000ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 1, cam_entries_GainSelector, NULL},
+    [CAM_REG_Gain] = {"Gain", 0x30008ULL, 8, 1, 8, CAM_REG_GainSelector, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, 0.0, 48.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_GainAuto] = {"GainAuto", 0x30010ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 3, cam_entries_GainAuto, NULL},
+    [CAM_REG_BlackLevelSelector] = {"BlackLevelSelector", 0x30018ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 1, cam_entries_BlackLevelSelector, NULL},
+    [CAM_REG_BlackLevel] = {"BlackLevel", 0x30020ULL, 8, 1, 8, CAM_REG_BlackLevelSelector, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, 0.0, 31.9375, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_Gamma] = {"Gamma", 0x30028ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 1.0, NULL, 0LL, 0LL, 0LL, 0.0, 3.99998, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_DigitalShift] = {"DigitalShift", 0x30030ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AcquisitionMode] = {"AcquisitionMode", 0x40000ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, CAM_F_LOCKED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_AcquisitionMode, NULL},
+    [CAM_REG_AcquisitionStart] = {"AcquisitionStart", 0x40008ULL, 4, 1, 4, -1, CAM_T_COMMAND, CAM_ACC_WO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AcquisitionStop] = {"AcquisitionStop", 0x40010ULL, 4, 1, 4, -1, CAM_T_COMMAND, CAM_ACC_WO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AcquisitionFrameRateEnable] = {"AcquisitionFrameRateEnable", 0x40018ULL, 4, 1, 4, -1, CAM_T_BOOLEAN, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AcquisitionFrameRate] = {"AcquisitionFrameRate", 0x40020ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 100.0, NULL, 0LL, 0LL, 0LL, 0.1, 1000000.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_ResultingFrameRate] = {"ResultingFrameRate", 0x40028ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, -1e+308, 1e+308, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SensorReadoutTime] = {"SensorReadoutTime", 0x40030ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, -1e+308, 1e+308, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_ExposureMode] = {"ExposureMode", 0x40038ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 1LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_ExposureMode, NULL},
+    [CAM_REG_ExposureTime] = {"ExposureTime", 0x40040ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 5000.0, NULL, 0LL, 0LL, 0LL, 19.0, 10000000.0, 1.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_ExposureAuto] = {"ExposureAuto", 0x40048ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 3, cam_entries_ExposureAuto, NULL},
+    [CAM_REG_PayloadSize] = {"PayloadSize", 0x50000ULL, 8, 1, 8, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_TLParamsLocked] = {"TLParamsLocked", 0x50008ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AcquisitionBurstFrameCount] = {"AcquisitionBurstFrameCount", 0x40050ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 1LL, 0.0, NULL, 1LL, 255LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AcquisitionStatusSelector] = {"AcquisitionStatusSelector", 0x40058ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 4, cam_entries_AcquisitionStatusSelector, NULL},
+    [CAM_REG_AcquisitionStatus] = {"AcquisitionStatus", 0x40060ULL, 4, 4, 4, CAM_REG_AcquisitionStatusSelector, CAM_T_BOOLEAN, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_TriggerSelector] = {"TriggerSelector", 0x40070ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_TriggerSelector, NULL},
+    [CAM_REG_TriggerMode] = {"TriggerMode", 0x40078ULL, 4, 2, 4, CAM_REG_TriggerSelector, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_TriggerMode, NULL},
+    [CAM_REG_TriggerSource] = {"TriggerSource", 0x40080ULL, 4, 2, 4, CAM_REG_TriggerSelector, CAM_T_ENUM, CAM_ACC_RW, 0, 1LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 7, cam_entries_TriggerSource, NULL},
+    [CAM_REG_TriggerActivation] = {"TriggerActivation", 0x40088ULL, 4, 2, 4, CAM_REG_TriggerSelector, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 5, cam_entries_TriggerActivation, NULL},
+    [CAM_REG_TriggerDelay] = {"TriggerDelay", 0x40090ULL, 8, 2, 8, CAM_REG_TriggerSelector, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, 0.0, 1000000.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_TriggerSoftware] = {"TriggerSoftware", 0x400A0ULL, 4, 2, 4, CAM_REG_TriggerSelector, CAM_T_COMMAND, CAM_ACC_WO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SoftwareSignalSelector] = {"SoftwareSignalSelector", 0x400A8ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 3, cam_entries_SoftwareSignalSelector, NULL},
+    [CAM_REG_SoftwareSignalPulse] = {"SoftwareSignalPulse", 0x400B0ULL, 4, 3, 4, CAM_REG_SoftwareSignalSelector, CAM_T_COMMAND, CAM_ACC_WO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SimLostTriggerCount] = {"SimLostTriggerCount", 0x400C0ULL, 4, 2, 4, CAM_REG_TriggerSelector, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AutoTargetBrightness] = {"AutoTargetBrightness", 0xC0000ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 0.3, NULL, 0LL, 0LL, 0LL, 0.19608, 0.80392, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AutoExposureTimeLowerLimit] = {"AutoExposureTimeLowerLimit", 0xC0008ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 100.0, NULL, 0LL, 0LL, 0LL, 19.0, 10000000.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AutoExposureTimeUpperLimit] = {"AutoExposureTimeUpperLimit", 0xC0010ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 100000.0, NULL, 0LL, 0LL, 0LL, 19.0, 10000000.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AutoGainLowerLimit] = {"AutoGainLowerLimit", 0xC0018ULL, 8, 1, 8, CAM_REG_GainSelector, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, 0.0, 48.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AutoGainUpperLimit] = {"AutoGainUpperLimit", 0xC0020ULL, 8, 1, 8, CAM_REG_GainSelector, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 48.0, NULL, 0LL, 0LL, 0LL, 0.0, 48.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AutoFunctionProfile] = {"AutoFunctionProfile", 0xC0028ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_AutoFunctionProfile, NULL},
+    [CAM_REG_AutoFunctionROISelector] = {"AutoFunctionROISelector", 0xC0030ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_AutoFunctionROISelector, NULL},
+    [CAM_REG_AutoFunctionROIOffsetX] = {"AutoFunctionROIOffsetX", 0xC0038ULL, 4, 2, 4, CAM_REG_AutoFunctionROISelector, CAM_T_INTEGER, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4108LL, 4LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AutoFunctionROIOffsetY] = {"AutoFunctionROIOffsetY", 0xC0040ULL, 4, 2, 4, CAM_REG_AutoFunctionROISelector, CAM_T_INTEGER, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 2992LL, 2LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AutoFunctionROIWidth] = {"AutoFunctionROIWidth", 0xC0048ULL, 4, 2, 4, CAM_REG_AutoFunctionROISelector, CAM_T_INTEGER, CAM_ACC_RW, 0, 4112LL, 0.0, NULL, 16LL, 4112LL, 4LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AutoFunctionROIHeight] = {"AutoFunctionROIHeight", 0xC0050ULL, 4, 2, 4, CAM_REG_AutoFunctionROISelector, CAM_T_INTEGER, CAM_ACC_RW, 0, 3008LL, 0.0, NULL, 16LL, 3008LL, 2LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AutoFunctionROIUseBrightness] = {"AutoFunctionROIUseBrightness", 0xC0058ULL, 4, 2, 4, CAM_REG_AutoFunctionROISelector, CAM_T_BOOLEAN, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, cam_defs_AutoFunctionROIUseBrightness},
+    [CAM_REG_LineSelector] = {"LineSelector", 0x70000ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 4, cam_entries_LineSelector, NULL},
+    [CAM_REG_LineMode] = {"LineMode", 0x70008ULL, 4, 4, 4, CAM_REG_LineSelector, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_LineMode, cam_defs_LineMode},
+    [CAM_REG_LineFormat] = {"LineFormat", 0x70018ULL, 4, 4, 4, CAM_REG_LineSelector, CAM_T_ENUM, CAM_ACC_RO, 0, 2LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 6, cam_entries_LineFormat, cam_defs_LineFormat},
+    [CAM_REG_LineLogic] = {"LineLogic", 0x70028ULL, 4, 4, 4, CAM_REG_LineSelector, CAM_T_ENUM, CAM_ACC_RO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_LineLogic, NULL},
+    [CAM_REG_LineInverter] = {"LineInverter", 0x70038ULL, 4, 4, 4, CAM_REG_LineSelector, CAM_T_BOOLEAN, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_LineStatus] = {"LineStatus", 0x70048ULL, 4, 4, 4, CAM_REG_LineSelector, CAM_T_BOOLEAN, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_LineStatusAll] = {"LineStatusAll", 0x70058ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_LineSource] = {"LineSource", 0x70060ULL, 4, 4, 4, CAM_REG_LineSelector, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 8, cam_entries_LineSource, cam_defs_LineSource},
+    [CAM_REG_LineDebouncerTime] = {"LineDebouncerTime", 0x70070ULL, 8, 4, 8, CAM_REG_LineSelector, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, 0.0, 20000.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_LineMinimumOutputPulseWidth] = {"LineMinimumOutputPulseWidth", 0x70090ULL, 8, 4, 8, CAM_REG_LineSelector, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, 0.0, 100.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_UserOutputSelector] = {"UserOutputSelector", 0x700B0ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 3, cam_entries_UserOutputSelector, NULL},
+    [CAM_REG_UserOutputValue] = {"UserOutputValue", 0x700B8ULL, 4, 3, 4, CAM_REG_UserOutputSelector, CAM_T_BOOLEAN, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_UserOutputValueAll] = {"UserOutputValueAll", 0x700C8ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 14LL, 2LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_CounterSelector] = {"CounterSelector", 0x80000ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_CounterSelector, NULL},
+    [CAM_REG_CounterEventSource] = {"CounterEventSource", 0x80008ULL, 4, 2, 4, CAM_REG_CounterSelector, CAM_T_ENUM, CAM_ACC_RW, 0, 1LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 3, cam_entries_CounterEventSource, NULL},
+    [CAM_REG_CounterResetSource] = {"CounterResetSource", 0x80010ULL, 4, 2, 4, CAM_REG_CounterSelector, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 6, cam_entries_CounterResetSource, NULL},
+    [CAM_REG_CounterResetActivation] = {"CounterResetActivation", 0x80018ULL, 4, 2, 4, CAM_REG_CounterSelector, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 1, cam_entries_CounterResetActivation, NULL},
+    [CAM_REG_CounterReset] = {"CounterReset", 0x80020ULL, 4, 2, 4, CAM_REG_CounterSelector, CAM_T_COMMAND, CAM_ACC_WO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_CounterDuration] = {"CounterDuration", 0x80028ULL, 4, 2, 4, CAM_REG_CounterSelector, CAM_T_INTEGER, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_TimerSelector] = {"TimerSelector", 0x80040ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 1, cam_entries_TimerSelector, NULL},
+    [CAM_REG_TimerTriggerSource] = {"TimerTriggerSource", 0x80048ULL, 4, 1, 4, CAM_REG_TimerSelector, CAM_T_ENUM, CAM_ACC_RW, 0, 1LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_TimerTriggerSource, NULL},
+    [CAM_REG_TimerDelay] = {"TimerDelay", 0x80050ULL, 8, 1, 8, CAM_REG_TimerSelector, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, 0.0, 16777215.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_TimerDuration] = {"TimerDuration", 0x80058ULL, 8, 1, 8, CAM_REG_TimerSelector, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 10.0, NULL, 0LL, 0LL, 0LL, 0.0, 16777215.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_ChunkModeActive] = {"ChunkModeActive", 0x90000ULL, 4, 1, 4, -1, CAM_T_BOOLEAN, CAM_ACC_RW, CAM_F_LOCKED, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_ChunkSelector] = {"ChunkSelector", 0x90008ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 7, cam_entries_ChunkSelector, NULL},
+    [CAM_REG_ChunkEnable] = {"ChunkEnable", 0x90010ULL, 4, 7, 4, CAM_REG_ChunkSelector, CAM_T_BOOLEAN, CAM_ACC_RW, CAM_F_LOCKED, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, cam_defs_ChunkEnable},
+    [CAM_REG_ChunkGainSelector] = {"ChunkGainSelector", 0x90030ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 1, cam_entries_ChunkGainSelector, NULL},
+    [CAM_REG_ChunkCounterSelector] = {"ChunkCounterSelector", 0x90038ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_ChunkCounterSelector, NULL},
+    [CAM_REG_EventSelector] = {"EventSelector", 0xA0000ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 9, cam_entries_EventSelector, NULL},
+    [CAM_REG_EventNotification] = {"EventNotification", 0xA0008ULL, 4, 9, 4, CAM_REG_EventSelector, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_EventNotification, NULL},
+    [CAM_REG_UserSetSelector] = {"UserSetSelector", 0xB0000ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 6, cam_entries_UserSetSelector, NULL},
+    [CAM_REG_UserSetLoad] = {"UserSetLoad", 0xB0008ULL, 4, 1, 4, -1, CAM_T_COMMAND, CAM_ACC_WO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_UserSetSave] = {"UserSetSave", 0xB0010ULL, 4, 1, 4, -1, CAM_T_COMMAND, CAM_ACC_WO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_UserSetDefault] = {"UserSetDefault", 0xB0018ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 6, cam_entries_UserSetDefault, NULL},
+    [CAM_REG_WidthLimit] = {"WidthLimit", 0x60000ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED | CAM_F_HIDDEN, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_HeightLimit] = {"HeightLimit", 0x60008ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED | CAM_F_HIDDEN, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_OffsetXLimit] = {"OffsetXLimit", 0x60010ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED | CAM_F_HIDDEN, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_OffsetYLimit] = {"OffsetYLimit", 0x60018ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED | CAM_F_HIDDEN, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
 };
 #endif
 

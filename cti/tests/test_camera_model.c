@@ -473,6 +473,10 @@ static void test_acquisition(void)
 
 int main(void)
 {
+    /* DeviceUserID writes persist (part 2): keep them out of the user's cache */
+    static char dir[] = "/tmp/acesim-model-XXXXXX";
+    if (!getenv("ACE_SIM_STATE_DIR") && mkdtemp(dir))
+        setenv("ACE_SIM_STATE_DIR", dir, 1);
     test_identity();
     test_validation();
     test_binning_center();

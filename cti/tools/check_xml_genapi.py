@@ -56,6 +56,112 @@ class CamPort(AbstractPort):
             raise IOError("write 0x%x/%d: %s %s" % (address, len(data), ERR_NAMES[st], self.why.value.decode()))
 
 
+class Tick(ctypes.Structure):
+    _fields_ = [("frame_id", ctypes.c_uint64), ("timestamp_ns", ctypes.c_uint64)]
+
+
+class FrameInfo(ctypes.Structure):
+    _fields_ = [("frame_id", ctypes.c_uint64), ("timestamp_ns", ctypes.c_uint64), ("width", ctypes.c_size_t),
+                ("height", ctypes.c_size_t), ("offset_x", ctypes.c_size_t), ("offset_y", ctypes.c_size_t),
+                ("padding_x", ctypes.c_size_t), ("pixel_format", ctypes.c_uint64), ("image_size", ctypes.c_size_t),
+                ("filled", ctypes.c_size_t), ("contains_chunks", ctypes.c_bool),
+                ("chunk_payload_size", ctypes.c_size_t), ("incomplete", ctypes.c_bool)]
+
+
+def part2(nm, lib, cam, port, check, expect_error):
+    """Part-2 features through GenApi: selectors with pIndex, swiss-knife locks, chunk ports, event ports."""
+    # every selector-indexed feature reaches its own element
+    nm.TriggerSelector.value = "FrameBurstStart"
+    nm.TriggerMode.value = "On"
+    nm.TriggerSelector.value = "FrameStart"
+    check(nm.TriggerMode.value == "Off", "TriggerMode per selector")
+    nm.TriggerSelector.value = "FrameBurstStart"
+    check(nm.TriggerMode.value == "On", "TriggerMode FrameBurstStart kept")
+    nm.TriggerMode.value = "Off"
+    nm.TriggerSelector.value = "FrameStart"
+    expect_error(lambda: setattr(nm.TriggerActivation, "value", "LevelHigh"), "LevelHigh refused for FrameStart")
+    nm.TriggerDelay.value = 250.0
+    check(nm.TriggerDelay.value == 250.0, "TriggerDelay")
+    # lines: LineMode locked on Line1/2, LineSource locked on inputs, debouncer locked on outputs
+    nm.LineSelector.value = "Line1"
+    check(nm.LineMode.get_access_mode() == EAccessMode.RO and nm.LineMode.value == "Input", "Line1 input RO")
+    check(nm.LineSource.get_access_mode() == EAccessMode.RO, "LineSource RO on an input")
+    check(nm.LineFormat.value == "OptoCoupled", "Line1 format")
+    nm.LineSelector.value = "Line2"
+    check(nm.LineMode.value == "Output" and nm.LineSource.value == "ExposureActive", "Line2 defaults")
+    check(nm.LineDebouncerTime.get_access_mode() == EAccessMode.RO, "debouncer RO on an output")
+    nm.LineSelector.value = "Line3"
+    check(nm.LineMode.get_access_mode() == EAccessMode.RW, "Line3 mode RW")
+    nm.LineMode.value = "Output"
+    check(nm.LineSource.get_access_mode() == EAccessMode.RW, "LineSource RW on an output")
+    nm.LineSource.value = "UserOutput2"
+    nm.UserOutputSelector.value = "UserOutput2"
+    nm.UserOutputValue.value = True
+    check(nm.LineStatus.value is True and nm.LineStatusAll.value & 4, "Line3 follows UserOutput2")
+    check(nm.UserOutputValueAll.value == 4, "UserOutputValueAll %d" % nm.UserOutputValueAll.value)
+    nm.UserOutputValueAll.value = 0
+    check(nm.LineStatus.value is False, "cleared through ValueAll")
+    # counters, timer, auto functions, user sets: read and write through GenApi
+    nm.CounterSelector.value = "Counter2"
+    nm.CounterEventSource.value = "FrameTrigger"
+    nm.CounterSelector.value = "Counter1"
+    check(nm.CounterEventSource.value == "FrameStart", "counter per selector")
+    nm.CounterReset.execute()
+    nm.TimerDuration.value = 500.0
+    nm.AutoFunctionROISelector.value = "ROI2"
+    check(nm.AutoFunctionROIUseBrightness.value is False, "ROI2 default")
+    nm.AutoFunctionROISelector.value = "ROI1"
+    check(nm.AutoFunctionROIUseBrightness.value is True, "ROI1 default")
+    nm.UserSetSelector.value = "HighGain"
+    expect_error(lambda: nm.UserSetSave.execute(), "factory set save refused")
+    nm.UserSetLoad.execute()
+    check(abs(nm.Gain.value - 24.0) < 1e-9, "HighGain loaded")
+    nm.UserSetSelector.value = "Default"
+    nm.UserSetLoad.execute()
+    check(nm.Gain.value == 0.0, "Default loaded")
+    # chunks: ChunkModeActive grows PayloadSize; values read back through the chunk ports
+    nm.Width.value = 256
+    nm.Height.value = 64
+    nm.ChunkModeActive.value = True
+    for sel in ("Timestamp", "ExposureTime", "Gain", "LineStatusAll", "CounterValue", "PayloadCRC16"):
+        nm.ChunkSelector.value = sel
+        nm.ChunkEnable.value = True
+    check(nm.PayloadSize.value == 256 * 64 + 8 + 16 * 3 + 12 + 16 + 12, "chunk payload %d" % nm.PayloadSize.value)
+    nm.EventSelector.value = "FrameStart"
+    nm.EventNotification.value = "On"
+    nm.TLParamsLocked.value = 1
+    check(nm.ChunkModeActive.get_access_mode() == EAccessMode.RO, "ChunkModeActive locked")
+    nm.AcquisitionStart.execute()
+    tick = Tick()
+    check(lib.cam_wait_next_frame(cam, 2000000000, ctypes.byref(tick)), "free-run frame")
+    size = nm.PayloadSize.value
+    buf = ctypes.create_string_buffer(size)
+    info = FrameInfo()
+    lib.cam_render_frame(cam, ctypes.byref(tick), buf, size, ctypes.byref(info))
+    nm.AcquisitionStop.execute()
+    nm.TLParamsLocked.value = 0
+    from genicam.genapi import ChunkAdapterU3V, EventAdapterU3V
+    ca = ChunkAdapterU3V(nm._nodemap if hasattr(nm, "_nodemap") else nm)
+    data = bytes(buf.raw[:info.filled])
+    ca.attach_buffer(data, info.filled)
+    check(nm.ChunkTimestamp.value == tick.timestamp_ns, "ChunkTimestamp %d vs %d" % (nm.ChunkTimestamp.value,
+                                                                                      tick.timestamp_ns))
+    check(nm.ChunkExposureTime.value == nm.ExposureTime.value, "ChunkExposureTime %g" % nm.ChunkExposureTime.value)
+    nm.ChunkCounterSelector.value = "Counter1"
+    check(nm.ChunkCounterValue.value == tick.frame_id, "ChunkCounterValue %d" % nm.ChunkCounterValue.value)
+    ca.detach_buffer()
+    # events: the U3V message through GenApi's U3V event adapter
+    msg = ctypes.create_string_buffer(64)
+    n = ctypes.c_size_t()
+    eid = ctypes.c_uint16()
+    check(lib.cam_wait_event(cam, 0, msg, ctypes.byref(n), ctypes.byref(eid)), "FrameStart event queued")
+    ea = EventAdapterU3V(nm.pointer)  # as harvesters does
+    ea.deliver_message(bytes(msg.raw[:n.value]))
+    check(nm.EventFrameStartFrameID.value == 1 and nm.EventFrameStart.value == eid.value, "event nodes")
+    check(nm.EventFrameStartTimestamp.value == tick.timestamp_ns, "event timestamp")
+    nm.ChunkModeActive.value = False
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
@@ -74,6 +180,16 @@ def main():
     lib.cam_is_acquiring.argtypes = [ctypes.c_void_p]
     lib.cam_is_acquiring.restype = ctypes.c_bool
     lib.cam_destroy.argtypes = [ctypes.c_void_p]
+
+    os.environ["ACE_SIM_STATE_DIR"] = tempfile.mkdtemp(prefix="camxml-state-")  # persisted writes go here
+    lib.cam_wait_next_frame.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p]
+    lib.cam_wait_next_frame.restype = ctypes.c_bool
+    lib.cam_sim_line_pulse.argtypes = [ctypes.c_void_p, ctypes.c_uint]
+    lib.cam_wait_event.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p, ctypes.c_void_p,
+                                   ctypes.c_void_p]
+    lib.cam_wait_event.restype = ctypes.c_bool
+    lib.cam_render_frame.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
+                                     ctypes.c_void_p]
 
     cam = lib.cam_create(b"40713375")
     n = ctypes.c_size_t()
@@ -174,6 +290,8 @@ def main():
     check(not lib.cam_is_acquiring(cam), "stopped")
     nm.TLParamsLocked.value = 0
     check(nm.Width.get_access_mode() == EAccessMode.RW, "Width RW again")
+
+    part2(nm, lib, cam, port, check, expect_error)
 
     lib.cam_destroy(cam)
     print("check_xml_genapi: %d features, %d failures" % (seen, len(fails)))

@@ -32,6 +32,19 @@ ASSUMED = {
     "TEMPERATURE_C": 41.5,            # coreboard temperature, constant until part 2 adds a model [A]
     "TEMPERATURE_CRITICAL_C": 72.0,   # TemperatureState Critical at or above this [A]
     "TEMPERATURE_ERROR_C": 80.0,      # TemperatureState Error at or above this [A]
+    # first-order thermal model (part 2): dT/dt = (T_idle + RISE * throughput/USB_CEILING - T) / TAU
+    "THERMAL_TAU_S": 600.0,           # time constant [A]; env ACE_SIM_THERMAL_TAU_S overrides
+    "THERMAL_RISE_C": 15.0,           # steady rise at the USB ceiling's data rate [A]; env ACE_SIM_THERMAL_RISE_C
+    # triggers and I/O (part 2)
+    "TRIGGER_WIDTH_OFFSET_US": 14.0,  # C4: added to the trigger width in ExposureMode TriggerWidth [A]
+    "TRIGGER_DELAY_MAX_US": 1000000.0,
+    "LINE_DEBOUNCER_MAX_US": 20000.0,
+    "LINE_MIN_PULSE_MAX_US": 100.0,
+    "TIMER_MAX_US": 16777215.0,
+    "BURST_FRAME_COUNT_MAX": 255,
+    "HIGH_GAIN_DB": 24.0,             # Gain of the factory user set HighGain [A]
+    "AUTO_TARGET_MIN": 0.19608, "AUTO_TARGET_MAX": 0.80392, "AUTO_TARGET_DEFAULT": 0.3,
+    "AUTO_EXPOSURE_LOWER_DEFAULT_US": 100.0, "AUTO_EXPOSURE_UPPER_DEFAULT_US": 100000.0,
     # image format
     "WIDTH_MIN": 16, "WIDTH_INC": 4,
     "HEIGHT_MIN": 16, "HEIGHT_INC": 2,
@@ -79,13 +92,19 @@ class Feat:
     derived   computed by camera.c on every read (XML: NoCache)
     selector  name of an Enumeration/Integer selector; with `count` > 1 the register is an array
               of `count` elements `stride` bytes apart addressed by the selector's value (pIndex)
+    port      None for the Device port; otherwise the name of a chunk or event port (CHUNKS/EVENTS):
+              the address is relative to that port (chunk data / event SCD) and the feature has no
+              device register (it is not in the C table)
+    elem_defaults  per-element defaults of a selector-indexed register (list, one per element)
+    lock_expr (formula, {variable: register}) -> an IntSwissKnife used as <pIsLocked>; the C side
+              enforces the same rule in camera.c with a precise message
     """
 
     def __init__(self, name, type_, address, access, category, desc, *, length=4, default=None,
                  minimum=None, maximum=None, inc=None, unit=None, entries=None, vis="Beginner",
                  locked=False, derived=False, selector=None, count=1, stride=None, signed=False,
                  max_chars=None, reg_only=False, is_locked_by=None, volatile=False, standard=True,
-                 assumed=()):
+                 assumed=(), port=None, elem_defaults=None, lock_expr=None):
         self.name, self.type, self.address, self.access = name, type_, address, access
         self.category, self.desc, self.length, self.default = category, desc, length, default
         self.minimum, self.maximum, self.inc, self.unit = minimum, maximum, inc, unit
@@ -98,6 +117,9 @@ class Feat:
         self.standard = standard
         self.assumed = assumed                # which properties are [A] (for the README)
         self.selects = []                     # filled in: features this selector selects
+        self.port = port                      # None: Device port; else a chunk/event port name
+        self.elem_defaults = elem_defaults    # per-element defaults of an indexed register
+        self.lock_expr = lock_expr            # (formula, {var: register}) -> IntSwissKnife pIsLocked
 
     @property
     def reg_name(self):
@@ -118,13 +140,33 @@ def E(*pairs):
 
 DEV, IMG, ANA, ACQ, TL = ("DeviceControl", "ImageFormatControl", "AnalogControl",
                           "AcquisitionControl", "TransportLayerControl")
+AUTO, DIO, CNT, CHK, EVT, UST = ("AutoFunctionControl", "DigitalIOControl", "CounterAndTimerControl",
+                                 "ChunkDataControl", "EventControl", "UserSetControl")
 CATEGORIES = [
     (DEV, "Identity, link, temperature and timestamp of the device."),
     (IMG, "Size, position, binning, mirroring and pixel format of the delivered image."),
     (ANA, "Gain, black level, gamma and digital shift applied to the pixel values."),
-    (ACQ, "Starting and stopping acquisition, exposure and frame rate."),
+    (ACQ, "Starting and stopping acquisition, triggers, exposure and frame rate."),
+    (AUTO, "Targets, limits and measurement region of the automatic exposure and gain control."),
+    (DIO, "Input and output lines and user outputs."),
+    (CNT, "Frame counters and the exposure-start timer."),
+    (CHK, "Data appended to each image (chunks)."),
+    (EVT, "Messages the camera sends when something happens (events)."),
+    (UST, "Saving and loading complete camera configurations."),
     (TL, "Transport layer parameters: payload size and the lock the consumer sets while streaming."),
 ]
+
+# Chunks: name -> (ChunkID, data bytes).  Image is the first chunk (the image itself); the others
+# follow in this order when enabled; PayloadCRC16 is always last.  IDs are this simulator's own.
+CHUNKS = [("Image", 0xA5A50000, None), ("Timestamp", 0xA5A50001, 8), ("ExposureTime", 0xA5A50002, 8),
+          ("Gain", 0xA5A50003, 8), ("LineStatusAll", 0xA5A50004, 4), ("CounterValue", 0xA5A50005, 8),
+          ("PayloadCRC16", 0xA5A50006, 4)]
+# Events: name -> (U3V event ID, has FrameID).  IDs are this simulator's own.
+EVENTS = [("ExposureEnd", 0x9001, True), ("FrameStart", 0x9002, True), ("FrameBurstStart", 0x9003, True),
+          ("FrameStartOvertrigger", 0x9004, True), ("FrameBurstStartOvertrigger", 0x9005, True),
+          ("FrameStartWait", 0x9006, False), ("FrameBurstStartWait", 0x9007, False),
+          ("CriticalTemperature", 0x9008, False), ("OverTemperature", 0x9009, False)]
+USER_SETS = ["Default", "HighGain", "AutoFunctions", "UserSet1", "UserSet2", "UserSet3"]
 
 OFF_ONCE_CONT = E(("Off", 0, "The automatic function is off; the value is set by the user."),
                   ("Once", 1, "Adjust once, then return to Off."),
@@ -321,6 +363,222 @@ FEATURES = [
          "Set to 1 by the transport layer while streaming; locks size and format features.",
          vis="Invisible", default=0, minimum=0, maximum=1, inc=1),
 
+    # ---- Triggers (AcquisitionControl, 0x0004_0050) ----
+    Feat("AcquisitionBurstFrameCount", "Integer", 0x40050, "RW", ACQ,
+         "Frames acquired per FrameBurstStart trigger.", default=1, minimum=1,
+         maximum=A["BURST_FRAME_COUNT_MAX"], inc=1, assumed=("max",)),
+    Feat("AcquisitionStatusSelector", "Enumeration", 0x40058, "RW", ACQ,
+         "Chooses which acquisition signal AcquisitionStatus reports.", default="FrameTriggerWait",
+         entries=E(("FrameTriggerWait", 0, "The camera waits for a frame start trigger."),
+                   ("FrameBurstTriggerWait", 1, "The camera waits for a frame burst start trigger."),
+                   ("ExposureActive", 2, "The sensor is exposing."),
+                   ("FrameActive", 3, "A frame is being exposed or read out."))),
+    Feat("AcquisitionStatus", "Boolean", 0x40060, "RO", ACQ, "State of the signal chosen by AcquisitionStatusSelector.",
+         derived=True, selector="AcquisitionStatusSelector", count=4, stride=4),
+    Feat("TriggerSelector", "Enumeration", 0x40070, "RW", ACQ, "Chooses the trigger the Trigger features configure.",
+         default="FrameStart",
+         entries=E(("FrameStart", 0, "Starts the acquisition of one frame."),
+                   ("FrameBurstStart", 1, "Starts a burst of AcquisitionBurstFrameCount frames."))),
+    Feat("TriggerMode", "Enumeration", 0x40078, "RW", ACQ, "Whether the selected trigger is used.",
+         default="Off", selector="TriggerSelector", count=2, stride=4,
+         entries=E(("Off", 0, "The trigger is not used."), ("On", 1, "The trigger starts acquisitions."))),
+    Feat("TriggerSource", "Enumeration", 0x40080, "RW", ACQ, "Signal that fires the selected trigger.",
+         default="Line1", selector="TriggerSelector", count=2, stride=4,
+         entries=E(("Software", 0, "TriggerSoftware command."), ("Line1", 1, "Input line 1 (opto-coupled)."),
+                   ("Line3", 3, "GPIO line 3 (as input)."), ("Line4", 4, "GPIO line 4 (as input)."),
+                   ("SoftwareSignal1", 5, "SoftwareSignalPulse on SoftwareSignal1."),
+                   ("SoftwareSignal2", 6, "SoftwareSignalPulse on SoftwareSignal2."),
+                   ("SoftwareSignal3", 7, "SoftwareSignalPulse on SoftwareSignal3."))),
+    Feat("TriggerActivation", "Enumeration", 0x40088, "RW", ACQ, "Which signal change fires the trigger.",
+         default="RisingEdge", selector="TriggerSelector", count=2, stride=4,
+         entries=E(("RisingEdge", 0, "Low to high."), ("FallingEdge", 1, "High to low."),
+                   ("AnyEdge", 2, "Either change."), ("LevelHigh", 3, "While high (FrameBurstStart only)."),
+                   ("LevelLow", 4, "While low (FrameBurstStart only)."))),
+    Feat("TriggerDelay", "Float", 0x40090, "RW", ACQ, "Time from the trigger to the start it causes.",
+         length=8, default=0.0, minimum=0.0, maximum=A["TRIGGER_DELAY_MAX_US"], unit="us",
+         selector="TriggerSelector", count=2, stride=8, assumed=("max",)),
+    Feat("TriggerSoftware", "Command", 0x400A0, "WO", ACQ, "Fires the selected trigger when its source is Software.",
+         selector="TriggerSelector", count=2, stride=4),
+    Feat("SoftwareSignalSelector", "Enumeration", 0x400A8, "RW", ACQ, "Chooses the software signal to pulse.",
+         default="SoftwareSignal1",
+         entries=E(*[("SoftwareSignal%d" % i, i - 1, "Software signal %d." % i) for i in range(1, 4)])),
+    Feat("SoftwareSignalPulse", "Command", 0x400B0, "WO", ACQ,
+         "Pulses the selected software signal (fires triggers that use it as source).",
+         selector="SoftwareSignalSelector", count=3, stride=4),
+    Feat("SimLostTriggerCount", "Integer", 0x400C0, "RO", ACQ,
+         "Simulator diagnostic (not on a real camera): triggers of the selected kind that were lost "
+         "because the camera could not accept them; reset by AcquisitionStart.",
+         derived=True, selector="TriggerSelector", count=2, stride=4, vis="Guru", standard=False),
+
+    # ---- Auto functions 0x000C_0000 ----
+    Feat("AutoTargetBrightness", "Float", 0xC0000, "RW", AUTO,
+         "Mean brightness the auto functions aim at, as a fraction of full scale.", length=8,
+         default=A["AUTO_TARGET_DEFAULT"], minimum=A["AUTO_TARGET_MIN"], maximum=A["AUTO_TARGET_MAX"],
+         assumed=("min", "max", "default")),
+    Feat("AutoExposureTimeLowerLimit", "Float", 0xC0008, "RW", AUTO, "Shortest exposure ExposureAuto may set.",
+         length=8, default=A["AUTO_EXPOSURE_LOWER_DEFAULT_US"], minimum=A["EXPOSURE_MIN_US"],
+         maximum=A["EXPOSURE_MAX_US"], unit="us", assumed=("default",)),
+    Feat("AutoExposureTimeUpperLimit", "Float", 0xC0010, "RW", AUTO, "Longest exposure ExposureAuto may set.",
+         length=8, default=A["AUTO_EXPOSURE_UPPER_DEFAULT_US"], minimum=A["EXPOSURE_MIN_US"],
+         maximum=A["EXPOSURE_MAX_US"], unit="us", assumed=("default",)),
+    Feat("AutoGainLowerLimit", "Float", 0xC0018, "RW", AUTO, "Lowest gain GainAuto may set.", length=8,
+         default=0.0, minimum=0.0, maximum=A["GAIN_MAX_DB"], unit="dB", selector="GainSelector"),
+    Feat("AutoGainUpperLimit", "Float", 0xC0020, "RW", AUTO, "Highest gain GainAuto may set.", length=8,
+         default=A["GAIN_MAX_DB"], minimum=0.0, maximum=A["GAIN_MAX_DB"], unit="dB", selector="GainSelector"),
+    Feat("AutoFunctionProfile", "Enumeration", 0xC0028, "RW", AUTO,
+         "Which of exposure and gain is kept low when both auto functions run.", default="MinimizeGain",
+         entries=E(("MinimizeGain", 0, "Use exposure first, gain only when exposure is at its limit."),
+                   ("MinimizeExposureTime", 1, "Use gain first, exposure only when gain is at its limit."))),
+    Feat("AutoFunctionROISelector", "Enumeration", 0xC0030, "RW", AUTO,
+         "Chooses the auto-function region the ROI features configure.", default="ROI1",
+         entries=E(("ROI1", 0, "Region 1."), ("ROI2", 1, "Region 2."))),
+    Feat("AutoFunctionROIOffsetX", "Integer", 0xC0038, "RW", AUTO,
+         "Left edge of the region, in image pixels (clipped to the image).", default=0, minimum=0,
+         maximum=4108, inc=4, unit="px", selector="AutoFunctionROISelector", count=2, stride=4),
+    Feat("AutoFunctionROIOffsetY", "Integer", 0xC0040, "RW", AUTO,
+         "Top edge of the region, in image rows (clipped to the image).", default=0, minimum=0,
+         maximum=2992, inc=2, unit="px", selector="AutoFunctionROISelector", count=2, stride=4),
+    Feat("AutoFunctionROIWidth", "Integer", 0xC0048, "RW", AUTO, "Width of the region.", default=4112,
+         minimum=16, maximum=4112, inc=4, unit="px", selector="AutoFunctionROISelector", count=2, stride=4),
+    Feat("AutoFunctionROIHeight", "Integer", 0xC0050, "RW", AUTO, "Height of the region.", default=3008,
+         minimum=16, maximum=3008, inc=2, unit="px", selector="AutoFunctionROISelector", count=2, stride=4),
+    Feat("AutoFunctionROIUseBrightness", "Boolean", 0xC0058, "RW", AUTO,
+         "Whether the region is used to measure brightness.", default=False,
+         selector="AutoFunctionROISelector", count=2, stride=4, elem_defaults=[True, False]),
+
+    # ---- Digital I/O 0x0007_0000 ----
+    Feat("LineSelector", "Enumeration", 0x70000, "RW", DIO, "Chooses the line the Line features configure.",
+         default="Line1", entries=E(("Line1", 0, "Opto-coupled input."), ("Line2", 1, "Opto-coupled output."),
+                                   ("Line3", 2, "GPIO line 3."), ("Line4", 3, "GPIO line 4."))),
+    Feat("LineMode", "Enumeration", 0x70008, "RW", DIO,
+         "Whether the line is an input or an output (fixed for Line1 and Line2).", default="Input",
+         selector="LineSelector", count=4, stride=4, elem_defaults=["Input", "Output", "Input", "Input"],
+         lock_expr=("SEL<2", {"SEL": "LineSelectorReg"}),
+         entries=E(("Input", 0, "The line is an input."), ("Output", 1, "The line is an output."))),
+    Feat("LineFormat", "Enumeration", 0x70018, "RO", DIO, "Electrical format of the line.",
+         default="TTL", selector="LineSelector", count=4, stride=4,
+         elem_defaults=["OptoCoupled", "OptoCoupled", "TTL", "TTL"], assumed=("per-line mapping",),
+         entries=E(("NoConnect", 0, "Not connected."), ("TriState", 1, "Tri-state."), ("TTL", 2, "TTL."),
+                   ("LVDS", 3, "LVDS."), ("RS422", 4, "RS-422."), ("OptoCoupled", 5, "Opto-coupled."))),
+    Feat("LineLogic", "Enumeration", 0x70028, "RO", DIO, "Logic of the line.", default="Positive",
+         selector="LineSelector", count=4, stride=4,
+         entries=E(("Positive", 0, "High voltage is logical 1."), ("Negative", 1, "Low voltage is logical 1."))),
+    Feat("LineInverter", "Boolean", 0x70038, "RW", DIO, "Inverts the line's signal.", default=False,
+         selector="LineSelector", count=4, stride=4),
+    Feat("LineStatus", "Boolean", 0x70048, "RO", DIO,
+         "Current logical state of the line (after inverter and debouncer for inputs).", derived=True,
+         selector="LineSelector", count=4, stride=4),
+    Feat("LineStatusAll", "Integer", 0x70058, "RO", DIO, "States of all lines: bit 0 = Line1 ... bit 3 = Line4.",
+         derived=True),
+    Feat("LineSource", "Enumeration", 0x70060, "RW", DIO,
+         "Signal an output line carries (UserOutputN only on its own line: 1 on Line2, 2 on Line3, 3 on Line4).",
+         default="Off", selector="LineSelector", count=4, stride=4,
+         elem_defaults=["Off", "ExposureActive", "Off", "Off"],
+         lock_expr=("MODE<>1", {"MODE": "LineModeReg"}), assumed=("per-line mapping",),
+         entries=E(("Off", 0, "Low."), ("ExposureActive", 1, "High while the sensor exposes."),
+                   ("FrameTriggerWait", 2, "High while the camera can accept a frame start trigger."),
+                   ("FrameBurstTriggerWait", 3, "High while the camera can accept a frame burst start trigger."),
+                   ("Timer1Active", 4, "High while Timer1 runs."), ("UserOutput1", 5, "UserOutputValue of UserOutput1."),
+                   ("UserOutput2", 6, "UserOutputValue of UserOutput2."),
+                   ("UserOutput3", 7, "UserOutputValue of UserOutput3."))),
+    Feat("LineDebouncerTime", "Float", 0x70070, "RW", DIO,
+         "An input change counts only after the level has been stable this long.", length=8, default=0.0,
+         minimum=0.0, maximum=A["LINE_DEBOUNCER_MAX_US"], unit="us", selector="LineSelector", count=4,
+         stride=8, lock_expr=("MODE=1", {"MODE": "LineModeReg"}), assumed=("max",)),
+    Feat("LineMinimumOutputPulseWidth", "Float", 0x70090, "RW", DIO,
+         "Shortest pulse an output line produces (stored; the simulated outputs are ideal).", length=8,
+         default=0.0, minimum=0.0, maximum=A["LINE_MIN_PULSE_MAX_US"], unit="us", selector="LineSelector",
+         count=4, stride=8, lock_expr=("MODE=0", {"MODE": "LineModeReg"}), assumed=("max",)),
+    Feat("UserOutputSelector", "Enumeration", 0x700B0, "RW", DIO, "Chooses the user output UserOutputValue sets.",
+         default="UserOutput1", entries=E(*[("UserOutput%d" % i, i - 1, "User output %d." % i) for i in range(1, 4)])),
+    Feat("UserOutputValue", "Boolean", 0x700B8, "RW", DIO, "Value of the selected user output.", default=False,
+         selector="UserOutputSelector", count=3, stride=4),
+    Feat("UserOutputValueAll", "Integer", 0x700C8, "RW", DIO,
+         "All user outputs at once: bit n = UserOutputn (bit 0 unused).", default=0, minimum=0, maximum=14,
+         inc=2, derived=True),
+
+    # ---- Counters and timer 0x0008_0000 ----
+    Feat("CounterSelector", "Enumeration", 0x80000, "RW", CNT, "Chooses the counter the Counter features configure.",
+         default="Counter1", entries=E(("Counter1", 0, "Counter 1."), ("Counter2", 1, "Counter 2."))),
+    Feat("CounterEventSource", "Enumeration", 0x80008, "RW", CNT, "What the counter counts.",
+         default="FrameStart", selector="CounterSelector", count=2, stride=4,
+         entries=E(("Off", 0, "Nothing."), ("FrameStart", 1, "Frame starts (accepted triggers / frames)."),
+                   ("FrameTrigger", 2, "Every frame start trigger, accepted or lost."))),
+    Feat("CounterResetSource", "Enumeration", 0x80010, "RW", CNT, "Signal that resets the counter to 0.",
+         default="Off", selector="CounterSelector", count=2, stride=4,
+         entries=E(("Off", 0, "No reset except CounterReset."), ("Software", 1, "CounterReset."),
+                   ("Line1", 2, "Rising edge of Line1."), ("Line3", 4, "Rising edge of Line3."),
+                   ("Line4", 5, "Rising edge of Line4."), ("Counter2End", 6, "Counter2 reaching CounterDuration."))),
+    Feat("CounterResetActivation", "Enumeration", 0x80018, "RW", CNT, "Which change of the reset signal resets.",
+         default="RisingEdge", selector="CounterSelector", count=2, stride=4,
+         entries=E(("RisingEdge", 0, "Low to high."),)),
+    Feat("CounterReset", "Command", 0x80020, "WO", CNT, "Resets the selected counter to 0.",
+         selector="CounterSelector", count=2, stride=4),
+    Feat("CounterDuration", "Integer", 0x80028, "RW", CNT,
+         "Count at which the counter ends (CounterNEnd) and starts again from 0; 0 = never.",
+         default=0, minimum=0, maximum=4294967295, inc=1, vis="Expert", selector="CounterSelector",
+         count=2, stride=4),
+    Feat("TimerSelector", "Enumeration", 0x80040, "RW", CNT, "Chooses the timer the Timer features configure.",
+         default="Timer1", entries=E(("Timer1", 0, "Timer 1."),)),
+    Feat("TimerTriggerSource", "Enumeration", 0x80048, "RW", CNT, "Signal that starts the timer.",
+         default="ExposureStart", selector="TimerSelector",
+         entries=E(("Off", 0, "The timer does not run."), ("ExposureStart", 1, "Start of each exposure."))),
+    Feat("TimerDelay", "Float", 0x80050, "RW", CNT, "Time from the trigger to Timer1Active going high.",
+         length=8, default=0.0, minimum=0.0, maximum=A["TIMER_MAX_US"], unit="us", selector="TimerSelector",
+         assumed=("max",)),
+    Feat("TimerDuration", "Float", 0x80058, "RW", CNT, "Time Timer1Active stays high.", length=8, default=10.0,
+         minimum=0.0, maximum=A["TIMER_MAX_US"], unit="us", selector="TimerSelector", assumed=("max",)),
+
+    # ---- Chunk data 0x0009_0000 ----
+    Feat("ChunkModeActive", "Boolean", 0x90000, "RW", CHK,
+         "Appends the enabled chunks to every image; PayloadSize grows accordingly.", default=False, locked=True),
+    Feat("ChunkSelector", "Enumeration", 0x90008, "RW", CHK, "Chooses the chunk ChunkEnable refers to.",
+         default="Image",
+         entries=E(*[(n, i, "The %s chunk." % n) for i, (n, _, _) in enumerate(CHUNKS)])),
+    Feat("ChunkEnable", "Boolean", 0x90010, "RW", CHK, "Includes the selected chunk (Image is always included).",
+         default=False, locked=True, selector="ChunkSelector", count=len(CHUNKS), stride=4,
+         elem_defaults=[True] + [False] * (len(CHUNKS) - 1)),
+    Feat("ChunkGainSelector", "Enumeration", 0x90030, "RW", CHK, "Chooses the gain ChunkGain reports.",
+         default="All", entries=E(("All", 0, "Gain applied to all pixels."),)),
+    Feat("ChunkCounterSelector", "Enumeration", 0x90038, "RW", CHK, "Chooses the counter ChunkCounterValue reports.",
+         default="Counter1", entries=E(("Counter1", 0, "Counter 1."), ("Counter2", 1, "Counter 2."))),
+    Feat("ChunkTimestamp", "Integer", 0, "RO", CHK, "Exposure start of the frame, ns of device time.",
+         length=8, unit="ns", port="ChunkTimestampPort", volatile=True),
+    Feat("ChunkExposureTime", "Float", 0, "RO", CHK, "Exposure time of the frame.", length=8, unit="us",
+         port="ChunkExposureTimePort", volatile=True),
+    Feat("ChunkGain", "Float", 0, "RO", CHK, "Gain of the frame.", length=8, unit="dB", port="ChunkGainPort",
+         selector="ChunkGainSelector", volatile=True),
+    Feat("ChunkLineStatusAll", "Integer", 0, "RO", CHK, "LineStatusAll at the frame's exposure start.",
+         port="ChunkLineStatusAllPort", volatile=True),
+    Feat("ChunkCounterValue", "Integer", 0, "RO", CHK, "Value of the selected counter at the frame's exposure start.",
+         port="ChunkCounterValuePort", selector="ChunkCounterSelector", count=2, stride=4, volatile=True),
+    Feat("ChunkPayloadCRC16", "Integer", 0, "RO", CHK,
+         "CRC-16/CCITT-FALSE of every byte before this chunk's data (image and the other chunks).",
+         port="ChunkPayloadCRC16Port", volatile=True),
+
+    # ---- Events 0x000A_0000 ----
+    Feat("EventSelector", "Enumeration", 0xA0000, "RW", EVT, "Chooses the event EventNotification refers to.",
+         default="ExposureEnd", entries=E(*[(n, i, "The %s event." % n) for i, (n, _, _) in enumerate(EVENTS)])),
+    Feat("EventNotification", "Enumeration", 0xA0008, "RW", EVT, "Whether the camera sends the selected event.",
+         default="Off", selector="EventSelector", count=len(EVENTS), stride=4,
+         entries=E(("Off", 0, "Not sent."), ("On", 1, "Sent on every occurrence."))),
+] + [f for (n, eid, has_fid) in EVENTS for f in (
+    [Feat("Event%s" % n, "Integer", 2, "RO", EVT, "Event ID of the last %s event." % n, length=2,
+          port="Event%sPort" % n, volatile=True, vis="Expert"),
+     Feat("Event%sTimestamp" % n, "Integer", 4, "RO", EVT, "Device time (ns) of the last %s event." % n,
+          length=8, unit="ns", port="Event%sPort" % n, volatile=True, vis="Expert")]
+    + ([Feat("Event%sFrameID" % n, "Integer", 12, "RO", EVT, "Frame ID the last %s event refers to." % n,
+             length=8, port="Event%sPort" % n, volatile=True, vis="Expert")] if has_fid else []))] + [
+
+    # ---- User sets 0x000B_0000 ----
+    Feat("UserSetSelector", "Enumeration", 0xB0000, "RW", UST, "Chooses the user set to load or save.",
+         default="Default", entries=E(*[(n, i, "User set %s." % n) for i, n in enumerate(USER_SETS)])),
+    Feat("UserSetLoad", "Command", 0xB0008, "WO", UST, "Loads the selected user set into the camera."),
+    Feat("UserSetSave", "Command", 0xB0010, "WO", UST,
+         "Saves the current configuration into the selected user set (UserSet1-3 only)."),
+    Feat("UserSetDefault", "Enumeration", 0xB0018, "RW", UST, "User set loaded when the camera starts.",
+         default="Default", entries=E(*[(n, i, "User set %s." % n) for i, n in enumerate(USER_SETS)])),
+
     # ---- Hidden helper registers 0x0006_0000 (dynamic limits) ----
     Feat("WidthLimit", "Integer", 0x60000, "RO", None, "Max Width: WidthMax - OffsetX (WidthMax when CenterX).",
          derived=True, reg_only=True, vis="Invisible", standard=False),
@@ -333,6 +591,7 @@ FEATURES = [
 ]
 
 BY_NAME = {f.name: f for f in FEATURES}
+DEVICE_FEATURES = [f for f in FEATURES if not f.port]  # the ones with a device register (C table)
 TYPE_C = {"Integer": "CAM_T_INTEGER", "Float": "CAM_T_FLOAT", "Enumeration": "CAM_T_ENUM",
           "Boolean": "CAM_T_BOOLEAN", "String": "CAM_T_STRING", "Command": "CAM_T_COMMAND"}
 ACCESS_C = {"RO": "CAM_ACC_RO", "WO": "CAM_ACC_WO", "RW": "CAM_ACC_RW"}
@@ -344,15 +603,25 @@ ACCESS_C = {"RO": "CAM_ACC_RO", "WO": "CAM_ACC_WO", "RW": "CAM_ACC_RW"}
 def check_table():
     errs = []
     spans = []
+    port_spans = {}
     for f in FEATURES:
         if f.type not in TYPE_C:
             errs.append("%s: unknown type %s" % (f.name, f.type))
         if f.type == "Float" and f.length != 8:
             errs.append("%s: Float registers are 8-byte doubles" % f.name)
-        if f.type in ("Integer", "Enumeration", "Boolean", "Command") and f.length not in (4, 8):
+        if f.type in ("Integer", "Enumeration", "Boolean", "Command") and f.length not in (4, 8) \
+                and not (f.port and f.length == 2):
             errs.append("%s: length %d" % (f.name, f.length))
-        if f.address % 4:
+        if f.address % 4 and not f.port:
             errs.append("%s: address not 4-aligned" % f.name)
+        if f.port and f.type not in ("Integer", "Float"):
+            errs.append("%s: only Integer/Float nodes live on chunk/event ports" % f.name)
+        if f.elem_defaults is not None and len(f.elem_defaults) != f.count:
+            errs.append("%s: elem_defaults needs %d values" % (f.name, f.count))
+        if f.elem_defaults is not None and f.type == "Enumeration":
+            for d in f.elem_defaults:
+                if d not in [n for n, _, _ in f.entries]:
+                    errs.append("%s: element default %r not an entry" % (f.name, d))
         if f.type == "Enumeration":
             if not f.entries:
                 errs.append("%s: no entries" % f.name)
@@ -388,11 +657,19 @@ def check_table():
         if f.category is None and not f.reg_only:
             errs.append("%s: no category" % f.name)
         total = f.stride * (f.count - 1) + f.length
-        spans.append((f.address, f.address + total, f.name))
-    spans.sort()
-    for (a0, a1, n0), (b0, b1, n1) in zip(spans, spans[1:]):
-        if b0 < a1:
-            errs.append("registers overlap: %s and %s" % (n0, n1))
+        if f.port:
+            port_spans.setdefault(f.port, []).append((f.address, f.address + total, f.name))
+        else:
+            spans.append((f.address, f.address + total, f.name))
+    for sp in [spans] + list(port_spans.values()):
+        sp.sort()
+        for (a0, a1, n0), (b0, b1, n1) in zip(sp, sp[1:]):
+            if b0 < a1:
+                errs.append("registers overlap: %s and %s" % (n0, n1))
+    for n, _, size in CHUNKS:
+        for f in FEATURES:
+            if f.port == "Chunk%sPort" % n and f.address + f.stride * (f.count - 1) + f.length > size:
+                errs.append("%s: runs past the %d-byte chunk" % (f.name, size))
     if spans[-1][1] > XML_ADDRESS:
         errs.append("registers run into the XML area")
     if len(BY_NAME) != len(FEATURES):
@@ -418,6 +695,8 @@ def xml_node_head(out, tag, f, ind="  "):
         out.append("%s  <pIsLocked>TLParamsLocked</pIsLocked>" % ind)
     elif f.is_locked_by:
         out.append("%s  <pIsLocked>%s</pIsLocked>" % (ind, BY_NAME[f.is_locked_by].reg_name))
+    elif f.lock_expr:
+        out.append("%s  <pIsLocked>%sLockedExpr</pIsLocked>" % (ind, f.name))
 
 
 def xml_register(out, f, tag):
@@ -437,7 +716,7 @@ def xml_register(out, f, tag):
         out.append('    <pIndex Offset="%d">%s</pIndex>' % (f.stride, BY_NAME[f.selector].reg_name))
     out.append("    <Length>%d</Length>" % f.length)
     out.append("    <AccessMode>%s</AccessMode>" % f.access)
-    out.append("    <pPort>Device</pPort>")
+    out.append("    <pPort>%s</pPort>" % (f.port or "Device"))
     out.append("    <Cachable>%s</Cachable>" % f.cachable)
     if tag == "IntReg":
         out.append("    <Sign>%s</Sign>" % ("Signed" if f.signed else "Unsigned"))
@@ -537,9 +816,28 @@ def gen_xml():
             out.append("    <CommandValue>1</CommandValue>")
             out.append("  </Command>")
             xml_register(out, f, "IntReg")
+    for f in FEATURES:
+        if f.lock_expr:
+            formula, variables = f.lock_expr
+            out.append('  <IntSwissKnife Name="%sLockedExpr" NameSpace="Custom">' % f.name)
+            out.append("    <Visibility>Invisible</Visibility>")
+            for var, reg in sorted(variables.items()):
+                out.append('    <pVariable Name="%s">%s</pVariable>' % (var, reg))
+            out.append("    <Formula>%s</Formula>" % escape(formula))
+            out.append("  </IntSwissKnife>")
     out.append('  <Port Name="Device" NameSpace="Standard">')
     out.append("    <ToolTip>Register space of the camera.</ToolTip>")
     out.append("  </Port>")
+    for n, cid_, _ in CHUNKS[1:]:
+        out.append('  <Port Name="Chunk%sPort" NameSpace="Custom">' % n)
+        out.append("    <ToolTip>Data of the %s chunk (address 0 = its first byte).</ToolTip>" % n)
+        out.append("    <ChunkID>%08X</ChunkID>" % cid_)
+        out.append("  </Port>")
+    for n, eid, _ in EVENTS:
+        out.append('  <Port Name="Event%sPort" NameSpace="Custom">' % n)
+        out.append("    <ToolTip>The %s event message (address 0 = start of the SCD).</ToolTip>" % n)
+        out.append("    <EventID>%04X</EventID>" % eid)
+        out.append("  </Port>")
     out.append("</RegisterDescription>")
     return "\n".join(out) + "\n"
 
@@ -578,17 +876,32 @@ def gen_regs_h():
     o.append("#define CAM_XML_FILENAME %s" % c_str(XML_FILENAME))
     o.append("#define CAM_XML_ADDRESS 0x%XULL" % XML_ADDRESS)
     o.append("")
+    o.append("/* Chunk IDs (chunk trailer) and data bytes, in layout order; Image is the image itself. */")
+    for i, (n, cid_, size) in enumerate(CHUNKS):
+        o.append("#define CAM_CHUNK_ID_%s 0x%08XU" % (n, cid_))
+        o.append("#define CAM_CHUNK_SEL_%s %d" % (n, i))
+        if size:
+            o.append("#define CAM_CHUNK_SIZE_%s %d" % (n, size))
+    o.append("#define CAM_CHUNK_COUNT %d" % len(CHUNKS))
+    o.append("")
+    o.append("/* Event IDs (U3V event message) by EventSelector value. */")
+    for i, (n, eid, fid) in enumerate(EVENTS):
+        o.append("#define CAM_EVENT_ID_%s 0x%04XU" % (n, eid))
+        o.append("#define CAM_EVENT_SEL_%s %d" % (n, i))
+        o.append("#define CAM_EVENT_HAS_FRAMEID_%s %d" % (n, 1 if fid else 0))
+    o.append("#define CAM_EVENT_COUNT %d" % len(EVENTS))
+    o.append("")
     o.append("/* Register addresses (first element for selector-indexed registers). */")
-    for f in FEATURES:
+    for f in DEVICE_FEATURES:
         o.append("#define CAM_ADDR_%s 0x%05XULL" % (f.name, f.address))
     o.append("")
     o.append("/* Enumeration entry values. */")
-    for f in FEATURES:
+    for f in DEVICE_FEATURES:
         for n, v, _ in f.entries:
             o.append("#define CAM_ENUM_%s_%s 0x%XLL" % (f.name, n, v))
     o.append("")
     o.append("typedef enum {")
-    for f in FEATURES:
+    for f in DEVICE_FEATURES:
         o.append("    %s," % cid(f.name))
     o.append("    CAM_REG_COUNT")
     o.append("} cam_reg_id;")
@@ -622,17 +935,23 @@ def gen_regs_h():
     o.append("    uint32_t max_chars;       /* String: longest accepted text (0: length - 1) */")
     o.append("    uint32_t n_entries;")
     o.append("    const cam_enum_entry *entries;")
+    o.append("    const int64_t *def_elems;  /* per-element defaults of an indexed register, or NULL */")
     o.append("} cam_reg_desc;")
     o.append("")
     o.append("extern const cam_reg_desc cam_reg_table[CAM_REG_COUNT];")
     o.append("")
     o.append("#ifdef CAM_REGS_DEFINE_TABLE /* defined by exactly one .c file (regmap.c) */")
-    for f in FEATURES:
+    for f in DEVICE_FEATURES:
+        if f.elem_defaults is not None:
+            ev = dict((n, v) for n, v, _ in f.entries)
+            vals = [ev[d] if f.type == "Enumeration" else int(d) for d in f.elem_defaults]
+            o.append("static const int64_t cam_defs_%s[] = {%s};" % (f.name, ", ".join("%d" % v for v in vals)))
+    for f in DEVICE_FEATURES:
         if f.entries:
             o.append("static const cam_enum_entry cam_entries_%s[] = {%s};" % (
                 f.name, ", ".join("{%s, %d}" % (c_str(n), v) for n, v, _ in f.entries)))
     o.append("const cam_reg_desc cam_reg_table[CAM_REG_COUNT] = {")
-    for f in FEATURES:
+    for f in DEVICE_FEATURES:
         flags = []
         if f.locked:
             flags.append("CAM_F_LOCKED")
@@ -672,14 +991,15 @@ def gen_regs_h():
         ref = lambda v: cid(v) if isinstance(v, str) else "-1"
         mn_i_s = "INT64_MIN" if mn_i == -2**63 else "%dLL" % mn_i
         mx_i_s = "INT64_MAX" if mx_i == 2**63 - 1 else "%dLL" % mx_i
-        o.append("    [%s] = {%s, 0x%XULL, %d, %d, %d, %s, %s, %s, %s, %dLL, %s, %s, %s, %s, %dLL, %s, %s, %s, %s, %s, %s, %d, %d, %s}," % (
+        o.append("    [%s] = {%s, 0x%XULL, %d, %d, %d, %s, %s, %s, %s, %dLL, %s, %s, %s, %s, %dLL, %s, %s, %s, %s, %s, %s, %d, %d, %s, %s}," % (
             cid(f.name), c_str(f.name), f.address, f.length, f.count, f.stride,
             cid(f.selector) if f.selector else "-1", TYPE_C[f.type], ACCESS_C[f.access],
             " | ".join(flags) if flags else "0", def_i, c_double(def_f), def_s,
             mn_i_s, mx_i_s, inc_i, c_double(mn_f), c_double(mx_f), c_double(inc_f),
             ref(f.minimum), ref(f.maximum), cid(f.is_locked_by) if f.is_locked_by else "-1",
             f.max_chars or 0, len(f.entries),
-            ("cam_entries_%s" % f.name) if f.entries else "NULL"))
+            ("cam_entries_%s" % f.name) if f.entries else "NULL",
+            ("cam_defs_%s" % f.name) if f.elem_defaults is not None else "NULL"))
     o.append("};")
     o.append("#endif")
     o.append("")
@@ -742,8 +1062,10 @@ def gen_markdown():
             d = '"%s"' % d if f.type == "String" else d
         elif d is None:
             d = ""
-        o.append("| %s | %s | %s | 0x%05X | %d | %s | %s | %s | %s | %s | %s |" % (
-            f.name, f.type, f.access, f.address, f.length, str(d).replace("|", "\\|"),
+        if f.port:
+            notes.append("on %s" % f.port)
+        o.append("| %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
+            f.name, f.type, f.access, ("+%d" % f.address) if f.port else ("0x%05X" % f.address), f.length, str(d).replace("|", "\\|"),
             fmt_limit(f.minimum, f), fmt_limit(f.maximum, f), f.inc if f.inc is not None else "",
             f.unit or "", "; ".join(notes)))
     o.append("")

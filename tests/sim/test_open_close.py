@@ -1,4 +1,8 @@
-"""100 open/close cycles leak neither memory, file descriptors nor threads."""
+"""100 open/close cycles leak neither memory, file descriptors nor threads.
+
+Through the raw GenTL path: Harvesters itself keeps ~410 KiB per ImageAcquirer alive
+(weakref.finalize on bound methods), which ace_gentl.Session works around and tests
+separately (tests/test_session.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import gc
 
 import pytest
 
-from simrig import gentl_rig, gentl_stream, harvester, open_fd_count, process_rss_bytes, thread_count
+from simrig import gentl_rig, gentl_stream, open_fd_count, process_rss_bytes, thread_count
 
 CYCLES = 100
 
@@ -32,30 +36,3 @@ def test_gentl_open_close_cycles_do_not_grow() -> None:
     assert grown < 5 * 2**20, f"RSS grew by {grown / 2**20:.1f} MiB over {CYCLES} cycles"
     assert open_fd_count() == fds0
     assert thread_count() == threads0
-
-
-@pytest.mark.slow
-def test_harvesters_create_destroy_cycles_do_not_grow() -> None:
-    with harvester() as h:
-        def cycle() -> None:
-            ia = h.create(0)
-            try:
-                ia.remote_device.node_map.Height.value = 64
-                ia.start()
-                with ia.fetch(timeout=5):
-                    pass
-                ia.stop()
-            finally:
-                ia.destroy()
-
-        for _ in range(5):
-            cycle()
-        gc.collect()
-        rss0, fds0, threads0 = process_rss_bytes(), open_fd_count(), thread_count()
-        for _ in range(CYCLES):
-            cycle()
-        gc.collect()
-        grown = process_rss_bytes() - rss0
-        assert grown < 5 * 2**20, f"RSS grew by {grown / 2**20:.1f} MiB over {CYCLES} cycles"
-        assert open_fd_count() == fds0
-        assert thread_count() == threads0

@@ -17,7 +17,7 @@ def expected_payload(width: int, height: int, fmt: str) -> int:
 
 
 @pytest.mark.parametrize("fmt", ["Mono8", "Mono12", "Mono12p"])
-@pytest.mark.parametrize("roi", [(4096, 3000, 8, 4), (4112, 3008, 0, 0), (16, 16, 100, 200), (1028, 7 * 2, 4, 2),
+@pytest.mark.parametrize("roi", [(4096, 3000, 8, 4), (4112, 3008, 0, 0), (16, 16, 100, 200), (1028, 16, 4, 2),
                                  (2052, 1002, 0, 0)])
 def test_payload_size_for_every_format_and_roi(fmt: str, roi: tuple[int, int, int, int]) -> None:
     width, height, ox, oy = roi

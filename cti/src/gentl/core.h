@@ -134,6 +134,7 @@ struct gt_stream {
     bool thread_joinable;
     bool stop_req, stop_kill;
     uint64_t num_to_acquire, delivered_this_run;
+    uint64_t last_frame_id;  /* last sensor frame ID seen in this run (gap = lost frames) */
     pthread_t thread;
     pthread_cond_t cond;     /* input pool changed / stop requested */
     int64_t handling_mode;   /* StreamBufferHandlingMode: 0 = OldestFirst */

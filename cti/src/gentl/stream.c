@@ -90,6 +90,13 @@ static void *stream_thread(void *arg)
             }
             continue;
         }
+        /* The sensor skips frame IDs of frames nobody waited for (we were rendering): lost. */
+        if (ds->last_frame_id && tick.frame_id > ds->last_frame_id + 1) {
+            uint64_t gap = tick.frame_id - ds->last_frame_id - 1;
+            ds->num_underrun += gap;
+            ds->num_started += gap;
+        }
+        ds->last_frame_id = tick.frame_id;
         ds->num_started++;
         gt_buffer *b = q_pop(&ds->input);
         if (!b) {
@@ -367,6 +374,7 @@ GC_ERROR gt_ds_start(gt_stream *ds, ACQ_START_FLAGS flags, uint64_t num)
     ds->stop_req = ds->stop_kill = false;
     ds->num_to_acquire = num;
     ds->delivered_this_run = 0;
+    ds->last_frame_id = 0;
     ds->num_delivered = ds->num_underrun = ds->num_started = 0;
     ds->grabbing = true;
     if (pthread_create(&ds->thread, NULL, stream_thread, ds) != 0) {

@@ -21,7 +21,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <stdarg.h>
+
 #include "../../generated/camera_regs.h"
+#include "camera_internal.h"
 #include "image.h"
 #include "regmap.h"
 #include "timing.h"
@@ -29,35 +32,25 @@
 extern const uint8_t cam_xml_bytes[];
 extern const size_t cam_xml_size;
 
-struct cam_camera {
-    pthread_mutex_t mu;     /* guards everything below except the renderer */
-    pthread_cond_t cv;      /* signalled on every register write (stop, rate change) */
-    cam_regmap regs;
-    char serial[32];
-    uint64_t t0_ns;         /* CLOCK_MONOTONIC at creation: device clock zero */
-    uint64_t seed;          /* noise seed, from the serial */
-    bool acquiring;
-    bool unthrottled;
-    uint64_t frame_id;      /* last frame ID handed out */
-    uint64_t next_start_ns; /* CLOCK_MONOTONIC exposure start of the next frame */
-
-    pthread_mutex_t render_mu; /* the renderer is not thread-safe itself */
-    img_renderer *renderer;
-};
-
-static uint64_t mono_ns(void)
+uint64_t cam_mono_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
+#define mono_ns cam_mono_ns
+
+void cam_log(cam_camera *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->log, sizeof c->log, fmt, ap);
+    va_end(ap);
+}
 
 /* ---------------------------------------------------------------------------------------------
  * Register helpers (mutex held)
  * ------------------------------------------------------------------------------------------- */
-#define GI(c, id) regmap_get_int(&(c)->regs, CAM_REG_##id, 0)
-#define GF(c, id) regmap_get_float(&(c)->regs, CAM_REG_##id, 0)
-#define SI(c, id, v) regmap_set_int(&(c)->regs, CAM_REG_##id, 0, (v))
 
 static int64_t round_down(int64_t v, int64_t inc)
 {
@@ -102,13 +95,20 @@ static img_settings settings_locked(cam_camera *c)
     return s;
 }
 
-static size_t payload_locked(cam_camera *c)
+size_t cam_image_bytes_locked(cam_camera *c)
 {
     img_settings s = settings_locked(c);
     return img_frame_bytes(&s);
 }
 
-static double frame_rate_locked(cam_camera *c)
+/* PayloadSize: the image plus, with ChunkModeActive, the whole chunk area. */
+static size_t payload_locked(cam_camera *c)
+{
+    cam_chunk_cfg cfg = chunks_config_locked(c);
+    return chunks_payload_size(&cfg, cam_image_bytes_locked(c));
+}
+
+double cam_frame_rate_locked(cam_camera *c, bool with_afr)
 {
     cam_timing_input in;
     in.sensor_rows = (uint32_t)(GI(c, Height) * GI(c, BinningVertical));
@@ -116,22 +116,54 @@ static double frame_rate_locked(cam_camera *c)
     in.throughput_limit_on = GI(c, DeviceLinkThroughputLimitMode) == CAM_ENUM_DeviceLinkThroughputLimitMode_On;
     in.throughput_limit_bps = (double)GI(c, DeviceLinkThroughputLimit);
     in.exposure_us = GF(c, ExposureTime);
-    in.frame_rate_enable = GI(c, AcquisitionFrameRateEnable) != 0;
+    in.frame_rate_enable = with_afr && GI(c, AcquisitionFrameRateEnable) != 0;
     in.frame_rate_hz = GF(c, AcquisitionFrameRate);
     return cam_timing_frame_rate(&in);
 }
 
-/* Hook for part 2's first-order thermal model; a constant for now. */
-static double temperature_locked(cam_camera *c)
+static double frame_rate_locked(cam_camera *c)
 {
-    (void)c;
-    return CAM_A_TEMPERATURE_C;
+    return cam_frame_rate_locked(c, true);
 }
 
-/* Value of a derived register, as int64 (ints) or double (floats). */
-static int64_t derive_int(cam_camera *c, cam_reg_id id)
+double cam_throughput_locked(cam_camera *c)
+{
+    return (double)payload_locked(c) * frame_rate_locked(c);
+}
+
+static uint64_t dev_now(cam_camera *c)
+{
+    return mono_ns() - c->t0_ns;
+}
+
+static double temperature_locked(cam_camera *c)
+{
+    return thermal_temp(c, dev_now(c));
+}
+
+static int64_t user_output_all(cam_camera *c)
+{
+    int64_t v = 0;
+    for (int i = 0; i < 3; i++)
+        if (GIX(c, UserOutputValue, i))
+            v |= (int64_t)1 << (i + 1);
+    return v;
+}
+
+/* Value of a derived register (element idx), as int64 (ints) or double (floats). */
+static int64_t derive_int_at(cam_camera *c, cam_reg_id id, uint32_t idx)
 {
     switch (id) {
+    case CAM_REG_AcquisitionStatus:
+        return sim_status(c, (int)idx, dev_now(c));
+    case CAM_REG_LineStatus:
+        return sim_line_status(c, idx + 1, dev_now(c));
+    case CAM_REG_LineStatusAll:
+        return sim_line_status_all(c, dev_now(c));
+    case CAM_REG_SimLostTriggerCount:
+        return (int64_t)c->lost[idx < 2 ? idx : 0];
+    case CAM_REG_UserOutputValueAll:
+        return user_output_all(c);
     case CAM_REG_WidthMax:
         return width_max(c);
     case CAM_REG_HeightMax:
@@ -168,8 +200,13 @@ static int64_t derive_int(cam_camera *c, cam_reg_id id)
         return CAM_ENUM_TemperatureState_Ok;
     }
     default:
-        return regmap_get_int(&c->regs, id, 0);
+        return regmap_get_int(&c->regs, id, idx);
     }
+}
+
+static int64_t derive_int(cam_camera *c, cam_reg_id id)
+{
+    return derive_int_at(c, id, 0);
 }
 
 static double derive_float(cam_camera *c, cam_reg_id id)
@@ -276,9 +313,7 @@ static void start_acquisition(cam_camera *c)
 {
     if (c->acquiring)
         return; /* a second start while running is harmless, as on the camera */
-    c->acquiring = true;
-    c->frame_id = 0;
-    c->next_start_ns = mono_ns();
+    sim_acquisition_start(c, dev_now(c));
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -294,7 +329,9 @@ cam_camera *cam_create(const char *serial)
         return NULL;
     }
     c->renderer = img_renderer_create();
-    if (!c->renderer) {
+    if (!c->renderer || !events_init(c)) {
+        img_renderer_destroy(c->renderer);
+        events_free(c);
         regmap_free(&c->regs);
         free(c);
         return NULL;
@@ -315,6 +352,9 @@ cam_camera *cam_create(const char *serial)
         h = (h ^ (uint8_t)*p) * 1099511628211ull;
     c->seed = h;
     c->t0_ns = mono_ns();
+    thermal_init(c);
+    sim_init(c);
+    usersets_load_state(c); /* saved sets, DeviceUserID, and UserSetDefault applied */
     return c;
 }
 
@@ -323,6 +363,8 @@ void cam_destroy(cam_camera *cam)
     if (!cam)
         return;
     img_renderer_destroy(cam->renderer);
+    events_free(cam);
+    usersets_free(cam);
     regmap_free(&cam->regs);
     pthread_cond_destroy(&cam->cv);
     pthread_mutex_destroy(&cam->mu);
@@ -454,16 +496,101 @@ cam_status cam_read(cam_camera *cam, uint64_t address, void *buf, size_t len, ch
     const cam_reg_desc *d = &cam_reg_table[id];
     uint8_t tmp[8];
     pthread_mutex_lock(&cam->mu);
+    sim_advance(cam, dev_now(cam));
     if (d->flags & CAM_F_DERIVED) {
         if (d->type == CAM_T_FLOAT)
             regmap_encode_float(derive_float(cam, (cam_reg_id)id), tmp);
         else
-            regmap_encode_int(d, derive_int(cam, (cam_reg_id)id), tmp);
+            regmap_encode_int(d, derive_int_at(cam, (cam_reg_id)id, idx), tmp);
         memcpy(buf, tmp, len);
     } else {
         memcpy(buf, regmap_bytes(&cam->regs, (cam_reg_id)id, idx), len);
     }
     pthread_mutex_unlock(&cam->mu);
+    return CAM_OK;
+}
+
+static const char *line_name(uint32_t idx)
+{
+    static const char *n[4] = {"Line1", "Line2", "Line3", "Line4"};
+    return n[idx & 3];
+}
+
+/* Rules that depend on the selector or on other features (GenApi sees the same rules through the
+ * *LockedExpr swiss knives); mutex held. */
+static cam_status check_specific(cam_camera *c, int id, uint32_t idx, const uint8_t *buf, char *why, size_t why_len)
+{
+    const cam_reg_desc *d = &cam_reg_table[id];
+    int64_t v = d->type == CAM_T_STRING ? 0 : d->type == CAM_T_FLOAT ? 0 : regmap_decode_int(d, buf);
+    bool output = GIX(c, LineMode, idx & 3) == CAM_ENUM_LineMode_Output;
+    switch (id) {
+    case CAM_REG_LineMode:
+        if (idx < 2) {
+            cam_say(why, why_len, "LineMode: %s is always an %s", line_name(idx), idx == 0 ? "input" : "output");
+            return CAM_ERR_ACCESS;
+        }
+        break;
+    case CAM_REG_LineSource:
+        if (!output) {
+            cam_say(why, why_len, "LineSource: %s is an input; set LineMode to Output first", line_name(idx));
+            return CAM_ERR_ACCESS;
+        }
+        if (v >= CAM_ENUM_LineSource_UserOutput1 && v <= CAM_ENUM_LineSource_UserOutput3 &&
+            v - CAM_ENUM_LineSource_UserOutput1 + 1 != (int64_t)idx) {
+            cam_say(why, why_len, "LineSource: %s can carry only UserOutput%u, not UserOutput%d", line_name(idx),
+                    (unsigned)idx, (int)(v - CAM_ENUM_LineSource_UserOutput1 + 1));
+            return CAM_ERR_VALUE;
+        }
+        break;
+    case CAM_REG_LineDebouncerTime:
+        if (output) {
+            cam_say(why, why_len, "LineDebouncerTime: %s is an output; the debouncer applies to inputs only",
+                    line_name(idx));
+            return CAM_ERR_ACCESS;
+        }
+        break;
+    case CAM_REG_LineMinimumOutputPulseWidth:
+        if (!output) {
+            cam_say(why, why_len, "LineMinimumOutputPulseWidth: %s is an input; applies to outputs only",
+                    line_name(idx));
+            return CAM_ERR_ACCESS;
+        }
+        break;
+    case CAM_REG_TriggerActivation:
+        if (idx == CAM_TRIG_FS &&
+            (v == CAM_ENUM_TriggerActivation_LevelHigh || v == CAM_ENUM_TriggerActivation_LevelLow)) {
+            cam_say(why, why_len, "TriggerActivation: %s is only available for TriggerSelector FrameBurstStart",
+                    v == CAM_ENUM_TriggerActivation_LevelHigh ? "LevelHigh" : "LevelLow");
+            return CAM_ERR_VALUE;
+        }
+        break;
+    case CAM_REG_ChunkEnable:
+        if (idx == CAM_CHUNK_SEL_Image && v == 0) {
+            cam_say(why, why_len, "ChunkEnable: the Image chunk is always enabled");
+            return CAM_ERR_VALUE;
+        }
+        break;
+    case CAM_REG_AutoExposureTimeLowerLimit:
+    case CAM_REG_AutoExposureTimeUpperLimit:
+    case CAM_REG_AutoGainLowerLimit:
+    case CAM_REG_AutoGainUpperLimit: {
+        double f = regmap_decode_float(buf);
+        bool lower = id == CAM_REG_AutoExposureTimeLowerLimit || id == CAM_REG_AutoGainLowerLimit;
+        int other = id == CAM_REG_AutoExposureTimeLowerLimit   ? CAM_REG_AutoExposureTimeUpperLimit
+                    : id == CAM_REG_AutoExposureTimeUpperLimit ? CAM_REG_AutoExposureTimeLowerLimit
+                    : id == CAM_REG_AutoGainLowerLimit         ? CAM_REG_AutoGainUpperLimit
+                                                               : CAM_REG_AutoGainLowerLimit;
+        double o = regmap_get_float(&c->regs, (cam_reg_id)other, 0);
+        if (isfinite(f) && (lower ? f > o : f < o)) {
+            cam_say(why, why_len, "%s: %.9g is %s %s %.9g", d->name, f, lower ? "above" : "below",
+                    cam_reg_table[other].name, o);
+            return CAM_ERR_VALUE;
+        }
+        break;
+    }
+    default:
+        break;
+    }
     return CAM_OK;
 }
 
@@ -482,6 +609,10 @@ static cam_status write_locked(cam_camera *c, int id, uint32_t idx, const uint8_
         return CAM_ERR_ACCESS;
     }
 
+    cam_status sst = check_specific(c, id, idx, buf, why, why_len);
+    if (sst != CAM_OK)
+        return sst;
+
     if (d->type == CAM_T_STRING) {
         cam_status st = regmap_check_string(d, buf, len, why, why_len);
         if (st != CAM_OK)
@@ -489,6 +620,8 @@ static cam_status write_locked(cam_camera *c, int id, uint32_t idx, const uint8_
         uint8_t *p = regmap_bytes(&c->regs, (cam_reg_id)id, 0);
         memset(p, 0, d->length);
         memcpy(p, buf, len);
+        if (id == CAM_REG_DeviceUserID)
+            usersets_persist(c);
         return CAM_OK;
     }
     if (d->type == CAM_T_FLOAT) {
@@ -545,10 +678,27 @@ static cam_status write_locked(cam_camera *c, int id, uint32_t idx, const uint8_
         start_acquisition(c);
         return CAM_OK;
     case CAM_REG_AcquisitionStop:
-        c->acquiring = false;
+        sim_acquisition_stop(c);
         return CAM_OK;
     case CAM_REG_TimestampLatch:
         SI(c, TimestampLatchValue, (int64_t)(mono_ns() - c->t0_ns));
+        return CAM_OK;
+    case CAM_REG_TriggerSoftware:
+        sim_trigger_software(c, (int)idx, dev_now(c));
+        return CAM_OK;
+    case CAM_REG_SoftwareSignalPulse:
+        sim_software_signal(c, (int)idx + 1, dev_now(c));
+        return CAM_OK;
+    case CAM_REG_CounterReset:
+        sim_counter_reset(c, (int)idx);
+        return CAM_OK;
+    case CAM_REG_UserSetLoad:
+        return userset_load(c, GI(c, UserSetSelector), why, why_len);
+    case CAM_REG_UserSetSave:
+        return userset_save(c, GI(c, UserSetSelector), why, why_len);
+    case CAM_REG_UserOutputValueAll:
+        for (int i = 0; i < 3; i++)
+            regmap_set_int(&c->regs, CAM_REG_UserOutputValue, (uint32_t)i, (v >> (i + 1)) & 1);
         return CAM_OK;
     default:
         break;
@@ -570,6 +720,17 @@ static cam_status write_locked(cam_camera *c, int id, uint32_t idx, const uint8_
     case CAM_REG_CenterX:
     case CAM_REG_CenterY:
         recenter(c);
+        break;
+    case CAM_REG_LineInverter:
+    case CAM_REG_LineMode:
+        sim_line_changed(c, idx + 1, dev_now(c));
+        break;
+    case CAM_REG_UserSetDefault:
+        usersets_persist(c);
+        break;
+    case CAM_REG_ExposureAuto:
+    case CAM_REG_GainAuto:
+        c->auto_once_frames = 0;
         break;
     default:
         break;
@@ -595,9 +756,13 @@ cam_status cam_write(cam_camera *cam, uint64_t address, const void *buf, size_t 
     if (st != CAM_OK)
         return st;
     pthread_mutex_lock(&cam->mu);
+    uint64_t now = dev_now(cam);
+    sim_advance(cam, now);
     st = write_locked(cam, id, idx, buf, len, why, why_len);
-    if (st == CAM_OK)
+    if (st == CAM_OK) {
+        sim_after_change(cam, now);
         pthread_cond_broadcast(&cam->cv); /* stop, or a new frame period, takes effect now */
+    }
     pthread_mutex_unlock(&cam->mu);
     return st;
 }
@@ -624,9 +789,9 @@ bool cam_is_acquiring(cam_camera *cam)
 void cam_set_unthrottled(cam_camera *cam, bool on)
 {
     pthread_mutex_lock(&cam->mu);
-    cam->unthrottled = on;
-    if (!on)
-        cam->next_start_ns = mono_ns(); /* resume pacing from now, not from a stale schedule */
+    uint64_t now = dev_now(cam);
+    sim_advance(cam, now);
+    sim_set_unthrottled(cam, on, now);
     pthread_cond_broadcast(&cam->cv);
     pthread_mutex_unlock(&cam->mu);
 }
@@ -639,11 +804,10 @@ static struct timespec to_timespec(uint64_t ns)
     return ts;
 }
 
-/* Frames are on an absolute schedule: frame k's exposure starts at next_start, it is delivered one
- * frame period later, and the next exposure starts at next_start + period.  The period is taken
- * from ResultingFrameRate at each frame, so a rate change while streaming applies to the next
- * frame.  A caller more than two periods late finds the sensor has moved on: the frames it missed
- * consume frame IDs (a gap in frame_id) instead of arriving in a burst. */
+/* Frames come from the simulated timeline (sim.c): free-run frames are ready one frame period
+ * after their exposure start, triggered frames when their readout ends.  The wait sleeps on the
+ * condvar until the next scheduled happening (frame ready, pulse-train edge, delayed trigger, ...)
+ * or the deadline; writes, simulated pulses and AcquisitionStop wake it at once. */
 bool cam_wait_next_frame(cam_camera *cam, uint64_t timeout_ns, cam_frame_tick *tick)
 {
     if (!cam || !tick)
@@ -651,48 +815,39 @@ bool cam_wait_next_frame(cam_camera *cam, uint64_t timeout_ns, cam_frame_tick *t
     uint64_t deadline = mono_ns() + timeout_ns;
     if (deadline < timeout_ns)
         deadline = UINT64_MAX; /* "forever" */
+    bool got = false;
     pthread_mutex_lock(&cam->mu);
     for (;;) {
-        if (!cam->acquiring) {
-            pthread_mutex_unlock(&cam->mu);
-            return false;
-        }
-        uint64_t now = mono_ns();
-        if (cam->unthrottled) {
-            cam->next_start_ns = now;
-            tick->timestamp_ns = now - cam->t0_ns;
+        uint64_t mnow = mono_ns();
+        uint64_t now = mnow - cam->t0_ns;
+        sim_advance(cam, now);
+        if (!cam->acquiring)
+            break;
+        if (cam->unthrottled && sim_unthrottled_frame(cam, now, tick)) {
+            got = true;
             break;
         }
-        uint64_t period = (uint64_t)llround(1e9 / frame_rate_locked(cam));
-        if (period == 0)
-            period = 1;
-        uint64_t due = cam->next_start_ns + period;
-        if (now >= due) {
-            if (now - due > 2 * period) {
-                uint64_t missed = (now - due) / period;
-                cam->next_start_ns += missed * period;
-                cam->frame_id += missed;
-            }
-            tick->timestamp_ns = cam->next_start_ns - cam->t0_ns;
-            cam->next_start_ns += period;
+        if (sim_pop_ready(cam, now, tick)) {
+            got = true;
             break;
         }
-        if (now >= deadline) {
-            pthread_mutex_unlock(&cam->mu);
-            return false;
-        }
-        struct timespec ts = to_timespec(due < deadline ? due : deadline);
+        if (mnow >= deadline)
+            break;
+        uint64_t due = sim_next_due(cam);
+        uint64_t wake = due == UINT64_MAX ? deadline : due + cam->t0_ns;
+        if (wake > deadline)
+            wake = deadline;
+        struct timespec ts = to_timespec(wake);
         int rc = pthread_cond_timedwait(&cam->cv, &cam->mu, &ts);
-        if (rc != 0 && rc != ETIMEDOUT && rc != EINTR) {
-            pthread_mutex_unlock(&cam->mu);
-            return false;
-        }
+        if (rc != 0 && rc != ETIMEDOUT && rc != EINTR)
+            break;
     }
-    tick->frame_id = ++cam->frame_id;
-    if (GI(cam, AcquisitionMode) == CAM_ENUM_AcquisitionMode_SingleFrame)
-        cam->acquiring = false; /* SingleFrame: the camera stops by itself after one frame */
+    if (got && GI(cam, AcquisitionMode) == CAM_ENUM_AcquisitionMode_SingleFrame) {
+        sim_acquisition_stop(cam); /* SingleFrame: the camera stops by itself after one frame */
+        thermal_replan(cam, dev_now(cam));
+    }
     pthread_mutex_unlock(&cam->mu);
-    return true;
+    return got;
 }
 
 cam_status cam_render_frame(cam_camera *cam, const cam_frame_tick *tick, void *dst, size_t dst_size,
@@ -702,10 +857,25 @@ cam_status cam_render_frame(cam_camera *cam, const cam_frame_tick *tick, void *d
         return CAM_ERR_PARAMETER;
     memset(info, 0, sizeof *info);
     pthread_mutex_lock(&cam->mu);
+    sim_advance(cam, dev_now(cam));
     img_settings s = settings_locked(cam); /* snapshot; render outside the register lock */
+    cam_chunk_cfg cfg = chunks_config_locked(cam);
+    cam_frame_rec rec;
+    const cam_frame_rec *r = sim_find_rec(cam, tick->frame_id);
+    if (r) {
+        rec = *r;
+    } else { /* an old or foreign tick: report the present values */
+        memset(&rec, 0, sizeof rec);
+        rec.exposure_us = s.exposure_us;
+        rec.gain_db = s.gain_db;
+        rec.line_status = sim_line_status_all(cam, dev_now(cam));
+        rec.counter[0] = cam->counter[0];
+        rec.counter[1] = cam->counter[1];
+    }
     pthread_mutex_unlock(&cam->mu);
 
     size_t bytes = img_frame_bytes(&s);
+    size_t total = chunks_payload_size(&cfg, bytes);
     info->frame_id = tick->frame_id;
     info->timestamp_ns = tick->timestamp_ns;
     info->width = s.width;
@@ -715,16 +885,181 @@ cam_status cam_render_frame(cam_camera *cam, const cam_frame_tick *tick, void *d
     info->padding_x = 0;
     info->pixel_format = s.pixel_format;
     info->image_size = bytes;
-    if (!dst || dst_size < bytes) {
+    if (!dst || dst_size < total) {
         info->incomplete = true;
         return CAM_ERR_PARAMETER;
     }
     pthread_mutex_lock(&cam->render_mu);
     img_render(cam->renderer, &s, tick->frame_id, dst);
     pthread_mutex_unlock(&cam->render_mu);
-    info->filled = bytes;
-    info->contains_chunks = false;
-    info->chunk_payload_size = 0;
+    autofn_after_render(cam, &s, dst);
+    info->filled = chunks_write(&cfg, dst, bytes, tick->timestamp_ns, &rec);
+    info->contains_chunks = cfg.active;
+    info->chunk_payload_size = cfg.active ? info->filled : 0;
     info->incomplete = false;
     return CAM_OK;
+}
+
+
+/* ---------------------------------------------------------------------------------------------
+ * Part 2: simulated wiring, events, log
+ * ------------------------------------------------------------------------------------------- */
+static bool sim_line_ok(unsigned line)
+{
+    return line == 1 || line == 3 || line == 4;
+}
+
+cam_status cam_sim_line_pulse(cam_camera *cam, unsigned line)
+{
+    if (!cam)
+        return CAM_ERR_PARAMETER;
+    if (!sim_line_ok(line))
+        return CAM_ERR_VALUE;
+    pthread_mutex_lock(&cam->mu);
+    uint64_t now = dev_now(cam);
+    sim_advance(cam, now);
+    sim_pulse(cam, line, now);
+    pthread_cond_broadcast(&cam->cv);
+    pthread_mutex_unlock(&cam->mu);
+    return CAM_OK;
+}
+
+cam_status cam_sim_line_level(cam_camera *cam, unsigned line, bool high)
+{
+    if (!cam)
+        return CAM_ERR_PARAMETER;
+    if (!sim_line_ok(line))
+        return CAM_ERR_VALUE;
+    pthread_mutex_lock(&cam->mu);
+    uint64_t now = dev_now(cam);
+    sim_advance(cam, now);
+    if (cam->train_hz[line] > 0)
+        sim_train(cam, line, 0, now); /* a held level replaces a pulse train */
+    sim_raw_level(cam, line, high, now);
+    pthread_cond_broadcast(&cam->cv);
+    pthread_mutex_unlock(&cam->mu);
+    return CAM_OK;
+}
+
+cam_status cam_sim_line_pulse_frequency(cam_camera *cam, unsigned line, double hz)
+{
+    if (!cam)
+        return CAM_ERR_PARAMETER;
+    if (!sim_line_ok(line) || !isfinite(hz) || hz < 0 || hz > 1e6)
+        return CAM_ERR_VALUE;
+    pthread_mutex_lock(&cam->mu);
+    uint64_t now = dev_now(cam);
+    sim_advance(cam, now);
+    sim_train(cam, line, hz, now);
+    sim_advance(cam, now); /* the first rising edge is now */
+    pthread_cond_broadcast(&cam->cv);
+    pthread_mutex_unlock(&cam->mu);
+    return CAM_OK;
+}
+
+bool cam_sim_get_line_level(cam_camera *cam, unsigned line)
+{
+    if (!cam || !sim_line_ok(line))
+        return false;
+    pthread_mutex_lock(&cam->mu);
+    sim_advance(cam, dev_now(cam));
+    bool v = cam->raw[line];
+    pthread_mutex_unlock(&cam->mu);
+    return v;
+}
+
+double cam_sim_get_line_pulse_frequency(cam_camera *cam, unsigned line)
+{
+    if (!cam || !sim_line_ok(line))
+        return 0.0;
+    pthread_mutex_lock(&cam->mu);
+    double hz = cam->train_hz[line];
+    pthread_mutex_unlock(&cam->mu);
+    return hz;
+}
+
+bool cam_wait_event(cam_camera *cam, uint64_t timeout_ns, uint8_t *msg, size_t *len, uint16_t *event_id)
+{
+    if (!cam)
+        return false;
+    uint64_t deadline = mono_ns() + timeout_ns;
+    if (deadline < timeout_ns)
+        deadline = UINT64_MAX;
+    bool got = false;
+    pthread_mutex_lock(&cam->mu);
+    for (;;) {
+        uint64_t mnow = mono_ns();
+        sim_advance(cam, mnow - cam->t0_ns);
+        if (cam->evq_n) {
+            size_t slot = cam->evq_head;
+            if (msg)
+                memcpy(msg, cam->evq[slot], cam->evq_len[slot]);
+            if (len)
+                *len = cam->evq_len[slot];
+            if (event_id)
+                *event_id = cam->evq_id[slot];
+            cam->evq_head = (cam->evq_head + 1) % CAM_EVENT_QUEUE_DEPTH;
+            cam->evq_n--;
+            got = true;
+            break;
+        }
+        if (mnow >= deadline)
+            break;
+        uint64_t due = sim_next_due(cam);
+        uint64_t wake = due == UINT64_MAX ? deadline : due + cam->t0_ns;
+        if (wake > deadline)
+            wake = deadline;
+        struct timespec ts = to_timespec(wake);
+        int rc = pthread_cond_timedwait(&cam->cv, &cam->mu, &ts);
+        if (rc != 0 && rc != ETIMEDOUT && rc != EINTR)
+            break;
+    }
+    pthread_mutex_unlock(&cam->mu);
+    return got;
+}
+
+size_t cam_event_queue_length(cam_camera *cam)
+{
+    if (!cam)
+        return 0;
+    pthread_mutex_lock(&cam->mu);
+    sim_advance(cam, dev_now(cam));
+    size_t n = cam->evq_n;
+    pthread_mutex_unlock(&cam->mu);
+    return n;
+}
+
+uint64_t cam_events_fired(cam_camera *cam)
+{
+    if (!cam)
+        return 0;
+    pthread_mutex_lock(&cam->mu);
+    sim_advance(cam, dev_now(cam));
+    uint64_t n = cam->ev_fired;
+    pthread_mutex_unlock(&cam->mu);
+    return n;
+}
+
+void cam_flush_events(cam_camera *cam)
+{
+    if (!cam)
+        return;
+    pthread_mutex_lock(&cam->mu);
+    sim_advance(cam, dev_now(cam));
+    cam->evq_n = 0;
+    cam->evq_head = 0;
+    pthread_mutex_unlock(&cam->mu);
+}
+
+void cam_take_log(cam_camera *cam, char *buf, size_t len)
+{
+    if (!buf || len == 0)
+        return;
+    buf[0] = 0;
+    if (!cam)
+        return;
+    pthread_mutex_lock(&cam->mu);
+    snprintf(buf, len, "%s", cam->log);
+    cam->log[0] = 0;
+    pthread_mutex_unlock(&cam->mu);
 }

@@ -45,7 +45,7 @@ bool regmap_init(cam_regmap *m)
                 regmap_set_string(m, (cam_reg_id)i, d->def_s ? d->def_s : "");
                 break;
             default:
-                regmap_set_int(m, (cam_reg_id)i, k, d->def_i);
+                regmap_set_int(m, (cam_reg_id)i, k, d->def_elems ? d->def_elems[k] : d->def_i);
                 break;
             }
         }

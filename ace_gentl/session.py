@@ -1,0 +1,361 @@
+"""The Session: one opened camera, its features, its frames; and :func:`open` to get one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import weakref
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from genicam import gentl
+from harvesters.core import Device, ImageAcquirer, ParameterKey, ParameterSet
+
+from ace_gentl import devices, snapshot, transport
+from ace_gentl.errormap import gentl_errors
+from ace_gentl.errors import (
+    AceGentlError,
+    DeviceBusyError,
+    DeviceError,
+    SessionClosedError,
+    UnknownFeatureError,
+)
+from ace_gentl.features import FeatureInfo, FeatureMap, FeatureValue
+from ace_gentl.frames import Frame, Stream
+from ace_gentl.naming import Resolution
+
+_ACCESS_FLAGS = {
+    "exclusive": gentl.DEVICE_ACCESS_FLAGS_LIST.DEVICE_ACCESS_EXCLUSIVE,
+    "control": gentl.DEVICE_ACCESS_FLAGS_LIST.DEVICE_ACCESS_CONTROL,
+    "read_only": gentl.DEVICE_ACCESS_FLAGS_LIST.DEVICE_ACCESS_READONLY,
+}
+#: Chunk features that configure chunks rather than carry per-frame values.
+_CHUNK_CONTROLS = frozenset({"ChunkModeActive", "ChunkSelector", "ChunkEnable"})
+#: Seconds added to three frame periods for the default frame timeout.
+TIMEOUT_MARGIN_S = 2.0
+_ia_lock = threading.Lock()  # ImageAcquirer creation swaps the process-wide SIGINT handler
+
+
+def _create_acquirer(device: Device, config: ParameterSet | None) -> ImageAcquirer:
+    """An ImageAcquirer for an opened device, without Harvesters' SIGINT handler.
+
+    Harvesters installs a handler that swallows Ctrl-C (it destroys the acquirer and
+    returns) and keeps the acquirer alive through the handler; the Session wants
+    KeyboardInterrupt to reach the caller and its own ``with`` block to clean up.
+    """
+    with _ia_lock:
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = signal.getsignal(signal.SIGINT) if in_main else None
+        try:
+            return ImageAcquirer(parent=None, device_proxy=device, config=config)
+        finally:
+            if in_main:
+                signal.signal(signal.SIGINT, previous)
+
+
+def _release(ia: ImageAcquirer | None, loaded: transport.LoadedProducer) -> None:
+    """Free everything a Session holds; safe to call from a weakref finalizer (no Session reference)."""
+    try:
+        if ia is not None:
+            # genicam's ChunkAdapter registers weakref.finalize(self, self._destruct): the bound
+            # method keeps the adapter, and the remote node map it holds (~400 KB), alive until
+            # the interpreter exits. Harvesters' ImageAcquirer does the same with destroy().
+            chunk_adapter = ia._chunk_adapter
+            with gentl_errors("closing the camera"):
+                ia.destroy()
+                if chunk_adapter is not None:
+                    chunk_adapter._finalizer()  # detaches buffer and node map, drops the self-reference
+            ia._finalizer.detach()
+    finally:
+        transport.release(loaded)
+
+
+class Session:
+    """An opened camera. Get one with :func:`ace_gentl.open`; close it (or use ``with``)."""
+
+    _own_attributes = frozenset({"features", "device_features", "stream_features", "system_features",
+                                 "interface_features", "record"})
+
+    def __init__(self, found: transport.FoundDevice, *, device_xml: str | os.PathLike[str] | None = None,
+                 access: str = "exclusive") -> None:
+        record = devices.record_of(found)
+        object.__setattr__(self, "record", record)
+        flags = _ACCESS_FLAGS.get(access)
+        if flags is None:
+            raise ValueError(f"access must be one of {', '.join(_ACCESS_FLAGS)}, not {access!r}")
+        config = None
+        if device_xml is not None:
+            xml = Path(device_xml)
+            if not xml.is_file():
+                raise DeviceError(f"device_xml {str(xml)!r} does not exist")
+            config = ParameterSet({ParameterKey.REMOTE_DEVICE_SOURCE_XML_FILE_PATH: str(xml)})
+        raw_device = found.info.create_device()
+        try:
+            raw_device.open(flags)
+        except (gentl.AccessDeniedException, gentl.ResourceInUseException, gentl.BusyException) as error:
+            transport.release(found.producer)
+            raise DeviceBusyError(f"{record}: cannot open it, the camera is in use by another process or "
+                                  f"Session (access status {record.access_status})") from error
+        except gentl.GenericException as error:
+            transport.release(found.producer)
+            raise DeviceError(f"{record}: cannot open it: {error}") from error
+        ia: ImageAcquirer | None = None
+        try:
+            with gentl_errors(f"{record}: setting up the camera"):
+                ia = _create_acquirer(Device(module=raw_device, parent=found.interface), config)
+        except BaseException:
+            if ia is None and raw_device.is_open():
+                raw_device.close()
+            transport.release(found.producer)
+            raise
+        object.__setattr__(self, "_ia", ia)
+        object.__setattr__(self, "_finalizer", weakref.finalize(self, _release, ia, found.producer))
+        object.__setattr__(self, "_stream", Stream(ia, self._read_chunks))
+        streaming = lambda: self._stream.running  # noqa: E731 (keeps the FeatureMaps free of Session refs)
+        object.__setattr__(self, "features", FeatureMap(ia.remote_device.node_map, "camera", neutral=True,
+                                                        streaming=streaming))
+        object.__setattr__(self, "device_features", FeatureMap(ia.device.node_map, "GenTL Device module"))
+        object.__setattr__(self, "stream_features", FeatureMap(ia.data_streams[0].node_map, "GenTL DataStream module"))
+        object.__setattr__(self, "system_features", FeatureMap(ia.system.node_map, "GenTL System module"))
+        object.__setattr__(self, "interface_features", FeatureMap(ia.interface.node_map, "GenTL Interface module"))
+        object.__setattr__(self, "_chunk_names", None)
+
+    # --- life cycle ----------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
+    def close(self) -> None:
+        """Stop acquisition, close the camera and release the producer. Idempotent."""
+        if self.closed:
+            return
+        try:
+            self._stream.stop()
+        finally:
+            self._finalizer()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else ("streaming" if self._stream.running else "open")
+        return f"<Session {self.record} ({state})>"
+
+    @property
+    def raw(self) -> ImageAcquirer:
+        """The Harvesters ImageAcquirer underneath, for anything the Session does not wrap."""
+        self._check_open()
+        return self._ia
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise SessionClosedError(f"{self.record}: the Session is closed")
+
+    # --- features ------------------------------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for names that are not attributes: CamelCase names are camera features.
+        if name[:1].isupper():
+            self._check_open()
+            try:
+                return self.features[name]
+            except UnknownFeatureError as error:
+                raise AttributeError(str(error)) from error
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name[:1].isupper():
+            self._check_open()
+            self.features[name] = value
+            return
+        raise AttributeError(f"cannot set {name!r} on a Session; camera features are CamelCase")
+
+    def __dir__(self) -> list[str]:
+        names = list(super().__dir__())
+        if not self.closed:
+            names += list(self.features)
+        return names
+
+    def get(self, name: str, **selectors: FeatureValue) -> FeatureValue:
+        """A feature's value, optionally under selectors: ``get("LineMode", LineSelector="Line3")``."""
+        self._check_open()
+        return self.features.read(name, **selectors)
+
+    def set(self, name: str, value: FeatureValue, **selectors: FeatureValue) -> None:
+        self._check_open()
+        self.features.write(name, value, **selectors)
+
+    def execute(self, name: str, **selectors: FeatureValue) -> None:
+        self._check_open()
+        self.features.execute(name, **selectors)
+
+    def describe(self, name: str) -> FeatureInfo:
+        self._check_open()
+        return self.features.describe(name)
+
+    def resolve(self, name: str) -> Resolution:
+        """Which node serves ``name`` (an SFNC name may map onto an older one) and how it converts."""
+        self._check_open()
+        return self.features.resolution(name)
+
+    @property
+    def names_used(self) -> dict[str, str]:
+        """SFNC name -> older node name, for every neutral name this Session had to map."""
+        return dict(self.features.used_names)
+
+    # --- settings ------------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every readable feature (each selected variant too) as a versioned, JSON-serialisable dict."""
+        self._check_open()
+        return snapshot.capture(self.features, self.record)
+
+    def apply(self, settings: Mapping[str, Any]) -> None:
+        """Set a snapshot or a {name: value} mapping in a safe order; ApplyError lists every failure."""
+        self._check_open()
+        snapshot.apply(self.features, settings)
+
+    def load_user_set(self, name: str) -> None:
+        """Load a stored user set (``UserSetSelector`` + ``UserSetLoad``)."""
+        self._user_set_command("UserSetLoad", name)
+
+    def save_user_set(self, name: str) -> None:
+        """Store the current settings in a user set (``UserSetSelector`` + ``UserSetSave``)."""
+        self._user_set_command("UserSetSave", name)
+
+    @property
+    def default_user_set(self) -> str:
+        """The user set loaded at power-up (SFNC ``UserSetDefault``, older ``UserSetDefaultSelector``)."""
+        self._check_open()
+        for name in ("UserSetDefault", "UserSetDefaultSelector"):
+            if name in self.features:
+                return str(self.features[name])
+        raise UnknownFeatureError("UserSetDefault", self.features.closest("UserSetDefault"))
+
+    def set_default_user_set(self, name: str) -> None:
+        self._check_open()
+        for feature in ("UserSetDefault", "UserSetDefaultSelector"):
+            if feature in self.features:
+                self.features[feature] = name
+                return
+        raise UnknownFeatureError("UserSetDefault", self.features.closest("UserSetDefault"))
+
+    def _user_set_command(self, command: str, name: str) -> None:
+        self._check_open()
+        if "UserSetSelector" in self.features.selectors_of(command):
+            self.features.execute(command, UserSetSelector=name)
+        else:  # many cameras do not declare UserSetSelector as the commands' selector
+            self.features["UserSetSelector"] = name
+            self.features.execute(command)
+
+    # --- frames --------------------------------------------------------------------------------
+
+    @property
+    def streaming(self) -> bool:
+        return not self.closed and self._stream.running
+
+    def start(self, num_buffers: int | None = None) -> None:
+        """Start acquisition (``grab`` and ``frames`` do this themselves when needed)."""
+        self._check_open()
+        self._stream.start(num_buffers)
+
+    def stop(self) -> None:
+        self._check_open()
+        self._stream.stop()
+
+    def default_timeout(self) -> float:
+        """Seconds to wait for a frame: 3 frame periods plus exposure plus a margin."""
+        period = 0.0
+        for name in ("ResultingFrameRate", "AcquisitionFrameRate"):
+            if name in self.features and self.features.is_readable(name):
+                rate = float(self.features[name])
+                if rate > 0:
+                    period = 1.0 / rate
+                    break
+        exposure = 0.0
+        if "ExposureTime" in self.features and self.features.is_readable("ExposureTime"):
+            exposure = float(self.features["ExposureTime"]) * 1e-6
+        return TIMEOUT_MARGIN_S + 3 * period + exposure
+
+    def frames(self, timeout: float | None = None, *, copy: bool = True,
+               count: int | None = None) -> Iterator[Frame]:
+        """Yield frames as they arrive (starting acquisition if needed, stopping it at the end).
+
+        ``timeout`` (s) bounds the wait for each frame; AcquisitionTimeout is raised on time.
+        With ``copy=False`` each frame holds its buffer until ``frame.release()``.
+        """
+        self._check_open()
+        wait = self.default_timeout() if timeout is None else float(timeout)
+        started_here = not self._stream.running
+        self._stream.start()
+        try:
+            delivered = 0
+            while count is None or delivered < count:
+                frame = self._stream.fetch(wait, copy=copy)
+                delivered += 1
+                yield frame
+        finally:
+            if started_here and not self.closed:
+                self._stream.stop()
+
+    def grab(self, n: int = 1, timeout: float | None = None) -> list[Frame]:
+        """``n`` copied frames (acquisition is started and stopped around them if it was not running)."""
+        if n < 1:
+            raise ValueError(f"n must be at least 1, not {n}")
+        return list(self.frames(timeout, copy=True, count=n))
+
+    def trigger(self) -> None:
+        """Fire a software trigger (``TriggerSoftware``; selected by ``TriggerSelector`` on most cameras)."""
+        self.execute("TriggerSoftware")
+
+    def _read_chunks(self) -> dict[str, FeatureValue]:
+        features = self.features
+        if "ChunkModeActive" not in features or not features["ChunkModeActive"]:
+            return {}
+        if self._chunk_names is None:
+            object.__setattr__(self, "_chunk_names",
+                               [n for n in features if n.startswith("Chunk") and n not in _CHUNK_CONTROLS])
+        values: dict[str, FeatureValue] = {}
+        for name in self._chunk_names:
+            if features.is_readable(name):  # only chunks enabled and present in this buffer are readable
+                values[name.removeprefix("Chunk")] = features[name]
+        return values
+
+
+def open(*, serial: str | None = None, model: str | None = None, user_id: str | None = None,  # noqa: A001
+         index: int | None = None, cti: devices.CtiArg = None, sim: bool = False, env: bool | None = None,
+         device_xml: str | os.PathLike[str] | None = None, access: str = "exclusive") -> Session:
+    """Open one camera and return its :class:`Session` (a context manager).
+
+    Producers searched: ``cti`` (one path or several), the simulated camera if ``sim``, and
+    the folders of ``GENICAM_GENTL64_PATH`` (by default only when neither ``cti`` nor ``sim``
+    is given). ``device_xml`` replaces the camera's own description file (for cameras
+    with a broken XML, and for tests).
+    """
+    use_env = (cti is None and not sim) if env is None else env
+    scan = devices.scan(cti, sim=sim, env=use_env)
+    try:
+        if not scan.held and scan.errors:
+            # Nothing could be loaded at all: the producer problem is the error.
+            raise scan.errors[0]
+        chosen = devices.choose(scan.found, scan.errors, serial=serial, model=model, user_id=user_id, index=index)
+    except AceGentlError:
+        scan.release()
+        raise
+    scan.release(keep=chosen.producer)
+    return Session(chosen, device_xml=device_xml, access=access)
+
+
+def list_devices(cti: devices.CtiArg = None, *, sim: bool = False, env: bool | None = None) -> devices.DeviceList:
+    """Every camera the producers report (same producer search as :func:`open`)."""
+    use_env = (cti is None and not sim) if env is None else env
+    return devices.list_devices(cti, sim=sim, env=use_env)
+
+
+__all__ = ["Session", "list_devices", "open"]

@@ -1,0 +1,137 @@
+/* autofn.c - ExposureAuto / GainAuto.
+ *
+ * Measurement: after each rendered frame (TestImageSelector Off), the mean pixel value of the
+ * brightness region (AutoFunctionROI1 if its UseBrightness is set, else ROI2 if set, else the whole
+ * image), clipped to the delivered image, sampled on every 4th column of every 4th row, divided by
+ * full scale (255 or 4095) gives the brightness B.
+ * Step: the sensor response is linear in ExposureTime x 10^(Gain/20) (below saturation), so the
+ * factor f = AutoTargetBrightness / B (limited to 1/16..16, and to at most 0.5 when B >= 0.98, i.e.
+ * saturated) is applied to the auto-controlled values: with AutoFunctionProfile MinimizeGain to the
+ * exposure first (within AutoExposureTimeLowerLimit..UpperLimit), the rest to the gain (within
+ * AutoGainLowerLimit..UpperLimit); with MinimizeExposureTime the other way round.  A run of Once
+ * ends (the feature returns to Off) when |B - target| <= 0.02, when the values cannot move any
+ * further, or after 30 frames.  Converges in 2-3 frames on the synthetic scene. */
+#include <math.h>
+#include <string.h>
+
+#include "camera_internal.h"
+
+#define AUTO_TOLERANCE 0.02
+#define AUTO_ONCE_MAX_FRAMES 30
+
+static uint32_t pixel(const img_settings *s, const uint8_t *img, uint32_t x, uint32_t y)
+{
+    size_t i = (size_t)y * s->width + x;
+    switch (s->pixel_format) {
+    case PFNC_MONO12:
+        return (uint32_t)img[2 * i] | (uint32_t)img[2 * i + 1] << 8;
+    case PFNC_MONO12P: {
+        const uint8_t *p = img + (i / 2) * 3;
+        return (i & 1) ? (uint32_t)(p[1] >> 4) | (uint32_t)p[2] << 4 : (uint32_t)p[0] | (uint32_t)(p[1] & 0xF) << 8;
+    }
+    default:
+        return img[i];
+    }
+}
+
+static double clampd(double v, double lo, double hi)
+{
+    if (lo > hi) {
+        double t = lo;
+        lo = hi;
+        hi = t;
+    }
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+void autofn_after_render(cam_camera *c, const img_settings *s, const uint8_t *img)
+{
+    pthread_mutex_lock(&c->mu);
+    bool ea = GI(c, ExposureAuto) != CAM_ENUM_ExposureAuto_Off &&
+              GI(c, ExposureMode) == CAM_ENUM_ExposureMode_Timed;
+    bool ga = GI(c, GainAuto) != CAM_ENUM_GainAuto_Off;
+    if ((!ea && !ga) || s->test_image != 0) {
+        c->auto_once_frames = 0;
+        pthread_mutex_unlock(&c->mu);
+        return;
+    }
+    int roi = GIX(c, AutoFunctionROIUseBrightness, 0) ? 0 : GIX(c, AutoFunctionROIUseBrightness, 1) ? 1 : -1;
+    uint32_t x0 = 0, y0 = 0, x1 = s->width, y1 = s->height;
+    if (roi >= 0) {
+        x0 = (uint32_t)GIX(c, AutoFunctionROIOffsetX, roi);
+        y0 = (uint32_t)GIX(c, AutoFunctionROIOffsetY, roi);
+        x1 = x0 + (uint32_t)GIX(c, AutoFunctionROIWidth, roi);
+        y1 = y0 + (uint32_t)GIX(c, AutoFunctionROIHeight, roi);
+        if (x1 > s->width)
+            x1 = s->width;
+        if (y1 > s->height)
+            y1 = s->height;
+        if (x0 >= x1 || y0 >= y1) /* region outside the image: measure the whole image */
+            x0 = 0, y0 = 0, x1 = s->width, y1 = s->height;
+    }
+    pthread_mutex_unlock(&c->mu);
+
+    double sum = 0;
+    size_t n = 0;
+    for (uint32_t y = y0; y < y1; y += 4)
+        for (uint32_t x = x0; x < x1; x += 4) {
+            sum += pixel(s, img, x, y);
+            n++;
+        }
+    double full = s->pixel_format == PFNC_MONO8 ? 255.0 : 4095.0;
+    double b = n ? sum / (double)n / full : 0;
+
+    pthread_mutex_lock(&c->mu);
+    double target = GF(c, AutoTargetBrightness);
+    bool once_e = GI(c, ExposureAuto) == CAM_ENUM_ExposureAuto_Once;
+    bool once_g = GI(c, GainAuto) == CAM_ENUM_GainAuto_Once;
+    double e = GF(c, ExposureTime), g = GF(c, Gain);
+    double e_new = e, g_new = g;
+    double elo = fmax(GF(c, AutoExposureTimeLowerLimit), CAM_A_EXPOSURE_MIN_US);
+    double ehi = fmin(GF(c, AutoExposureTimeUpperLimit), CAM_A_EXPOSURE_MAX_US);
+    double glo = GF(c, AutoGainLowerLimit), ghi = GF(c, AutoGainUpperLimit);
+    /* a value outside its (possibly just changed) limits is never "done" */
+    bool inside = (!ea || (e >= elo && e <= ehi)) && (!ga || (g >= glo && g <= ghi));
+    bool done = inside && fabs(b - target) <= AUTO_TOLERANCE;
+    if (!done) {
+        double f = target / (b > 1e-4 ? b : 1e-4);
+        f = clampd(f, 1.0 / 16, 16.0);
+        if (b >= 0.98 && f > 0.5)
+            f = 0.5;
+        bool gain_first = GI(c, AutoFunctionProfile) == CAM_ENUM_AutoFunctionProfile_MinimizeExposureTime;
+        for (int pass = 0; pass < 2; pass++) {
+            bool do_gain = (pass == 0) == gain_first;
+            if (do_gain && ga) {
+                g_new = clampd(g + 20.0 * log10(f), glo, ghi);
+                f /= pow(10.0, (g_new - g) / 20.0);
+            } else if (!do_gain && ea) {
+                e_new = clampd(round(e * f), elo, ehi);
+                f /= e_new / e;
+            }
+        }
+        if (fabs(e_new - e) < 0.5 && fabs(g_new - g) < 1e-6)
+            done = true; /* at the limits: nothing more to do */
+    }
+    bool changed = false;
+    if (ea && e_new != e) {
+        regmap_set_float(&c->regs, CAM_REG_ExposureTime, 0, e_new);
+        changed = true;
+    }
+    if (ga && g_new != g) {
+        regmap_set_float(&c->regs, CAM_REG_Gain, 0, g_new);
+        changed = true;
+    }
+    if (once_e || once_g) {
+        if (done || ++c->auto_once_frames >= AUTO_ONCE_MAX_FRAMES) {
+            if (once_e)
+                SI(c, ExposureAuto, CAM_ENUM_ExposureAuto_Off);
+            if (once_g)
+                SI(c, GainAuto, CAM_ENUM_GainAuto_Off);
+            c->auto_once_frames = 0;
+        }
+    }
+    if (changed)
+        sim_after_change(c, cam_mono_ns() - c->t0_ns);
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}

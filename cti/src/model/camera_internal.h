@@ -1,0 +1,206 @@
+/* camera_internal.h - the camera object shared by the model's concept files:
+ *   camera.c   registers (validation, derived values, side effects), acquisition entry points
+ *   sim.c      simulated time: lines, triggers, exposures, counters, timer, frame pacing
+ *   events.c   the U3V event-message queue
+ *   chunks.c   chunk layout and CRC
+ *   usersets.c user sets and the persistent state file
+ *   thermal.c  the first-order temperature model
+ *   autofn.c   ExposureAuto / GainAuto
+ * Everything named *_locked or taking `cam_camera *c` below runs with c->mu held, unless noted.
+ * Internal times are device time: ns since cam_create (CLOCK_MONOTONIC - t0). */
+#ifndef ACESIM_CAMERA_INTERNAL_H
+#define ACESIM_CAMERA_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../generated/camera_regs.h"
+#include "camera.h"
+#include "image.h"
+#include "regmap.h"
+
+#define GI(c, id) regmap_get_int(&(c)->regs, CAM_REG_##id, 0)
+#define GF(c, id) regmap_get_float(&(c)->regs, CAM_REG_##id, 0)
+#define SI(c, id, v) regmap_set_int(&(c)->regs, CAM_REG_##id, 0, (v))
+#define GIX(c, id, i) regmap_get_int(&(c)->regs, CAM_REG_##id, (uint32_t)(i))
+#define GFX(c, id, i) regmap_get_float(&(c)->regs, CAM_REG_##id, (uint32_t)(i))
+
+#define CAM_TRIG_FS 0  /* TriggerSelector FrameStart */
+#define CAM_TRIG_FBS 1 /* TriggerSelector FrameBurstStart */
+
+/* Scheduled happenings of the simulated timeline (sim.c). */
+enum {
+    SIM_TRAIN = 1, /* next edge of a line's pulse train           a = line, gen = train generation */
+    SIM_FALL,      /* falling edge of a single pulse               a = line */
+    SIM_DEB,       /* a debounced input change becomes valid       a = line, gen, arg = level */
+    SIM_START,     /* an exposure starts                           arg = 1 if TriggerWidth */
+    SIM_EXP_END,   /* an exposure ends                             arg = frame id */
+    SIM_READY,     /* a triggered frame is read out                arg = frame id */
+    SIM_PERIOD,    /* a free-run frame period ends                 arg = frame id, gen = period gen */
+    SIM_TIMER_ON,  /* Timer1Active goes high                       gen = timer gen */
+    SIM_TIMER_OFF, /* Timer1Active goes low                        gen = timer gen */
+    SIM_WAIT,      /* the camera may accept a frame trigger again  (FrameStartWait event) */
+    SIM_THERMAL,   /* a temperature threshold is crossed           a = 0 critical / 1 error, gen */
+};
+
+typedef struct {
+    uint64_t t, seq, arg;
+    uint32_t gen;
+    uint8_t type, a;
+} sim_ev;
+
+#define SIM_HEAP_MAX 8192u
+
+/* One frame from exposure start to delivery (ring indexed by frame id). */
+typedef struct {
+    uint64_t id;
+    uint64_t start_ns, exp_end_ns; /* exp_end_ns 0 while unknown (TriggerWidth) */
+    double exposure_us, gain_db;
+    uint32_t line_status;          /* LineStatusAll at exposure start */
+    uint32_t counter[2];           /* counter values at exposure start */
+    bool triggered;
+} cam_frame_rec;
+
+#define CAM_REC_RING 256u
+#define CAM_READY_MAX 64u
+
+struct cam_camera {
+    pthread_mutex_t mu;     /* guards everything below except the renderer */
+    pthread_cond_t cv;      /* broadcast on every change: writes, frames ready, events queued */
+    cam_regmap regs;
+    char serial[32];
+    uint64_t t0_ns;         /* CLOCK_MONOTONIC at creation: device clock zero */
+    uint64_t seed;          /* noise seed, from the serial */
+    bool acquiring;
+    bool unthrottled;
+
+    /* --- simulated timeline (sim.c) --- */
+    sim_ev heap[SIM_HEAP_MAX];
+    size_t heap_n;
+    uint64_t heap_seq;
+    uint64_t sim_now;            /* device time processed so far */
+    /* lines, index 1..4 */
+    bool raw[5];                 /* physical level set by the simulation controls */
+    bool sig[5];                 /* input after inverter and debouncer */
+    uint32_t deb_gen[5];
+    double train_hz[5];
+    uint64_t train_t0[5], train_k[5];
+    uint32_t train_gen[5];
+    /* acquisition */
+    uint64_t frame_id;           /* last frame ID handed out by an exposure start */
+    uint64_t last_start;         /* device time of the last exposure start */
+    uint64_t next_allowed_start; /* overlap rule: earliest next exposure start */
+    uint32_t period_gen;
+    bool period_pending;         /* a free-run SIM_PERIOD is scheduled for frame_id */
+    int pending_starts;          /* accepted triggers whose exposure has not started (delay) */
+    bool exposing, width_open;   /* exposure running; TriggerWidth exposure whose end is unknown */
+    uint64_t exposing_id;
+    int frames_active;           /* started, not yet read out */
+    uint32_t burst_remaining;
+    uint64_t lost[2];            /* lost FrameStart / FrameBurstStart triggers */
+    cam_frame_rec rec[CAM_REC_RING];
+    uint64_t ready[CAM_READY_MAX]; /* frame ids ready for cam_wait_next_frame, oldest first */
+    size_t ready_head, ready_n;
+    /* counters and timer */
+    uint32_t counter[2];
+    bool timer_active;
+    uint32_t timer_gen;
+
+    /* --- events (events.c) --- */
+    uint8_t (*evq)[CAM_EVENT_MESSAGE_MAX];
+    uint8_t *evq_len;
+    uint16_t *evq_id;
+    size_t evq_head, evq_n;
+    uint64_t ev_fired, ev_dropped;
+    uint16_t ev_request_id;
+
+    /* --- temperature (thermal.c) --- */
+    double temp_c;               /* temperature at temp_t */
+    uint64_t temp_t;
+    double temp_thr;             /* data rate (B/s) assumed since temp_t */
+    double tau_s, rise_c;
+    uint32_t thermal_gen;
+
+    /* --- user sets and state file (usersets.c) --- */
+    uint8_t *user_set[3];        /* saved UserSet1..3 (whole register store), NULL = never saved */
+    char state_path[1024];
+    char log[512];
+
+    /* --- auto functions (autofn.c) --- */
+    int auto_once_frames;
+
+    pthread_mutex_t render_mu; /* the renderer is not thread-safe itself */
+    img_renderer *renderer;
+};
+
+/* camera.c */
+uint64_t cam_mono_ns(void);
+double cam_frame_rate_locked(cam_camera *c, bool with_afr);
+size_t cam_image_bytes_locked(cam_camera *c);
+double cam_throughput_locked(cam_camera *c); /* DeviceLinkCurrentThroughput, B/s */
+void cam_log(cam_camera *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* sim.c */
+void sim_init(cam_camera *c);
+void sim_advance(cam_camera *c, uint64_t now);             /* process everything due up to now */
+uint64_t sim_next_due(cam_camera *c);                       /* UINT64_MAX when nothing is scheduled */
+void sim_acquisition_start(cam_camera *c, uint64_t now);
+void sim_acquisition_stop(cam_camera *c);
+void sim_after_change(cam_camera *c, uint64_t now);         /* settings changed: replan */
+void sim_line_changed(cam_camera *c, unsigned line, uint64_t now); /* inverter/mode changed */
+void sim_trigger_software(cam_camera *c, int sel, uint64_t now);
+void sim_software_signal(cam_camera *c, int signal /* 1..3 */, uint64_t now);
+void sim_counter_reset(cam_camera *c, int n);
+void sim_raw_level(cam_camera *c, unsigned line, bool level, uint64_t t);
+void sim_pulse(cam_camera *c, unsigned line, uint64_t now);
+void sim_train(cam_camera *c, unsigned line, double hz, uint64_t now);
+bool sim_status(cam_camera *c, int which, uint64_t now);   /* AcquisitionStatusSelector value */
+bool sim_line_status(cam_camera *c, unsigned line /* 1..4 */, uint64_t now);
+uint32_t sim_line_status_all(cam_camera *c, uint64_t now);
+bool sim_pop_ready(cam_camera *c, uint64_t now, cam_frame_tick *tick);
+bool sim_unthrottled_frame(cam_camera *c, uint64_t now, cam_frame_tick *tick);
+const cam_frame_rec *sim_find_rec(cam_camera *c, uint64_t id);
+void sim_set_unthrottled(cam_camera *c, bool on, uint64_t now);
+void sim_schedule_thermal(cam_camera *c, uint64_t t, int level, uint32_t gen);
+
+/* events.c */
+bool events_init(cam_camera *c);
+void events_free(cam_camera *c);
+void event_emit(cam_camera *c, int sel, uint64_t t, uint64_t frame_id);
+
+/* chunks.c */
+typedef struct {
+    bool active;
+    bool enable[CAM_CHUNK_COUNT];
+} cam_chunk_cfg;
+cam_chunk_cfg chunks_config_locked(cam_camera *c);
+size_t chunks_payload_size(const cam_chunk_cfg *cfg, size_t image_bytes);
+/* Writes the trailers and chunks after the image; returns the filled size. */
+size_t chunks_write(const cam_chunk_cfg *cfg, uint8_t *dst, size_t image_bytes, uint64_t timestamp_ns,
+                    const cam_frame_rec *rec);
+uint16_t crc16_ccitt_false(const uint8_t *p, size_t n);
+
+/* usersets.c */
+void usersets_load_state(cam_camera *c);   /* at creation: read the state file, apply UserSetDefault */
+cam_status userset_load(cam_camera *c, int64_t which, char *why, size_t why_len);
+cam_status userset_save(cam_camera *c, int64_t which, char *why, size_t why_len);
+void usersets_persist(cam_camera *c);      /* write the state file (atomic) */
+void usersets_free(cam_camera *c);
+void usersets_factory(cam_camera *c, int64_t which, uint8_t *store); /* factory set into a store */
+
+/* thermal.c */
+void thermal_init(cam_camera *c);
+double thermal_temp(cam_camera *c, uint64_t now);
+void thermal_replan(cam_camera *c, uint64_t now);         /* data rate may have changed */
+void thermal_crossing(cam_camera *c, int level, uint32_t gen, uint64_t t);
+
+/* autofn.c: measure a rendered frame and adjust ExposureTime / Gain (takes c->mu itself). */
+void autofn_after_render(cam_camera *c, const img_settings *s, const uint8_t *img);
+
+#endif

@@ -1,0 +1,86 @@
+"""SFNC names on a camera with older names: the tests-only legacy XML over the simulator's registers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import ace_gentl
+from ace_gentl.errors import FeatureValueError, UnknownFeatureError
+from genicam.genapi import NodeMap
+
+from legacy_camera import EXPOSURE_BASE_US, LEGACY_VENDOR
+from session_fixtures import legacy_xml_paths  # noqa: F401 (pytest fixture)
+from simrig import node_map_of
+
+
+def original_view(s: ace_gentl.Session) -> NodeMap:
+    """The simulator's own XML on the same device port: what the registers really hold."""
+    node_map, port = node_map_of(s.raw.remote_device.port)
+    _keep_alive.append(port)
+    return node_map
+
+
+_keep_alive: list[object] = []
+
+
+def test_legacy_camera_has_only_old_names(legacy_xml_paths: dict[str, Path]) -> None:
+    with ace_gentl.open(sim=True, device_xml=legacy_xml_paths["abs"]) as s:
+        names = set(s.features)
+        assert {"ExposureTimeAbs", "GainRaw", "AcquisitionFrameRateAbs", "ResultingFrameRateAbs", "VendorName"} <= names
+        assert not {"ExposureTime", "Gain", "AcquisitionFrameRate", "DeviceVendorName"} & names
+
+
+def test_abs_names_serve_sfnc_names_and_say_so(legacy_xml_paths: dict[str, Path]) -> None:
+    with ace_gentl.open(sim=True, device_xml=legacy_xml_paths["abs"]) as s:
+        assert s.DeviceVendorName == LEGACY_VENDOR
+        s.ExposureTime = 2500.0
+        s.AcquisitionFrameRateEnable = True
+        s.AcquisitionFrameRate = 12.5
+        assert s.ExposureTime == 2500.0 and s.features["ExposureTimeAbs"] == 2500.0
+        assert 0 < s.ResultingFrameRate <= 12.5
+        assert s.resolve("ExposureTime").node == "ExposureTimeAbs"
+        assert s.names_used == {"DeviceVendorName": "VendorName", "ExposureTime": "ExposureTimeAbs",
+                                "AcquisitionFrameRate": "AcquisitionFrameRateAbs",
+                                "ResultingFrameRate": "ResultingFrameRateAbs"}
+        info = s.describe("ExposureTime")
+        assert (info.node, info.unit, info.min) == ("ExposureTimeAbs", "us", 19.0)
+        assert "ExposureTimeAbs" in info.note
+        with pytest.raises(FeatureValueError, match=r"ExposureTime: .* out of range") as error:
+            s.ExposureTime = 2e7
+        assert error.value.node == "ExposureTimeAbs"
+        original = original_view(s)  # the device really stored the values
+        assert original.ExposureTime.value == 2500.0 and original.AcquisitionFrameRate.value == 12.5
+
+
+def test_raw_exposure_is_converted_with_the_time_base(legacy_xml_paths: dict[str, Path]) -> None:
+    with ace_gentl.open(sim=True, device_xml=legacy_xml_paths["raw"]) as s:
+        assert s.resolve("ExposureTime").node == "ExposureTimeRaw"
+        assert s.ExposureTime == 5000.0 and s.features["ExposureTimeRaw"] == 5000 / EXPOSURE_BASE_US
+        s.ExposureTime = 3000.0
+        assert s.features["ExposureTimeRaw"] == 300 and s.ExposureTime == 3000.0
+        info = s.describe("ExposureTime")
+        assert info.unit == "us" and info.increment == EXPOSURE_BASE_US
+        assert info.note == "ExposureTime = ExposureTimeRaw x ExposureTimeBaseAbs"
+        with pytest.raises(FeatureValueError, match=r"3005.0 is off increment 10 .*nearest valid 3000 or 3010"):
+            s.ExposureTime = 3005.0
+        assert original_view(s).ExposureTime.value == 3000.0
+
+
+def test_raw_gain_is_served_in_device_units_and_labelled(legacy_xml_paths: dict[str, Path]) -> None:
+    with ace_gentl.open(sim=True, device_xml=legacy_xml_paths["abs"]) as s:
+        s.Gain = 60  # GainRaw has no standard dB conversion: device units, and the Session says so
+        info = s.describe("Gain")
+        assert (info.node, info.type, info.unit) == ("GainRaw", "Integer", "raw device units")
+        assert "no standard conversion" in info.note
+        assert s.get("Gain", GainSelector="All") == 60
+        assert original_view(s).Gain.value == 6.0  # 0.1 dB per raw step in this legacy XML
+
+
+def test_names_that_do_not_exist_anywhere(legacy_xml_paths: dict[str, Path]) -> None:
+    with ace_gentl.open(sim=True, device_xml=legacy_xml_paths["abs"]) as s:
+        with pytest.raises(UnknownFeatureError, match="BalanceRatio: no such feature"):
+            s.features["BalanceRatio"]
+        with pytest.raises(AttributeError, match="BalanceRatio: no such feature"):
+            s.BalanceRatio  # noqa: B018
