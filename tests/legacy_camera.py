@@ -31,7 +31,8 @@ def device_xml(session_raw) -> str:  # noqa: ANN001 (a harvesters ImageAcquirer)
 
 def _rename(xml: str, old: str, new: str, *, namespace: str = "Custom") -> str:
     """Rename node ``old`` (its declaration and every reference to it) to ``new``."""
-    xml, count = re.subn(rf'(<\w+ Name="){old}" NameSpace="\w+"', rf'\g<1>{new}" NameSpace="{namespace}"', xml)
+    # EnumEntry names (e.g. ChunkSelector's "ExposureTime" entry) are not nodes of that name.
+    xml, count = re.subn(rf'(<(?!EnumEntry)\w+ Name="){old}" NameSpace="\w+"', rf'\g<1>{new}" NameSpace="{namespace}"', xml)
     assert count == 1, f"node {old} declared {count} times"
     return re.sub(rf">{old}<", f">{new}<", xml)
 

@@ -6,7 +6,9 @@ import pytest
 
 import ace_gentl
 from ace_gentl.errors import (
+    AcquisitionTimeout,
     FeatureAccessError,
+    FeatureError,
     FeatureTypeError,
     FeatureValueError,
     UnknownFeatureError,
@@ -133,9 +135,35 @@ def test_module_node_maps(session: ace_gentl.Session) -> None:
     assert isinstance(session.raw, ImageAcquirer)
 
 
-def test_user_sets_and_trigger_report_missing_features(session: ace_gentl.Session) -> None:
-    # Part 1 of the simulator has neither user sets nor triggers: the errors must say so clearly.
-    with pytest.raises(UnknownFeatureError, match="UserSetLoad: no such feature"):
-        session.load_user_set("UserSet1")
-    with pytest.raises(UnknownFeatureError, match="TriggerSoftware: no such feature"):
+def test_user_sets_save_load_and_default(session: ace_gentl.Session) -> None:
+    session.ExposureTime = 1234.0
+    session.save_user_set("UserSet1")
+    session.ExposureTime = 5000.0
+    session.load_user_set("UserSet1")
+    assert session.ExposureTime == 1234.0
+    session.load_user_set("Default")
+    assert session.ExposureTime != 1234.0
+    with pytest.raises(FeatureError, match="UserSetSave"):
+        session.save_user_set("Default")  # factory sets are read-only
+    session.set_default_user_set("UserSet1")
+    try:
+        assert session.default_user_set == "UserSet1"
+    finally:
+        session.set_default_user_set("Default")
+
+
+def test_software_trigger_gives_one_frame_per_trigger(session: ace_gentl.Session) -> None:
+    session.Height = 64
+    session.set("TriggerMode", "On", TriggerSelector="FrameStart")
+    session.set("TriggerSource", "Software", TriggerSelector="FrameStart")
+    session.start()
+    try:
+        with pytest.raises(AcquisitionTimeout):
+            session.grab(1, timeout=0.3)  # no trigger, no frame
         session.trigger()
+        frames = session.grab(1, timeout=2.0)
+        assert len(frames) == 1
+        with pytest.raises(AcquisitionTimeout):
+            session.grab(1, timeout=0.3)
+    finally:
+        session.stop()

@@ -2,12 +2,7 @@
 #   cmake -DNM=<nm> -DLIB=<file.cti> -DMAP=<exports.map> -P check_exports.cmake
 file(READ "${MAP}" map_text)
 string(REGEX MATCH "global:([^}]*)local:" _m "${map_text}")
-string(REGEX MATCHALL "[A-Za-z_][A-Za-z0-9_]*;" want_raw "${CMAKE_MATCH_1}")
-set(want "")
-foreach(w IN LISTS want_raw)
-  string(REPLACE ";" "" w "${w}")
-  list(APPEND want "${w}")
-endforeach()
+string(REGEX MATCHALL "[A-Za-z_][A-Za-z0-9_]*" want "${CMAKE_MATCH_1}")
 list(SORT want)
 execute_process(COMMAND "${NM}" -D --defined-only "${LIB}" OUTPUT_VARIABLE nm_out RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)

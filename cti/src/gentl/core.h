@@ -198,6 +198,9 @@ GC_ERROR gt_cameras_create(void);
 void gt_cameras_destroy(void);
 gt_camslot *gt_camslot_by_id(const char *id);
 DEVICE_ACCESS_STATUS gt_camslot_access_status(const gt_camslot *slot);
+/* Cross-process ownership hooks (part 2; no-ops now): claim on IFOpenDevice, release on close. */
+bool gt_camslot_claim(gt_camslot *slot);
+void gt_camslot_release(gt_camslot *slot);
 
 /* Identity of this library file (dladdr). */
 const char *gt_lib_path(void);

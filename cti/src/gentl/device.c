@@ -50,13 +50,14 @@ GC_ERROR gt_if_open_device(gt_iface *ifc, const char *id, DEVICE_ACCESS_FLAGS fl
                         "IFOpenDevice: access flag %d not supported (READONLY=2, CONTROL=3, EXCLUSIVE=4)", (int)flags);
     if (slot->open_dev)
         return gt_failf(GC_ERR_RESOURCE_IN_USE, "IFOpenDevice: %s is already open in this process", slot->id);
-    if (gt_camslot_access_status(slot) == DEVICE_ACCESS_STATUS_BUSY)
+    if (gt_camslot_access_status(slot) == DEVICE_ACCESS_STATUS_BUSY || !gt_camslot_claim(slot))
         return gt_failf(GC_ERR_ACCESS_DENIED, "IFOpenDevice: %s is in use by another process", slot->id);
     gt_device *dev = calloc(1, sizeof *dev);
     gt_rport *rp = calloc(1, sizeof *rp);
     if (!dev || !rp) {
         free(dev);
         free(rp);
+        gt_camslot_release(slot);
         return gt_fail(GC_ERR_OUT_OF_MEMORY, "IFOpenDevice: out of memory");
     }
     dev->hdr.kind = GT_DEV;
@@ -69,12 +70,14 @@ GC_ERROR gt_if_open_device(gt_iface *ifc, const char *id, DEVICE_ACCESS_FLAGS fl
     if (!gt_handle_add(&dev->hdr)) {
         free(dev);
         free(rp);
+        gt_camslot_release(slot);
         return gt_fail(GC_ERR_OUT_OF_MEMORY, "IFOpenDevice: out of memory");
     }
     if (!gt_handle_add(&rp->hdr)) {
         gt_handle_remove(&dev->hdr);
         free(dev);
         free(rp);
+        gt_camslot_release(slot);
         return gt_fail(GC_ERR_OUT_OF_MEMORY, "IFOpenDevice: out of memory");
     }
     slot->open_dev = dev;
@@ -90,8 +93,10 @@ void gt_device_close(gt_device *dev)
     gt_event_drop_all(&dev->rport->hdr);
     gt_handle_remove(&dev->rport->hdr);
     gt_handle_remove(&dev->hdr);
-    if (dev->slot->open_dev == dev)
+    if (dev->slot->open_dev == dev) {
         dev->slot->open_dev = NULL;
+        gt_camslot_release(dev->slot);
+    }
     free(dev->rport);
     free(dev);
 }

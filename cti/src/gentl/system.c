@@ -92,10 +92,16 @@ const char *gt_lib_path(void)
 {
     if (!s_path[0]) {
         Dl_info info;
-        if (dladdr((void *)(uintptr_t)&gt_lib_path, &info) && info.dli_fname)
+        memset(&info, 0, sizeof info);
+        char *abs = NULL;
+        if (dladdr((void *)(uintptr_t)&gt_lib_path, &info) && info.dli_fname &&
+            (abs = realpath(info.dli_fname, NULL)) != NULL)
+            snprintf(s_path, sizeof s_path, "%s", abs);
+        else if (info.dli_fname)
             snprintf(s_path, sizeof s_path, "%s", info.dli_fname);
         else
             snprintf(s_path, sizeof s_path, "ace_gentl_sim.cti");
+        free(abs);
     }
     return s_path;
 }
@@ -162,12 +168,24 @@ gt_camslot *gt_camslot_by_id(const char *id)
     return NULL;
 }
 
-/* Part-2 hook: another process holding the camera.  Always "free" for now. */
+/* --- Cross-process access (part 2) ----------------------------------------------------
+ * Three hooks, no-ops for now: a camera opened by ANOTHER process must show
+ * DEVICE_ACCESS_STATUS_BUSY and IFOpenDevice must fail with GC_ERR_ACCESS_DENIED.  Part 2
+ * implements them with e.g. a per-serial lock file (flock) claimed in gt_camslot_claim and
+ * released in gt_camslot_release; gt_camslot_busy_elsewhere probes it without claiming. */
 static bool camslot_busy_elsewhere(const gt_camslot *slot)
 {
     (void)slot;
     return false;
 }
+
+bool gt_camslot_claim(gt_camslot *slot)
+{
+    (void)slot;
+    return true;
+}
+
+void gt_camslot_release(gt_camslot *slot) { (void)slot; }
 
 DEVICE_ACCESS_STATUS gt_camslot_access_status(const gt_camslot *slot)
 {
