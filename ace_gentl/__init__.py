@@ -11,15 +11,20 @@ from ace_gentl.errors import (
     AcquisitionTimeout,
     AmbiguousDeviceError,
     ApplyError,
+    CameraLostError,
     DeviceBusyError,
     DeviceError,
     DeviceNotFoundError,
+    DiskFullError,
     FeatureAccessError,
     FeatureError,
     FeatureTypeError,
     FeatureValueError,
     PixelFormatError,
     ProducerError,
+    RecordingConfigError,
+    RecordingError,
+    RecordingFileError,
     SessionClosedError,
     SimulatorNotBuiltError,
     SnapshotFormatError,
@@ -29,6 +34,7 @@ from ace_gentl.features import FeatureInfo
 from ace_gentl.frames import Frame
 from ace_gentl.session import Session, list_devices, open  # noqa: A004 (ace_gentl.open is the API)
 from ace_gentl.snapshot import diff
+from ace_gentl.recording import Recorder, Recording, RecordingResult, open_recording, repair  # noqa: I001 (after session)
 
 try:
     __version__ = version("ace-gentl")
@@ -37,7 +43,9 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = [
     "AceGentlError", "AcquisitionError", "AcquisitionTimeout", "AmbiguousDeviceError", "ApplyError",
-    "DeviceBusyError", "DeviceError", "DeviceList", "DeviceNotFoundError", "DeviceRecord", "FeatureAccessError",
+    "CameraLostError", "DeviceBusyError", "DiskFullError", "Recorder", "Recording", "RecordingConfigError",
+    "RecordingError", "RecordingFileError", "RecordingResult", "open_recording",
+    "repair", "DeviceError", "DeviceList", "DeviceNotFoundError", "DeviceRecord", "FeatureAccessError",
     "FeatureError", "FeatureInfo", "FeatureTypeError", "FeatureValueError", "Frame", "PixelFormatError",
     "ProducerError", "Session", "SessionClosedError", "SimulatorNotBuiltError", "SnapshotFormatError",
     "UnknownFeatureError", "__version__", "diff", "list_devices", "open",

@@ -1,23 +1,55 @@
-"""The ``ace-gentl`` command line: a thin layer over the library."""
+"""The ``ace-gentl`` command line: a thin layer over the library.
+
+Exit codes: 0 success, 1 an error of ace_gentl (one line ``error: ...`` on stderr, the
+traceback only with ``--debug``), 2 a usage error (bad option or argument), 130 a recording
+stopped by Ctrl-C (the file is finished cleanly).
+"""
 
 from __future__ import annotations
 
 import sys
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from ace_gentl.errors import AceGentlError
-
-app = typer.Typer(help="Record GenICam cameras to NeXus/HDF5; includes a simulated Basler acA4112-20um.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
-sim_app = typer.Typer(help="The simulated acA4112-20um GenTL producer.", no_args_is_help=True)
-app.add_typer(sim_app, name="sim")
 
 _state = {"debug": False}
 
 
+class _Commands(TyperGroup):
+    """Turns errors of ace_gentl into one line and exit code 1 (also when tests invoke the app in-process)."""
+
+    def invoke(self, ctx: Any) -> Any:  # click's Context; newer typer vendors its own click
+        try:
+            return super().invoke(ctx)
+        except AceGentlError as error:
+            if _state["debug"]:
+                raise
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(cls=_Commands, help="Record GenICam cameras to NeXus/HDF5; includes a simulated Basler "
+                                      "acA4112-20um (use --sim).",
+                  no_args_is_help=True, pretty_exceptions_enable=False, context_settings={"max_content_width": 110})
+sim_app = typer.Typer(help="The simulated acA4112-20um GenTL producer.", no_args_is_help=True)
+app.add_typer(sim_app, name="sim")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from ace_gentl import __version__
+
+        typer.echo(f"ace-gentl {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _options(debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors.")) -> None:
+def _options(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+             version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                   help="Print the version and exit.")] = False) -> None:
     _state["debug"] = debug
 
 
@@ -27,6 +59,17 @@ def sim_path() -> None:
     from ace_gentl.sim import cti_path
 
     typer.echo(str(cti_path()))
+
+
+def _register() -> None:
+    from ace_gentl import cli_camera, cli_files, cli_record
+
+    cli_camera.register(app)
+    cli_record.register(app)
+    cli_files.register(app)
+
+
+_register()
 
 
 def main() -> None:

@@ -117,3 +117,54 @@ class AcquisitionTimeout(AcquisitionError, TimeoutError):
 
 class PixelFormatError(AceGentlError, ValueError):
     """A pixel format that ace_gentl cannot decode (or a buffer that does not fit it)."""
+
+
+# --- recording ---------------------------------------------------------------------------------
+
+
+class RecordingError(AceGentlError):
+    """A recording stopped on an error; the file was closed and stays readable.
+
+    ``result`` is the :class:`~ace_gentl.recording.RecordingResult` of what was written
+    (None when the run failed before the file existed).
+    """
+
+    def __init__(self, message: str, result: object | None = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class DiskFullError(RecordingError):
+    """The disk (or quota) ran out during a recording; frames flushed before it are in the file."""
+
+
+class CameraLostError(RecordingError):
+    """The camera stopped delivering (disconnect, producer failure) during a recording."""
+
+
+class RecordingConfigError(AceGentlError, ValueError):
+    """Recording arguments that cannot work (unknown compression, bad chunk shape, ...)."""
+
+
+class RecordingFileError(AceGentlError):
+    """A file is not an ace_gentl recording, or cannot be opened as one."""
+
+
+
+# --- run files and reproduction ----------------------------------------------------------------
+
+
+class RunFileError(AceGentlError, ValueError):
+    """A run file (TOML) that cannot be used: bad syntax, an unknown key, a wrong type or a bad value.
+
+    The message names the file and the key (``[acquisition] frames``) and, for an unknown key,
+    the closest valid one.
+    """
+
+
+class ReproduceMismatchError(AceGentlError):
+    """The camera, producer or software differs from the recording's; ``differences`` lists them."""
+
+    def __init__(self, message: str, differences: list[str]) -> None:
+        super().__init__(message)
+        self.differences = list(differences)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import threading
@@ -73,6 +74,32 @@ def _release(ia: ImageAcquirer | None, loaded: transport.LoadedProducer) -> None
         transport.release(loaded)
 
 
+class _DeviceRecording(devices.DeviceRecord):
+    """``session.record``: the camera's :class:`DeviceRecord`, and callable to record.
+
+    ``session.record.serial`` describes the camera (issue 4); ``session.record(path, frames=N |
+    duration=s, compression=..., chunks=..., progress=True)`` records to NeXus/HDF5, blocks and
+    returns a ``RecordingResult`` (issue 5; options of ``ace_gentl.recording.Recorder``).
+    Ctrl-C finishes the file, then re-raises.
+    """
+
+    def __call__(self, path: str | os.PathLike[str], *, progress: bool = False, **options: Any) -> Any:
+        from ace_gentl.recording import record  # imported here: recording builds on this module
+
+        session = self._session()
+        if session is None:
+            raise SessionClosedError(f"{self}: the Session is gone")
+        session._check_open()
+        return record(session, path, progress=progress, **options)
+
+    def __eq__(self, other: object) -> bool:  # equal to the plain DeviceRecord of the same camera
+        if not isinstance(other, devices.DeviceRecord):
+            return NotImplemented
+        return dataclasses.astuple(self) == dataclasses.astuple(other)
+
+    __hash__ = devices.DeviceRecord.__hash__
+
+
 class Session:
     """An opened camera. Get one with :func:`ace_gentl.open`; close it (or use ``with``)."""
 
@@ -81,7 +108,8 @@ class Session:
 
     def __init__(self, found: transport.FoundDevice, *, device_xml: str | os.PathLike[str] | None = None,
                  access: str = "exclusive") -> None:
-        record = devices.record_of(found)
+        record = _DeviceRecording(**dataclasses.asdict(devices.record_of(found)))
+        object.__setattr__(record, "_session", weakref.ref(self))  # not a field: snapshots stay plain
         object.__setattr__(self, "record", record)
         flags = _ACCESS_FLAGS.get(access)
         if flags is None:
@@ -314,6 +342,16 @@ class Session:
     def trigger(self) -> None:
         """Fire a software trigger (``TriggerSoftware``; selected by ``TriggerSelector`` on most cameras)."""
         self.execute("TriggerSoftware")
+
+    def recorder(self, path: str | os.PathLike[str], **options: Any) -> Any:
+        """A ``Recorder`` for a background recording (``start()``, ``progress``, ``stop()``, ``wait()``).
+
+        ``session.record(path, frames=N | duration=s, ...)`` records and blocks (see :class:`_DeviceRecording`).
+        """
+        from ace_gentl.recording import Recorder  # imported here: recording builds on this module
+
+        self._check_open()
+        return Recorder(self, path, **options)
 
     def _read_chunks(self) -> dict[str, FeatureValue]:
         features = self.features

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,6 +200,8 @@ def gentl_stream(rig: GentlRig, num_buffers: int = 4) -> Iterator[GentlStream]:
 def harvester(path: Path | None = None) -> Iterator["Harvester"]:  # noqa: F821
     from harvesters.core import Harvester
 
+    # Harvesters' ImageAcquirer installs a SIGINT handler that swallows Ctrl-C; put ours back after.
+    sigint = signal.getsignal(signal.SIGINT)
     h = Harvester()
     h.add_file(str(path or cti_path()), check_existence=True, check_validity=True)
     h.update()
@@ -206,6 +209,7 @@ def harvester(path: Path | None = None) -> Iterator["Harvester"]:  # noqa: F821
         yield h
     finally:
         h.reset()
+        signal.signal(signal.SIGINT, sigint)
 
 
 def unpack_mono12p(data: bytes, count: int) -> np.ndarray:

@@ -80,15 +80,21 @@ def test_close_releases_everything_also_on_exceptions() -> None:
 
 
 def test_ctrl_c_reaches_the_caller_and_the_session_closes() -> None:
-    handler = signal.getsignal(signal.SIGINT)
-    with pytest.raises(KeyboardInterrupt):
-        with ace_gentl.open(sim=True) as s:
-            assert signal.getsignal(signal.SIGINT) is handler  # Harvesters' swallowing handler was removed
-            s.Height = 64
-            for count, _frame in enumerate(s.frames(timeout=5)):
-                if count == 2:
-                    signal.raise_signal(signal.SIGINT)
-    assert s.closed and transport.loaded_paths() == []
+    # Start from Python's own handler: a plain Harvesters ImageAcquirer made by an earlier test
+    # may have left its Ctrl-C-swallowing handler installed.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with ace_gentl.open(sim=True) as s:
+                # Harvesters' swallowing handler was removed again
+                assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+                s.Height = 64
+                for count, _frame in enumerate(s.frames(timeout=5)):
+                    if count == 2:
+                        signal.raise_signal(signal.SIGINT)
+        assert s.closed and transport.loaded_paths() == []
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_forgotten_session_is_closed_by_the_garbage_collector() -> None:

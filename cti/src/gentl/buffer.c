@@ -37,7 +37,9 @@ GC_ERROR gt_buf_info(gt_buffer *b, BUFFER_INFO_CMD cmd, INFO_DATATYPE *piType, v
     case BUFFER_INFO_IMAGEPRESENT: return gt_info_bool8(b->filled && fi->image_size > 0, piType, pBuffer, piSize);
     case BUFFER_INFO_IMAGEOFFSET: return gt_info_sizet(0, piType, pBuffer, piSize);
     case BUFFER_INFO_PAYLOADTYPE:
-        return gt_info_sizet(chunks ? PAYLOAD_TYPE_CHUNK_DATA : PAYLOAD_TYPE_IMAGE, piType, pBuffer, piSize);
+        /* An image with chunks is PAYLOAD_TYPE_IMAGE + CONTAINS_CHUNKDATA (GenTL 1.5+; CHUNK_DATA is
+         * the legacy id).  Harvesters makes a PayloadImage of both and runs its chunk adapter. */
+        return gt_info_sizet(PAYLOAD_TYPE_IMAGE, piType, pBuffer, piSize);
     case BUFFER_INFO_PIXELFORMAT: return gt_info_uint64(fi->pixel_format, piType, pBuffer, piSize);
     case BUFFER_INFO_PIXELFORMAT_NAMESPACE:
         return gt_info_uint64(PIXELFORMAT_NAMESPACE_PFNC_32BIT, piType, pBuffer, piSize);

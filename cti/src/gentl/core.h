@@ -18,6 +18,7 @@
 
 #include "gentl_types.h"
 #include "../model/camera.h"
+#include "../../generated/camera_regs.h"
 
 #define GT_MAX_CAMERAS 16
 #define GT_NUM_EVENT_TYPES 6 /* EVENT_ERROR .. EVENT_MODULE */
@@ -33,6 +34,8 @@
 #define GT_IF_DISPLAYNAME "Simulated USB3 Vision interface 0"
 #define GT_DS_ID "Stream0"
 #define GT_TIMESTAMP_FREQ UINT64_C(1000000000)
+#define GT_CAM_ADDR_ACQUISITION_START CAM_ADDR_AcquisitionStart
+#define GT_CAM_ADDR_ACQUISITION_STOP CAM_ADDR_AcquisitionStop
 
 typedef enum {
     GT_TL = 1u << 0,
@@ -68,6 +71,17 @@ typedef struct {
     char id[48];
     bool unthrottled;   /* device-module feature SimUnthrottled */
     gt_device *open_dev; /* opened by this process, or NULL */
+    int lock_fd;         /* flock'ed $STATE/locks/<serial>.lock while open here, else -1 */
+    /* Simulation controls of the Device module (belong to the camera, persist across DevClose) */
+    int64_t sim_line_sel;        /* SimLineSelector: 0 = Line1, 1 = Line3, 2 = Line4 */
+    int64_t fault_disconnect;    /* SimFaultDisconnectAfterFrames, 0 = off */
+    double fault_incomplete;     /* SimFaultIncompleteRate 0..1 */
+    double fault_drop;           /* SimFaultDropRate 0..1 */
+    int64_t fault_stall_ms;      /* SimFaultStallMs, 0 = off */
+    int64_t fault_seed;          /* SimFaultSeed */
+    bool stall_armed;            /* one stall pending */
+    uint64_t disc_count;         /* frames delivered since the disconnect fault was armed */
+    bool gone;                   /* disconnected (fault) until closed and re-enumerated */
 } gt_camslot;
 
 struct gt_system {
@@ -130,6 +144,7 @@ struct gt_stream {
     size_t nbufs, capbufs;
     gt_bufq input, output;
     uint64_t num_delivered, num_underrun, num_started;
+    uint64_t num_dropped;    /* SimFaultDropRate: frames lost on the simulated link */
     bool grabbing;           /* between DSStartAcquisition and stop / iNumToAcquire reached */
     bool thread_joinable;
     bool stop_req, stop_kill;
@@ -148,6 +163,7 @@ typedef struct gt_evitem {
 
 struct gt_event {
     gt_obj hdr;              /* kind GT_EVENT */
+    uint64_t cam_fired_base; /* EVENT_REMOTE_DEVICE: cam_events_fired() at registration */
     gt_obj *src;
     EVENT_TYPE type;
     pthread_cond_t cond;
@@ -166,6 +182,8 @@ typedef struct {
     gt_system *tl;
     size_t ncams;
     gt_camslot cams[GT_MAX_CAMERAS];
+    int model_waiters;        /* threads inside cam_wait_event with data released */
+    pthread_cond_t model_cond; /* signalled when model_waiters drops */
 } gt_global;
 
 extern gt_global g_gt;
@@ -198,6 +216,14 @@ GC_ERROR gt_cameras_create(void);
 void gt_cameras_destroy(void);
 gt_camslot *gt_camslot_by_id(const char *id);
 DEVICE_ACCESS_STATUS gt_camslot_access_status(const gt_camslot *slot);
+/* PID of another process that has the camera open (-1 unknown), 0 if none. */
+long gt_camslot_holder_pid(const gt_camslot *slot);
+/* The camera was unplugged (SimFaultDisconnectAfterFrames); data held. */
+void gt_camslot_disconnect(gt_camslot *slot);
+/* Re-plug disconnected cameras that are closed (IFUpdateDeviceList); returns true if any. */
+bool gt_cameras_replug(void);
+/* Write the model's pending log line (cam_take_log) to stderr, prefixed "ace_gentl_sim: ". */
+void gt_camslot_log(gt_camslot *slot);
 /* Cross-process ownership hooks (part 2; no-ops now): claim on IFOpenDevice, release on close. */
 bool gt_camslot_claim(gt_camslot *slot);
 void gt_camslot_release(gt_camslot *slot);

@@ -50,8 +50,17 @@ GC_ERROR gt_if_open_device(gt_iface *ifc, const char *id, DEVICE_ACCESS_FLAGS fl
                         "IFOpenDevice: access flag %d not supported (READONLY=2, CONTROL=3, EXCLUSIVE=4)", (int)flags);
     if (slot->open_dev)
         return gt_failf(GC_ERR_RESOURCE_IN_USE, "IFOpenDevice: %s is already open in this process", slot->id);
-    if (gt_camslot_access_status(slot) == DEVICE_ACCESS_STATUS_BUSY || !gt_camslot_claim(slot))
+    if (slot->gone)
+        return gt_failf(GC_ERR_ACCESS_DENIED,
+                        "IFOpenDevice: %s was disconnected; call IFUpdateDeviceList to find it again", slot->id);
+    long holder = gt_camslot_holder_pid(slot);
+    if (holder > 0)
+        return gt_failf(GC_ERR_ACCESS_DENIED, "IFOpenDevice: %s is in use by another process (PID %ld)", slot->id,
+                        holder);
+    if (holder < 0)
         return gt_failf(GC_ERR_ACCESS_DENIED, "IFOpenDevice: %s is in use by another process", slot->id);
+    if (!gt_camslot_claim(slot))
+        return GC_ERR_ACCESS_DENIED; /* claim set the text (PID of the holder) */
     gt_device *dev = calloc(1, sizeof *dev);
     gt_rport *rp = calloc(1, sizeof *rp);
     if (!dev || !rp) {
@@ -93,6 +102,7 @@ void gt_device_close(gt_device *dev)
     gt_event_drop_all(&dev->rport->hdr);
     gt_handle_remove(&dev->rport->hdr);
     gt_handle_remove(&dev->hdr);
+    gt_camslot_log(dev->slot);
     if (dev->slot->open_dev == dev) {
         dev->slot->open_dev = NULL;
         gt_camslot_release(dev->slot);
@@ -124,7 +134,11 @@ GC_ERROR gt_dev_stream_id(gt_device *dev, uint32_t index, char *sID, size_t *piS
 
 /* Feature table of the Device module. */
 enum { DF_ID, DF_VENDOR, DF_MODEL, DF_SERIAL, DF_TYPE, DF_ACCESS, DF_USERID, DF_DISPLAY, DF_TLMAJ, DF_TLMIN,
-       DF_TSFREQ, DF_UNTHROTTLED };
+       DF_TSFREQ, DF_UNTHROTTLED, DF_LINESEL, DF_PULSE, DF_PULSEFREQ, DF_LEVEL, DF_DISCONNECT, DF_INCOMPLETE,
+       DF_DROP, DF_STALL, DF_SEED };
+
+static const char *const sim_line_entries[] = {"Line1", "Line3", "Line4", NULL};
+static const unsigned sim_line_of[] = {1, 3, 4};
 
 static const gt_feature dev_features[] = {
     {DF_ID, "DeviceID", GF_STRING, 64, false, "DeviceInformation", "ID of the device.", NULL, 0, 0, false},
@@ -141,7 +155,46 @@ static const gt_feature dev_features[] = {
     {DF_UNTHROTTLED, "SimUnthrottled", GF_BOOL, 8, true, "Simulation",
      "Simulation only: when true, frames are produced as fast as buffers are queued instead of at the camera's frame rate, and no frame is lost for lack of a buffer.",
      NULL, 0, 0, true},
+    {DF_LINESEL, "SimLineSelector", GF_ENUM, 8, true, "Simulation",
+     "Simulation only: selects the camera input (Line1, Line3, Line4) that SimLinePulse, SimLinePulseFrequency and SimLineLevel drive.",
+     sim_line_entries, 0, 0, true},
+    {DF_PULSE, "SimLinePulse", GF_CMD, 8, true, "Simulation",
+     "Simulation only: one 10 us high pulse on the selected input, now.", NULL, 0, 0, true},
+    {DF_PULSEFREQ, "SimLinePulseFrequency", GF_FLOAT, 8, true, "Simulation",
+     "Simulation only: periodic 10 us pulses on the selected input at this frequency in Hz (0 = off); the first rising edge is the write.",
+     NULL, 0, 1000000, true},
+    {DF_LEVEL, "SimLineLevel", GF_BOOL, 8, true, "Simulation",
+     "Simulation only: holds the physical level of the selected input (stops a pulse train).", NULL, 0, 0, true},
+    {DF_DISCONNECT, "SimFaultDisconnectAfterFrames", GF_INT, 8, true, "Simulation",
+     "Simulation only: after this many delivered frames the camera is unplugged (0 = off). Close the device and update the device list to find it again.",
+     NULL, 0, INT64_C(2147483647), true},
+    {DF_INCOMPLETE, "SimFaultIncompleteRate", GF_FLOAT, 8, true, "Simulation",
+     "Simulation only: fraction (0..1) of buffers delivered incomplete (IS_INCOMPLETE, SIZE_FILLED short).", NULL, 0, 1,
+     true},
+    {DF_DROP, "SimFaultDropRate", GF_FLOAT, 8, true, "Simulation",
+     "Simulation only: fraction (0..1) of frames lost on the link (their frame IDs are consumed, StreamLostFrameCount counts them).",
+     NULL, 0, 1, true},
+    {DF_STALL, "SimFaultStallMs", GF_INT, 8, true, "Simulation",
+     "Simulation only: one stall of this many ms in the delivery (before the next frame, and again after each DSStartAcquisition), then normal (0 = off).",
+     NULL, 0, 600000, true},
+    {DF_SEED, "SimFaultSeed", GF_INT, 8, true, "Simulation",
+     "Simulation only: seed of the fault PRNG; the same seed gives the same faulty frame IDs in every acquisition.", NULL, 0,
+     INT64_C(4294967295), true},
 };
+
+static int64_t dbl_bits(double d)
+{
+    int64_t v;
+    memcpy(&v, &d, sizeof v);
+    return v;
+}
+
+static double bits_dbl(int64_t v)
+{
+    double d;
+    memcpy(&d, &v, sizeof d);
+    return d;
+}
 
 static GC_ERROR dev_get(gt_obj *obj, int id, int64_t *iv, char *sv, size_t sl)
 {
@@ -162,6 +215,16 @@ static GC_ERROR dev_get(gt_obj *obj, int id, int64_t *iv, char *sv, size_t sl)
     case DF_TLMIN: *iv = 0; break;
     case DF_TSFREQ: *iv = (int64_t)GT_TIMESTAMP_FREQ; break;
     case DF_UNTHROTTLED: *iv = dev->slot->unthrottled ? 1 : 0; break;
+    case DF_LINESEL: *iv = dev->slot->sim_line_sel; break;
+    case DF_PULSEFREQ:
+        *iv = dbl_bits(cam_sim_get_line_pulse_frequency(cam, sim_line_of[dev->slot->sim_line_sel]));
+        break;
+    case DF_LEVEL: *iv = cam_sim_get_line_level(cam, sim_line_of[dev->slot->sim_line_sel]) ? 1 : 0; break;
+    case DF_DISCONNECT: *iv = dev->slot->fault_disconnect; break;
+    case DF_INCOMPLETE: *iv = dbl_bits(dev->slot->fault_incomplete); break;
+    case DF_DROP: *iv = dbl_bits(dev->slot->fault_drop); break;
+    case DF_STALL: *iv = dev->slot->fault_stall_ms; break;
+    case DF_SEED: *iv = dev->slot->fault_seed; break;
     default: *iv = 0; break;
     }
     return GC_ERR_SUCCESS;
@@ -170,6 +233,31 @@ static GC_ERROR dev_get(gt_obj *obj, int id, int64_t *iv, char *sv, size_t sl)
 static GC_ERROR dev_set(gt_obj *obj, int id, int64_t v)
 {
     gt_device *dev = (gt_device *)obj;
+    gt_camslot *slot = dev->slot;
+    if (slot->gone && (id == DF_PULSE || id == DF_PULSEFREQ || id == DF_LEVEL))
+        return gt_failf(GC_ERR_IO, "Device port: %s was disconnected", slot->id);
+    unsigned line = sim_line_of[slot->sim_line_sel];
+    cam_status st = CAM_OK;
+    switch (id) {
+    case DF_LINESEL: slot->sim_line_sel = v; return GC_ERR_SUCCESS;
+    case DF_PULSE: st = cam_sim_line_pulse(slot->cam, line); break;
+    case DF_PULSEFREQ: st = cam_sim_line_pulse_frequency(slot->cam, line, bits_dbl(v)); break;
+    case DF_LEVEL: st = cam_sim_line_level(slot->cam, line, v != 0); break;
+    case DF_DISCONNECT:
+        slot->fault_disconnect = v;
+        slot->disc_count = 0;
+        return GC_ERR_SUCCESS;
+    case DF_INCOMPLETE: slot->fault_incomplete = bits_dbl(v); return GC_ERR_SUCCESS;
+    case DF_DROP: slot->fault_drop = bits_dbl(v); return GC_ERR_SUCCESS;
+    case DF_STALL:
+        slot->fault_stall_ms = v;
+        slot->stall_armed = v > 0;
+        return GC_ERR_SUCCESS;
+    case DF_SEED: slot->fault_seed = v; return GC_ERR_SUCCESS;
+    default: break;
+    }
+    if (st != CAM_OK)
+        return gt_failf(GC_ERR_INVALID_VALUE, "Device port: the simulated wiring refused the value (line %u)", line);
     if (id == DF_UNTHROTTLED) {
         dev->slot->unthrottled = v != 0;
         cam_set_unthrottled(dev->slot->cam, v != 0);

@@ -13,6 +13,8 @@
 
 #define U3V_EVENT_PREFIX UINT32_C(0x45563355)
 
+static cam_camera *remote_cam(const gt_event *ev);
+
 static bool type_allowed(gt_kind kind, EVENT_TYPE type)
 {
     switch (type) {
@@ -43,6 +45,11 @@ GC_ERROR gt_event_register(gt_obj *src, EVENT_TYPE type, gt_event **out)
         return gt_fail(GC_ERR_OUT_OF_MEMORY, "GCRegisterEvent: out of memory");
     }
     src->events[type] = ev;
+    if (remote_cam(ev)) {
+        /* a new listener starts with an empty queue: messages of an earlier session are dropped */
+        cam_flush_events(remote_cam(ev));
+        ev->cam_fired_base = cam_events_fired(remote_cam(ev));
+    }
     *out = ev;
     return GC_ERR_SUCCESS;
 }
@@ -150,10 +157,104 @@ static GC_ERROR deliver(gt_event *ev, void *pBuffer, size_t *piSize)
     return GC_ERR_SUCCESS;
 }
 
+static cam_camera *remote_cam(const gt_event *ev)
+{
+    if (ev->type != EVENT_REMOTE_DEVICE || !ev->src || ev->src->kind != GT_DEV)
+        return NULL;
+    return ((gt_device *)ev->src)->slot->cam;
+}
+
+static uint64_t mono_ms_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Queue a copy of data at the front of ev's item queue (no num_fired: already counted). */
+static void push_front(gt_event *ev, const void *data, size_t len)
+{
+    gt_evitem *it = malloc(sizeof *it + len);
+    if (!it)
+        return;
+    it->len = len;
+    memcpy(it->data, data, len);
+    it->next = ev->head;
+    ev->head = it;
+    if (!ev->tail)
+        ev->tail = it;
+    ev->nitems++;
+}
+
+#define GT_REMOTE_SLICE_MS 20u /* EventKill / unregister are noticed within this time */
+
+/* EVENT_REMOTE_DEVICE: drain the camera model's event queue (cam_wait_event) with g_gt.data
+ * released, in slices, so EventKill and DevClose still wake the waiter.  A message taken from the
+ * model goes through the event's own item queue, so BUFFER_TOO_SMALL keeps it queued. */
+static GC_ERROR remote_get_data(gt_event *ev, void *pBuffer, size_t *piSize, uint64_t timeout_ms)
+{
+    bool forever = timeout_ms == GENTL_INFINITE || timeout_ms > UINT64_C(1000000000000);
+    uint64_t deadline = forever ? UINT64_MAX : mono_ms_now() + timeout_ms;
+    GC_ERROR r;
+    ev->waiters++;
+    for (;;) {
+        if (ev->dead) {
+            r = gt_fail(GC_ERR_ABORT, "EventGetData: the event was unregistered (module closed) while waiting");
+            break;
+        }
+        if (ev->kills) {
+            ev->kills--;
+            r = gt_fail(GC_ERR_ABORT, "EventGetData: aborted by EventKill");
+            break;
+        }
+        if (ev->head) {
+            r = deliver(ev, pBuffer, piSize);
+            break;
+        }
+        cam_camera *cam = remote_cam(ev);
+        uint64_t now = mono_ms_now();
+        uint64_t left = now >= deadline ? 0 : deadline - now;
+        uint64_t slice = left < GT_REMOTE_SLICE_MS ? left : GT_REMOTE_SLICE_MS;
+        bool got = false;
+        uint8_t msg[CAM_EVENT_MESSAGE_MAX];
+        size_t len = 0;
+        if (cam) {
+            g_gt.model_waiters++;
+            pthread_mutex_unlock(&g_gt.data);
+            uint16_t id = 0;
+            got = cam_wait_event(cam, slice * UINT64_C(1000000), msg, &len, &id);
+            pthread_mutex_lock(&g_gt.data);
+            if (--g_gt.model_waiters == 0)
+                pthread_cond_broadcast(&g_gt.model_cond);
+        }
+        if (got && len > 0 && len <= sizeof msg) {
+            push_front(ev, msg, len);
+            continue;
+        }
+        if (!cam && slice > 0) { /* no camera (cannot happen for a registered event): just wait */
+            struct timespec dl;
+            gt_deadline(&dl, slice);
+            gt_cond_wait_until(&ev->cond, &dl);
+        }
+        if (left == 0) {
+            if (ev->head)
+                continue;
+            r = gt_fail(GC_ERR_TIMEOUT, "EventGetData: timeout, no event data");
+            break;
+        }
+    }
+    ev->waiters--;
+    if (ev->dead && ev->waiters == 0)
+        event_free(ev);
+    return r;
+}
+
 GC_ERROR gt_event_get_data(gt_event *ev, void *pBuffer, size_t *piSize, uint64_t timeout_ms)
 {
     if (!pBuffer || !piSize)
         return gt_fail(GC_ERR_INVALID_PARAMETER, "EventGetData: pBuffer or piSize is NULL");
+    if (ev->type == EVENT_REMOTE_DEVICE)
+        return remote_get_data(ev, pBuffer, piSize, timeout_ms);
     struct timespec dl;
     bool timed = gt_deadline(&dl, timeout_ms);
     bool expired = false;
@@ -192,9 +293,16 @@ GC_ERROR gt_event_info(gt_event *ev, EVENT_INFO_CMD cmd, INFO_DATATYPE *piType, 
     case EVENT_EVENT_TYPE: return gt_info_int32(ev->type, piType, pBuffer, piSize);
     case EVENT_NUM_IN_QUEUE: {
         size_t n = ev->type == EVENT_NEW_BUFFER ? (ev->src ? ((gt_stream *)ev->src)->output.n : 0) : ev->nitems;
+        if (remote_cam(ev))
+            n += cam_event_queue_length(remote_cam(ev));
         return gt_info_sizet(n, piType, pBuffer, piSize);
     }
-    case EVENT_NUM_FIRED: return gt_info_uint64(ev->num_fired, piType, pBuffer, piSize);
+    case EVENT_NUM_FIRED: {
+        uint64_t n = ev->num_fired;
+        if (remote_cam(ev))
+            n += cam_events_fired(remote_cam(ev)) - ev->cam_fired_base;
+        return gt_info_uint64(n, piType, pBuffer, piSize);
+    }
     case EVENT_SIZE_MAX: return gt_info_sizet(size_max(ev), piType, pBuffer, piSize);
     case EVENT_INFO_DATA_SIZE_MAX:
         return gt_info_sizet(ev->type == EVENT_NEW_BUFFER ? sizeof(void *) : GT_EVENT_DATA_MAX, piType, pBuffer,
@@ -261,6 +369,8 @@ GC_ERROR gt_event_flush(gt_event *ev)
         }
     } else {
         free_items(ev);
+        if (remote_cam(ev))
+            cam_flush_events(remote_cam(ev));
     }
     return GC_ERR_SUCCESS;
 }

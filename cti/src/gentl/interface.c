@@ -75,9 +75,11 @@ GC_ERROR gt_if_device_id(gt_iface *ifc, uint32_t index, char *sID, size_t *piSiz
 GC_ERROR gt_if_update_devices(gt_iface *ifc, bool8_t *pbChanged, uint64_t timeout)
 {
     (void)ifc;
-    (void)timeout; /* the simulated cameras are always present */
+    (void)timeout; /* the simulated cameras are present at once */
+    /* A camera lost by SimFaultDisconnectAfterFrames and since closed is plugged in again. */
+    bool changed = gt_cameras_replug();
     if (pbChanged)
-        *pbChanged = 0;
+        *pbChanged = changed ? 1 : 0;
     return GC_ERR_SUCCESS;
 }
 
@@ -138,6 +140,8 @@ static GC_ERROR if_set(gt_obj *obj, int id, int64_t v)
     gt_iface *ifc = (gt_iface *)obj;
     if (id == IF_SEL)
         ifc->dev_selector = v;
+    if (id == IF_UPDATE)
+        (void)gt_cameras_replug();
     return GC_ERR_SUCCESS;
 }
 

@@ -157,6 +157,26 @@ char *gt_module_xml_build(const gt_module_desc *d, size_t ncams, size_t *len)
                       f->name, ns_of(f), f->tooltip, f->name);
             emit_reg(&b, d, f, addr);
             break;
+        case GF_FLOAT:
+            sb_printf(&b,
+                      "  <Float Name=\"%s\" NameSpace=\"%s\">\n"
+                      "    <ToolTip>%s</ToolTip>\n"
+                      "    <pValue>%sReg</pValue>\n"
+                      "    <Min>%lld</Min>\n"
+                      "    <Max>%lld</Max>\n"
+                      "  </Float>\n"
+                      "  <FloatReg Name=\"%sReg\" NameSpace=\"Custom\">\n"
+                      "    <Visibility>Invisible</Visibility>\n"
+                      "    <Address>0x%llx</Address>\n"
+                      "    <Length>8</Length>\n"
+                      "    <AccessMode>%s</AccessMode>\n"
+                      "    <pPort>%s</pPort>\n"
+                      "    <Cachable>NoCache</Cachable>\n"
+                      "    <Endianess>LittleEndian</Endianess>\n"
+                      "  </FloatReg>\n",
+                      f->name, ns_of(f), f->tooltip, f->name, (long long)f->min, (long long)f->max, f->name,
+                      (unsigned long long)addr, f->writable ? "RW" : "RO", d->port_name);
+            break;
         case GF_ENUM:
             sb_printf(&b,
                       "  <Enumeration Name=\"%s\" NameSpace=\"%s\">\n"

@@ -114,6 +114,13 @@ static GC_ERROR module_write(gt_obj *obj, const gt_module_desc *d, uint64_t addr
         if (v < 0 || v >= n)
             return gt_failf(GC_ERR_INVALID_VALUE, "%s port: %" PRId64 " is no entry of %s", d->module_name, v, f->name);
     }
+    if (f->kind == GF_FLOAT) {
+        double dv;
+        memcpy(&dv, &v, sizeof dv);
+        if (!(dv >= (double)f->min && dv <= (double)f->max))
+            return gt_failf(GC_ERR_INVALID_VALUE, "%s port: %s = %g out of range [%" PRId64 ", %" PRId64 "]",
+                            d->module_name, f->name, dv, f->min, f->max);
+    }
     if (f->kind == GF_INT) {
         int64_t mx = f->max < 0 ? (int64_t)(g_gt.ncams ? g_gt.ncams - 1 : 0) : f->max;
         if (v < f->min || v > mx)
@@ -127,6 +134,9 @@ static GC_ERROR module_write(gt_obj *obj, const gt_module_desc *d, uint64_t addr
 
 static GC_ERROR remote_read(gt_rport *rp, uint64_t address, void *buf, size_t len)
 {
+    if (rp->dev->slot->gone)
+        return gt_failf(GC_ERR_IO, "read 0x%" PRIx64 " (%zu bytes): %s was disconnected (device lost)", address, len,
+                        rp->dev->slot->id);
     size_t xml_len = 0;
     const uint8_t *xml = cam_xml(&xml_len);
     uint64_t xa = cam_xml_address();
@@ -142,6 +152,9 @@ static GC_ERROR remote_read(gt_rport *rp, uint64_t address, void *buf, size_t le
 
 static GC_ERROR remote_write(gt_rport *rp, uint64_t address, const void *buf, size_t len)
 {
+    if (rp->dev->slot->gone)
+        return gt_failf(GC_ERR_IO, "write 0x%" PRIx64 " (%zu bytes): %s was disconnected (device lost)", address, len,
+                        rp->dev->slot->id);
     if (rp->dev->access == DEVICE_ACCESS_READONLY)
         return gt_failf(GC_ERR_ACCESS_DENIED, "write 0x%" PRIx64 ": device was opened read-only", address);
     char why[256];

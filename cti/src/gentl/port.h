@@ -14,7 +14,9 @@
 #define GT_REG_STRIDE UINT64_C(0x400)
 #define GT_XML_ADDRESS UINT64_C(0x100000)
 
-typedef enum { GF_STRING, GF_INT, GF_BOOL, GF_CMD, GF_ENUM } gt_feat_kind;
+/* GF_FLOAT: an 8-byte IEEE double register; get/set pass its bits in the int64 (memcpy);
+ * min/max are the (integral) range of the value. */
+typedef enum { GF_STRING, GF_INT, GF_BOOL, GF_CMD, GF_ENUM, GF_FLOAT } gt_feat_kind;
 
 typedef struct {
     int id;                       /* module-specific id passed to get/set */

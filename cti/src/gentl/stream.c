@@ -59,6 +59,42 @@ static void q_discard(gt_bufq *q)
         b->state = GT_BUF_ANNOUNCED;
 }
 
+/* --- Faults (Device-module Simulation controls) -------------------------------------------
+ * The fault decisions for a frame are a pure function of (SimFaultSeed, frame ID): SplitMix64 of
+ * both gives two uniform numbers in [0, 1), u_drop and u_incomplete.  Frame IDs restart at 1 on
+ * AcquisitionStart, so this is a seeded PRNG reset on AcquisitionStart: the same seed gives the
+ * same dropped and incomplete frame IDs in every acquisition, however fast the consumer is. */
+static uint64_t splitmix64(uint64_t x)
+{
+    x += UINT64_C(0x9E3779B97F4A7C15);
+    x = (x ^ (x >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    x = (x ^ (x >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return x ^ (x >> 31);
+}
+
+static double fault_uniform(const gt_camslot *slot, uint64_t frame_id, unsigned which)
+{
+    uint64_t h = splitmix64(splitmix64((uint64_t)slot->fault_seed) ^ (frame_id * 2 + which));
+    return (double)(h >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* The camera is gone (data held, called by the stream thread): queued buffers come back
+ * incomplete, the engine stops. */
+static void stream_device_lost(gt_stream *ds)
+{
+    gt_camslot_disconnect(ds->dev->slot);
+    gt_buffer *b;
+    while ((b = q_pop(&ds->input))) {
+        memset(&b->info, 0, sizeof b->info);
+        b->info.incomplete = true;
+        b->filled = true;
+        b->new_data = false;
+        b->state = GT_BUF_OUTPUT;
+        q_push(&ds->output, b);
+        gt_event_notify_new_buffer(ds);
+    }
+}
+
 /* --- Stream thread ---------------------------------------------------------------------- */
 
 static void *stream_thread(void *arg)
@@ -70,6 +106,10 @@ static void *stream_thread(void *arg)
     while (!ds->stop_req) {
         if (ds->num_to_acquire != GENTL_INFINITE && ds->delivered_this_run >= ds->num_to_acquire)
             break;
+        if (slot->gone) {
+            stream_device_lost(ds);
+            break;
+        }
         if (slot->unthrottled && ds->input.n == 0) {
             /* Unthrottled: frames are made on demand, so wait for a buffer instead of losing one. */
             struct timespec dl;
@@ -98,6 +138,21 @@ static void *stream_thread(void *arg)
         }
         ds->last_frame_id = tick.frame_id;
         ds->num_started++;
+        if (slot->fault_drop > 0 && fault_uniform(slot, tick.frame_id, 0) < slot->fault_drop) {
+            ds->num_dropped++; /* lost on the simulated link: its frame ID is gone */
+            continue;
+        }
+        if (slot->stall_armed && slot->fault_stall_ms > 0) {
+            /* one stall in the delivery; the camera runs on meanwhile (frames it cannot hand
+             * over in time are lost, as on a stalled link) */
+            slot->stall_armed = false;
+            struct timespec dl;
+            gt_deadline(&dl, (uint64_t)slot->fault_stall_ms);
+            while (!ds->stop_req && gt_cond_wait_until(&ds->cond, &dl)) {
+            }
+            if (ds->stop_req)
+                break;
+        }
         gt_buffer *b = q_pop(&ds->input);
         if (!b) {
             ds->num_underrun++; /* frame lost: its frame ID is gone */
@@ -118,6 +173,14 @@ static void *stream_thread(void *arg)
         }
         if (st != CAM_OK)
             info.incomplete = true;
+        if (st == CAM_OK && slot->fault_incomplete > 0 &&
+            fault_uniform(slot, tick.frame_id, 1) < slot->fault_incomplete) {
+            /* delivered incomplete: only part of the image arrived, no chunk trailers */
+            info.incomplete = true;
+            info.filled = info.image_size / 2;
+            info.contains_chunks = false;
+            info.chunk_payload_size = 0;
+        }
         if (info.frame_id == 0)
             info.frame_id = tick.frame_id;
         if (info.timestamp_ns == 0)
@@ -130,6 +193,10 @@ static void *stream_thread(void *arg)
         ds->num_delivered++;
         ds->delivered_this_run++;
         gt_event_notify_new_buffer(ds);
+        if (slot->fault_disconnect > 0 && ++slot->disc_count >= (uint64_t)slot->fault_disconnect) {
+            stream_device_lost(ds);
+            break;
+        }
     }
     ds->grabbing = false;
     pthread_mutex_unlock(&g_gt.data);
@@ -312,6 +379,8 @@ GC_ERROR gt_ds_revoke(gt_stream *ds, gt_buffer *b, void **pBuffer, void **pPriva
 
 GC_ERROR gt_ds_queue(gt_stream *ds, gt_buffer *b)
 {
+    if (ds->dev->slot->gone)
+        return gt_failf(GC_ERR_IO, "DSQueueBuffer: %s was disconnected (device lost)", ds->dev->slot->id);
     if (b->state != GT_BUF_ANNOUNCED && b->state != GT_BUF_DELIVERED)
         return gt_failf(GC_ERR_RESOURCE_IN_USE, "DSQueueBuffer: the buffer is already %s", state_name(b->state));
     b->state = GT_BUF_INPUT;
@@ -369,13 +438,21 @@ GC_ERROR gt_ds_start(gt_stream *ds, ACQ_START_FLAGS flags, uint64_t num)
         return gt_fail(GC_ERR_INVALID_PARAMETER, "DSStartAcquisition: iNumToAcquire is 0");
     if (ds->grabbing)
         return gt_fail(GC_ERR_RESOURCE_IN_USE, "DSStartAcquisition: acquisition is already started");
+    if (ds->dev->slot->gone)
+        return gt_failf(GC_ERR_IO, "DSStartAcquisition: %s was disconnected (device lost)", ds->dev->slot->id);
+    if (ds->nbufs < GT_BUF_ANNOUNCE_MIN)
+        return gt_failf(GC_ERR_RESOURCE_EXHAUSTED,
+                        "DSStartAcquisition: %zu buffers announced, at least %d needed (STREAM_INFO_BUF_ANNOUNCE_MIN)",
+                        ds->nbufs, GT_BUF_ANNOUNCE_MIN);
     if (ds->thread_joinable) /* finished by itself after iNumToAcquire buffers */
         stream_join(ds, false);
     ds->stop_req = ds->stop_kill = false;
     ds->num_to_acquire = num;
     ds->delivered_this_run = 0;
     ds->last_frame_id = 0;
-    ds->num_delivered = ds->num_underrun = ds->num_started = 0;
+    ds->num_delivered = ds->num_underrun = ds->num_started = ds->num_dropped = 0;
+    ds->dev->slot->stall_armed = ds->dev->slot->fault_stall_ms > 0;
+    ds->dev->slot->disc_count = 0;
     ds->grabbing = true;
     if (pthread_create(&ds->thread, NULL, stream_thread, ds) != 0) {
         ds->grabbing = false;
@@ -418,7 +495,7 @@ static const gt_feature ds_features[] = {
     {SF_ANNMIN, "StreamAnnounceBufferMinimum", GF_INT, 8, false, "BufferHandlingControl", "Minimal number of buffers to announce.", NULL, 0, 0, false},
     {SF_HANDLING, "StreamBufferHandlingMode", GF_ENUM, 8, true, "BufferHandlingControl", "Buffer handling mode of the data stream.", handling_entries, 0, 0, false},
     {SF_DELIVERED, "StreamDeliveredFrameCount", GF_INT, 8, false, "StreamInformation", "Number of delivered frames since the last acquisition start.", NULL, 0, 0, false},
-    {SF_LOST, "StreamLostFrameCount", GF_INT, 8, false, "StreamInformation", "Number of frames lost because no buffer was queued (underruns).", NULL, 0, 0, false},
+    {SF_LOST, "StreamLostFrameCount", GF_INT, 8, false, "StreamInformation", "Number of frames lost: no buffer was queued (underruns) or lost on the link (SimFaultDropRate).", NULL, 0, 0, false},
     {SF_STARTED, "StreamStartedFrameCount", GF_INT, 8, false, "StreamInformation", "Number of frames started by the acquisition engine.", NULL, 0, 0, false},
     {SF_INPUT, "StreamInputBufferCount", GF_INT, 8, false, "BufferHandlingControl", "Number of buffers in the input pool.", NULL, 0, 0, false},
     {SF_OUTPUT, "StreamOutputBufferCount", GF_INT, 8, false, "BufferHandlingControl", "Number of buffers in the output queue.", NULL, 0, 0, false},
@@ -438,7 +515,7 @@ static GC_ERROR ds_get(gt_obj *obj, int id, int64_t *iv, char *sv, size_t sl)
     case SF_ANNMIN: *iv = GT_BUF_ANNOUNCE_MIN; break;
     case SF_HANDLING: *iv = ds->handling_mode; break;
     case SF_DELIVERED: *iv = (int64_t)ds->num_delivered; break;
-    case SF_LOST: *iv = (int64_t)ds->num_underrun; break;
+    case SF_LOST: *iv = (int64_t)(ds->num_underrun + ds->num_dropped); break;
     case SF_STARTED: *iv = (int64_t)ds->num_started; break;
     case SF_INPUT: *iv = (int64_t)ds->input.n; break;
     case SF_OUTPUT: *iv = (int64_t)ds->output.n; break;

@@ -4,11 +4,16 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "errors.h"
+#include "event.h"
 #include "handles.h"
 #include "info.h"
 #include "interface.h"
@@ -17,6 +22,7 @@
 gt_global g_gt = {
     .api = PTHREAD_MUTEX_INITIALIZER,
     .data = PTHREAD_MUTEX_INITIALIZER,
+    .model_cond = PTHREAD_COND_INITIALIZER,
 };
 
 /* --- Locking helpers ------------------------------------------------------------------ */
@@ -131,6 +137,18 @@ static size_t camera_count_from_env(void)
     return (size_t)n;
 }
 
+/* The model's pending log line (damaged state file, failed state write, ...) goes to stderr,
+ * once: cam_take_log clears it. */
+void gt_camslot_log(gt_camslot *slot)
+{
+    if (!slot || !slot->cam)
+        return;
+    char line[600];
+    cam_take_log(slot->cam, line, sizeof line);
+    if (line[0])
+        fprintf(stderr, "ace_gentl_sim: %s\n", line);
+}
+
 GC_ERROR gt_cameras_create(void)
 {
     g_gt.ncams = camera_count_from_env();
@@ -139,11 +157,13 @@ GC_ERROR gt_cameras_create(void)
         memset(s, 0, sizeof *s);
         snprintf(s->serial, sizeof s->serial, "%08u", 40000001u + (unsigned)i);
         snprintf(s->id, sizeof s->id, "U3V-SIM-%s", s->serial);
+        s->lock_fd = -1;
         s->cam = cam_create(s->serial);
         if (!s->cam) {
             gt_cameras_destroy();
             return gt_fail(GC_ERR_OUT_OF_MEMORY, "GCInitLib: cannot create the simulated cameras");
         }
+        gt_camslot_log(s);
     }
     return GC_ERR_SUCCESS;
 }
@@ -151,6 +171,9 @@ GC_ERROR gt_cameras_create(void)
 void gt_cameras_destroy(void)
 {
     for (size_t i = 0; i < GT_MAX_CAMERAS; i++) {
+        gt_camslot_log(&g_gt.cams[i]);
+        if (g_gt.cams[i].cam)
+            gt_camslot_release(&g_gt.cams[i]);
         if (g_gt.cams[i].cam)
             cam_destroy(g_gt.cams[i].cam);
         memset(&g_gt.cams[i], 0, sizeof g_gt.cams[i]);
@@ -168,33 +191,194 @@ gt_camslot *gt_camslot_by_id(const char *id)
     return NULL;
 }
 
-/* --- Cross-process access (part 2) ----------------------------------------------------
- * Three hooks, no-ops for now: a camera opened by ANOTHER process must show
- * DEVICE_ACCESS_STATUS_BUSY and IFOpenDevice must fail with GC_ERR_ACCESS_DENIED.  Part 2
- * implements them with e.g. a per-serial lock file (flock) claimed in gt_camslot_claim and
- * released in gt_camslot_release; gt_camslot_busy_elsewhere probes it without claiming. */
+/* --- Cross-process access ---------------------------------------------------------------
+ * A camera opened by one process is busy for every other process.  IFOpenDevice takes an
+ * exclusive flock() on $STATE/locks/<serial>.lock (STATE = ACE_SIM_STATE_DIR, else
+ * $XDG_CACHE_HOME/ace_gentl_sim, else ~/.cache/ace_gentl_sim) and writes its PID into the file;
+ * DevClose closes the file.  The kernel drops the lock when the process dies, even by kill -9,
+ * so a crashed holder never leaves the camera busy.  Other processes probe the lock with a
+ * non-blocking shared flock. */
+static bool lock_path(const gt_camslot *slot, char *buf, size_t len, bool create_dirs)
+{
+    char dir[1024];
+    const char *st = getenv("ACE_SIM_STATE_DIR");
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    if (st && *st)
+        snprintf(dir, sizeof dir, "%s", st);
+    else if (xdg && *xdg)
+        snprintf(dir, sizeof dir, "%s/ace_gentl_sim", xdg);
+    else if (home && *home)
+        snprintf(dir, sizeof dir, "%s/.cache/ace_gentl_sim", home);
+    else
+        snprintf(dir, sizeof dir, "/tmp/ace_gentl_sim-%ld", (long)getuid());
+    if (create_dirs) {
+        /* mkdir -p dir/locks */
+        char tmp[1100];
+        int n = snprintf(tmp, sizeof tmp, "%s/locks", dir);
+        if (n < 0 || (size_t)n >= sizeof tmp)
+            return false;
+        for (char *p = tmp + 1; *p; p++) {
+            if (*p == '/') {
+                *p = 0;
+                (void)mkdir(tmp, 0777);
+                *p = '/';
+            }
+        }
+        (void)mkdir(tmp, 0777);
+    }
+    int n = snprintf(buf, len, "%s/locks/%s.lock", dir, slot->serial);
+    return n > 0 && (size_t)n < len;
+}
+
+/* PID of another process holding the camera, or 0 when it is free. */
+static long camslot_holder_elsewhere(const gt_camslot *slot)
+{
+    if (slot->lock_fd >= 0)
+        return 0; /* we hold it */
+    char path[1200];
+    if (!lock_path(slot, path, sizeof path, false))
+        return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0; /* no lock file: nobody ever opened it */
+    long pid = 0;
+    if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+        flock(fd, LOCK_UN);
+    } else if (errno == EWOULDBLOCK) {
+        char txt[32];
+        ssize_t n = pread(fd, txt, sizeof txt - 1, 0);
+        txt[n > 0 ? n : 0] = 0;
+        pid = strtol(txt, NULL, 10);
+        if (pid <= 0)
+            pid = -1; /* busy, holder unknown */
+    }
+    close(fd);
+    return pid;
+}
+
 static bool camslot_busy_elsewhere(const gt_camslot *slot)
 {
-    (void)slot;
-    return false;
+    return camslot_holder_elsewhere(slot) != 0;
 }
 
 bool gt_camslot_claim(gt_camslot *slot)
 {
-    (void)slot;
+    if (slot->lock_fd >= 0)
+        return true;
+    char path[1200];
+    if (!lock_path(slot, path, sizeof path, true)) {
+        gt_failf(GC_ERR_ACCESS_DENIED, "IFOpenDevice: %s: the lock file path is too long", slot->id);
+        return false;
+    }
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        /* no place for the lock (read-only folder...): the camera still works in this process */
+        return true;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char txt[32];
+        ssize_t n = pread(fd, txt, sizeof txt - 1, 0);
+        txt[n > 0 ? n : 0] = 0;
+        long pid = strtol(txt, NULL, 10);
+        close(fd);
+        if (pid > 0)
+            gt_failf(GC_ERR_ACCESS_DENIED, "IFOpenDevice: %s is in use by another process (PID %ld)", slot->id, pid);
+        else
+            gt_failf(GC_ERR_ACCESS_DENIED, "IFOpenDevice: %s is in use by another process", slot->id);
+        return false;
+    }
+    char txt[32];
+    int n = snprintf(txt, sizeof txt, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) == 0 && n > 0)
+        (void)!pwrite(fd, txt, (size_t)n, 0);
+    slot->lock_fd = fd;
     return true;
 }
 
-void gt_camslot_release(gt_camslot *slot) { (void)slot; }
+void gt_camslot_release(gt_camslot *slot)
+{
+    if (slot->lock_fd >= 0) {
+        (void)!ftruncate(slot->lock_fd, 0);
+        close(slot->lock_fd); /* drops the flock */
+        slot->lock_fd = -1;
+    }
+}
 
 DEVICE_ACCESS_STATUS gt_camslot_access_status(const gt_camslot *slot)
 {
+    if (slot->gone)
+        return DEVICE_ACCESS_STATUS_NOACCESS;
     if (slot->open_dev)
         return slot->open_dev->access == DEVICE_ACCESS_READONLY ? DEVICE_ACCESS_STATUS_OPEN_READONLY
                                                                 : DEVICE_ACCESS_STATUS_OPEN_READWRITE;
     if (camslot_busy_elsewhere(slot))
         return DEVICE_ACCESS_STATUS_BUSY;
     return DEVICE_ACCESS_STATUS_READWRITE;
+}
+
+long gt_camslot_holder_pid(const gt_camslot *slot)
+{
+    return camslot_holder_elsewhere(slot);
+}
+
+/* --- Simulated unplug / replug ------------------------------------------------------------ */
+
+#define GT_EVENT_ID_DEVICE_LOST 0x9FFFu
+
+void gt_camslot_disconnect(gt_camslot *slot)
+{
+    if (slot->gone)
+        return;
+    slot->gone = true;
+    /* the camera stops (AcquisitionStop, as if its power was cut) */
+    uint32_t one = 1;
+    char why[128];
+    (void)cam_write(slot->cam, GT_CAM_ADDR_ACQUISITION_STOP, &one, sizeof one, why, sizeof why);
+    gt_device *dev = slot->open_dev;
+    if (!dev)
+        return;
+    /* device-lost EVENT_MODULE on the Device module: a U3V event message with event ID 0x9FFF
+     * (device-specific range; no node of the camera XML listens to it) */
+    uint8_t m[24];
+    memset(m, 0, sizeof m);
+    uint64_t ts = cam_now_ns(slot->cam);
+    m[0] = 0x55; m[1] = 0x33; m[2] = 0x56; m[3] = 0x45; /* 'U3VE' */
+    m[6] = 0x00; m[7] = 0x0C;                           /* EVENT_CMD 0x0C00 */
+    m[8] = 12;                                          /* scd_length */
+    m[12] = 12;                                         /* event_size */
+    m[14] = (uint8_t)(GT_EVENT_ID_DEVICE_LOST & 0xFF);
+    m[15] = (uint8_t)(GT_EVENT_ID_DEVICE_LOST >> 8);
+    for (int i = 0; i < 8; i++)
+        m[16 + i] = (uint8_t)(ts >> (8 * i));
+    gt_event_post(&dev->hdr, EVENT_MODULE, m, sizeof m);
+}
+
+bool gt_cameras_replug(void)
+{
+    bool changed = false;
+    for (size_t i = 0; i < g_gt.ncams; i++) {
+        gt_camslot *s = &g_gt.cams[i];
+        if (!s->gone || s->open_dev)
+            continue;
+        /* EVENT_REMOTE_DEVICE waiters of the closed device may still sit in cam_wait_event */
+        while (g_gt.model_waiters > 0)
+            pthread_cond_wait(&g_gt.model_cond, &g_gt.data);
+        /* re-plugged: the camera powers up fresh (UserSetDefault and saved state apply again) */
+        cam_camera *fresh = cam_create(s->serial);
+        if (!fresh)
+            continue;
+        gt_camslot_log(s);
+        cam_destroy(s->cam);
+        s->cam = fresh;
+        gt_camslot_log(s);
+        cam_set_unthrottled(fresh, s->unthrottled);
+        s->gone = false;
+        s->fault_disconnect = 0; /* otherwise it would be unplugged again at once */
+        s->disc_count = 0;
+        changed = true;
+    }
+    return changed;
 }
 
 /* --- Init / close --------------------------------------------------------------------- */
@@ -231,6 +415,10 @@ GC_ERROR gt_lib_close(void)
         return e;
     if (g_gt.tl)
         gt_system_close(g_gt.tl);
+    /* EVENT_REMOTE_DEVICE waiters inside cam_wait_event (data released) see their event dead
+     * within one wait slice; the cameras must outlive them. */
+    while (g_gt.model_waiters > 0)
+        pthread_cond_wait(&g_gt.model_cond, &g_gt.data);
     gt_cameras_destroy();
     gt_module_xml_free_all();
     gt_handle_clear();

@@ -131,7 +131,7 @@ void autofn_after_render(cam_camera *c, const img_settings *s, const uint8_t *im
         }
     }
     if (changed)
-        sim_after_change(c, cam_mono_ns() - c->t0_ns);
+        sim_after_change(c, cam_dev_now_locked(c));
     pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
 }

@@ -131,9 +131,56 @@ double cam_throughput_locked(cam_camera *c)
     return (double)payload_locked(c) * frame_rate_locked(c);
 }
 
-static uint64_t dev_now(cam_camera *c)
+/* Device clock.  The simulator pauses it (pause_begin/pause_end) while it rebuilds the renderer,
+ * so that time the simulator itself needs never shows up as camera time: no frame period passes,
+ * no frame is lost, and timestamps stay on the camera's exact schedule.  The cost: after a pause
+ * the device clock runs behind CLOCK_MONOTONIC by the pause length (cam_now_ns and all timestamps
+ * stay consistent with each other). */
+uint64_t cam_dev_now_locked(cam_camera *c)
 {
+    if (c->pause_depth > 0)
+        return c->pause_dev;
     return mono_ns() - c->t0_ns;
+}
+#define dev_now cam_dev_now_locked
+
+static void pause_begin(cam_camera *c)
+{
+    if (c->pause_depth++ == 0) {
+        sim_advance(c, mono_ns() - c->t0_ns);
+        c->pause_mono = mono_ns();
+        c->pause_dev = c->pause_mono - c->t0_ns;
+    }
+}
+
+static void pause_end(cam_camera *c)
+{
+    if (c->pause_depth > 0 && --c->pause_depth == 0) {
+        uint64_t d = mono_ns() - c->pause_mono;
+        c->t0_ns += d;
+        c->paused_total_ns += d;
+        pthread_cond_broadcast(&c->cv);
+    }
+}
+
+/* Make sure the renderer is ready for `s` (render_mu held, c->mu NOT held).  A rebuild runs with
+ * the device clock paused when `pause` is set (mid-stream); at AcquisitionStart no schedule runs
+ * yet, so no pause is needed. */
+static void prepare_renderer(cam_camera *c, const img_settings *s, bool pause)
+{
+    if (img_is_prepared(c->renderer, s))
+        return;
+    if (pause) {
+        pthread_mutex_lock(&c->mu);
+        pause_begin(c);
+        pthread_mutex_unlock(&c->mu);
+    }
+    img_prepare(c->renderer, s);
+    if (pause) {
+        pthread_mutex_lock(&c->mu);
+        pause_end(c);
+        pthread_mutex_unlock(&c->mu);
+    }
 }
 
 static double temperature_locked(cam_camera *c)
@@ -430,7 +477,12 @@ void cam_user_id(cam_camera *cam, char *buf, size_t len)
 
 uint64_t cam_now_ns(cam_camera *cam)
 {
-    return mono_ns() - cam->t0_ns;
+    if (!cam)
+        return 0;
+    pthread_mutex_lock(&cam->mu);
+    uint64_t t = dev_now(cam);
+    pthread_mutex_unlock(&cam->mu);
+    return t;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -681,7 +733,7 @@ static cam_status write_locked(cam_camera *c, int id, uint32_t idx, const uint8_
         sim_acquisition_stop(c);
         return CAM_OK;
     case CAM_REG_TimestampLatch:
-        SI(c, TimestampLatchValue, (int64_t)(mono_ns() - c->t0_ns));
+        SI(c, TimestampLatchValue, (int64_t)dev_now(c));
         return CAM_OK;
     case CAM_REG_TriggerSoftware:
         sim_trigger_software(c, (int)idx, dev_now(c));
@@ -755,6 +807,20 @@ cam_status cam_write(cam_camera *cam, uint64_t address, const void *buf, size_t 
     cam_status st = locate(address, len, true, &id, &idx, why, why_len);
     if (st != CAM_OK)
         return st;
+    if (id == CAM_REG_AcquisitionStart) {
+        /* Like a real camera starting up, AcquisitionStart takes the time the renderer needs for
+         * the current settings (noise bank: ~0.3 s at full resolution) BEFORE the frame schedule
+         * begins, so the first frames are not late. */
+        pthread_mutex_lock(&cam->mu);
+        bool run = !cam->acquiring;
+        img_settings s = settings_locked(cam);
+        pthread_mutex_unlock(&cam->mu);
+        if (run) {
+            pthread_mutex_lock(&cam->render_mu);
+            prepare_renderer(cam, &s, false);
+            pthread_mutex_unlock(&cam->render_mu);
+        }
+    }
     pthread_mutex_lock(&cam->mu);
     uint64_t now = dev_now(cam);
     sim_advance(cam, now);
@@ -819,7 +885,7 @@ bool cam_wait_next_frame(cam_camera *cam, uint64_t timeout_ns, cam_frame_tick *t
     pthread_mutex_lock(&cam->mu);
     for (;;) {
         uint64_t mnow = mono_ns();
-        uint64_t now = mnow - cam->t0_ns;
+        uint64_t now = dev_now(cam);
         sim_advance(cam, now);
         if (!cam->acquiring)
             break;
@@ -834,7 +900,7 @@ bool cam_wait_next_frame(cam_camera *cam, uint64_t timeout_ns, cam_frame_tick *t
         if (mnow >= deadline)
             break;
         uint64_t due = sim_next_due(cam);
-        uint64_t wake = due == UINT64_MAX ? deadline : due + cam->t0_ns;
+        uint64_t wake = (due == UINT64_MAX || cam->pause_depth > 0) ? deadline : due + cam->t0_ns;
         if (wake > deadline)
             wake = deadline;
         struct timespec ts = to_timespec(wake);
@@ -890,8 +956,14 @@ cam_status cam_render_frame(cam_camera *cam, const cam_frame_tick *tick, void *d
         return CAM_ERR_PARAMETER;
     }
     pthread_mutex_lock(&cam->render_mu);
+    prepare_renderer(cam, &s, true); /* a rebuild pauses the device clock: no frame is lost */
+    uint64_t r0 = mono_ns();
     img_render(cam->renderer, &s, tick->frame_id, dst);
+    uint64_t r1 = mono_ns();
     pthread_mutex_unlock(&cam->render_mu);
+    pthread_mutex_lock(&cam->mu);
+    cam->render_credit_ns += r1 - r0; /* the consumer was busy with the simulator: excused lateness */
+    pthread_mutex_unlock(&cam->mu);
     autofn_after_render(cam, &s, dst);
     info->filled = chunks_write(&cfg, dst, bytes, tick->timestamp_ns, &rec);
     info->contains_chunks = cfg.active;
@@ -989,7 +1061,7 @@ bool cam_wait_event(cam_camera *cam, uint64_t timeout_ns, uint8_t *msg, size_t *
     pthread_mutex_lock(&cam->mu);
     for (;;) {
         uint64_t mnow = mono_ns();
-        sim_advance(cam, mnow - cam->t0_ns);
+        sim_advance(cam, dev_now(cam));
         if (cam->evq_n) {
             size_t slot = cam->evq_head;
             if (msg)
@@ -1006,7 +1078,7 @@ bool cam_wait_event(cam_camera *cam, uint64_t timeout_ns, uint8_t *msg, size_t *
         if (mnow >= deadline)
             break;
         uint64_t due = sim_next_due(cam);
-        uint64_t wake = due == UINT64_MAX ? deadline : due + cam->t0_ns;
+        uint64_t wake = (due == UINT64_MAX || cam->pause_depth > 0) ? deadline : due + cam->t0_ns;
         if (wake > deadline)
             wake = deadline;
         struct timespec ts = to_timespec(wake);

@@ -71,7 +71,13 @@ struct cam_camera {
     pthread_cond_t cv;      /* broadcast on every change: writes, frames ready, events queued */
     cam_regmap regs;
     char serial[32];
-    uint64_t t0_ns;         /* CLOCK_MONOTONIC at creation: device clock zero */
+    uint64_t t0_ns;         /* CLOCK_MONOTONIC at creation: device clock zero, moved forward by every
+                             * pause (the device clock stands still while the simulator rebuilds) */
+    int pause_depth;        /* > 0 while the simulator pauses the device clock */
+    uint64_t pause_dev;     /* device time at which the clock stands */
+    uint64_t pause_mono;    /* CLOCK_MONOTONIC when the pause began */
+    uint64_t paused_total_ns; /* sum of all pauses (device clock behind CLOCK_MONOTONIC - creation) */
+    uint64_t render_credit_ns; /* time the frame consumer spent rendering since it last caught up */
     uint64_t seed;          /* noise seed, from the serial */
     bool acquiring;
     bool unthrottled;
@@ -137,6 +143,7 @@ struct cam_camera {
 
 /* camera.c */
 uint64_t cam_mono_ns(void);
+uint64_t cam_dev_now_locked(cam_camera *c); /* device clock (stands still during a pause) */
 double cam_frame_rate_locked(cam_camera *c, bool with_afr);
 size_t cam_image_bytes_locked(cam_camera *c);
 double cam_throughput_locked(cam_camera *c); /* DeviceLinkCurrentThroughput, B/s */

@@ -43,6 +43,29 @@ void img_renderer_destroy(img_renderer *r)
     free(r);
 }
 
+bool img_is_prepared(const img_renderer *r, const img_settings *s)
+{
+    img_fmt f;
+    if (!r || !s || !img_fmt_get(s->pixel_format, &f) || s->width == 0 || s->height == 0)
+        return true;
+    if (s->test_image >= 1 && s->test_image <= 6)
+        return !r->bank_valid && img_testimg_is_prepared(r, s);
+    return img_scene_is_prepared(r, s);
+}
+
+bool img_prepare(img_renderer *r, const img_settings *s)
+{
+    img_fmt f;
+    if (!r || !s || !img_fmt_get(s->pixel_format, &f) || s->width == 0 || s->height == 0)
+        return false;
+    if (s->test_image >= 1 && s->test_image <= 6) {
+        bool had_bank = r->bank_valid;
+        img_scene_free(r);
+        return img_testimg_prepare(r, s) || had_bank;
+    }
+    return img_scene_prepare(r, s);
+}
+
 void img_render(img_renderer *r, const img_settings *s, uint64_t frame_id, uint8_t *dst)
 {
     img_fmt f;

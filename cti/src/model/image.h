@@ -43,6 +43,15 @@ typedef struct img_renderer img_renderer;
 img_renderer *img_renderer_create(void);
 void img_renderer_destroy(img_renderer *r);
 
+/* Build what rendering with `s` needs (noise bank or test-image tables) if it is not built yet.
+ * Returns true when it did work (this may take ~0.3 s at full resolution), false when the cache
+ * was already valid.  img_render calls it itself; the camera calls it ahead of time (at
+ * AcquisitionStart, and with its device clock paused) so that the slow rebuild never makes the
+ * simulated camera lose frames. */
+bool img_prepare(img_renderer *r, const img_settings *s);
+/* True when img_render with `s` needs no rebuild (cheap check). */
+bool img_is_prepared(const img_renderer *r, const img_settings *s);
+
 /* Render frame `frame_id` with settings `s` into dst (img_frame_bytes(s) bytes). */
 void img_render(img_renderer *r, const img_settings *s, uint64_t frame_id, uint8_t *dst);
 

@@ -63,11 +63,15 @@ struct img_renderer {
 void img_scene_init_tables(img_renderer *r);
 void img_scene_render(img_renderer *r, const img_settings *s, uint64_t frame_id, uint8_t *dst);
 void img_scene_free(img_renderer *r);
+bool img_scene_prepare(img_renderer *r, const img_settings *s); /* true if it rebuilt */
+bool img_scene_is_prepared(const img_renderer *r, const img_settings *s);
 uint32_t img_scene_pixel(const img_settings *s, uint32_t x, uint32_t y);
 
 /* image_testimg.c */
 void img_testimg_render(img_renderer *r, const img_settings *s, uint64_t frame_id, uint8_t *dst);
 void img_testimg_free(img_renderer *r);
+bool img_testimg_prepare(img_renderer *r, const img_settings *s); /* true if it rebuilt */
+bool img_testimg_is_prepared(const img_renderer *r, const img_settings *s);
 uint32_t img_testimg_pixel(const img_settings *s, uint32_t x, uint32_t y, uint64_t frame_id);
 
 /* image.c: binned sensor coordinate of delivered pixel (x, y) (ROI offset + reverse). */

@@ -327,6 +327,24 @@ static bool build_bank(img_renderer *r, const img_settings *s, const img_fmt *f)
     return true;
 }
 
+bool img_scene_is_prepared(const img_renderer *r, const img_settings *s)
+{
+    img_settings key = scene_key(s);
+    return r->bank_valid && same_key(&r->bank_set, &key);
+}
+
+bool img_scene_prepare(img_renderer *r, const img_settings *s)
+{
+    img_fmt f;
+    if (!img_fmt_get(s->pixel_format, &f))
+        return false;
+    img_settings key = scene_key(s);
+    if (r->bank_valid && same_key(&r->bank_set, &key))
+        return false;
+    (void)build_bank(r, &key, &f);
+    return true;
+}
+
 void img_scene_render(img_renderer *r, const img_settings *s, uint64_t frame_id, uint8_t *dst)
 {
     img_fmt f;

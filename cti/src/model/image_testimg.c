@@ -199,6 +199,24 @@ static void emit_u16_fill(uint16_t *d, size_t n, uint16_t v)
         d[i] = v;
 }
 
+bool img_testimg_is_prepared(const img_renderer *r, const img_settings *s)
+{
+    const img_settings *o = &r->ti_set;
+    return r->ti_valid && o->width == s->width && o->offset_x == s->offset_x && o->reverse_x == s->reverse_x &&
+           o->pixel_format == s->pixel_format && o->height == s->height;
+}
+
+bool img_testimg_prepare(img_renderer *r, const img_settings *s)
+{
+    img_fmt f;
+    if (!img_fmt_get(s->pixel_format, &f))
+        return false;
+    if (img_testimg_is_prepared(r, s))
+        return false;
+    (void)prepare(r, s, &f);
+    return true;
+}
+
 void img_testimg_render(img_renderer *r, const img_settings *s, uint64_t frame_id, uint8_t *dst)
 {
     img_fmt f;

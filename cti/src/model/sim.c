@@ -608,6 +608,7 @@ void sim_init(cam_camera *c)
 void sim_acquisition_start(cam_camera *c, uint64_t now)
 {
     c->frame_id = 0;
+    c->render_credit_ns = 0;
     c->lost[0] = c->lost[1] = 0;
     c->burst_remaining = 0;
     c->pending_starts = 0;
@@ -669,9 +670,12 @@ bool sim_pop_ready(cam_camera *c, uint64_t now, cam_frame_tick *tick)
     uint64_t oldest = c->ready[c->ready_head];
     const cam_frame_rec *r = sim_find_rec(c, oldest);
     if (c->ready_n > 1 && r && !r->triggered) {
+        /* Time the consumer spent rendering (cam_render_frame) is the simulator's own cost, not
+         * the consumer's fault: it is excused, so a slow render never loses frames.  (Renderer
+         * rebuilds do not even count: the device clock is paused meanwhile.) */
         uint64_t p = free_period_ns(c);
         uint64_t ready_t = r->start_ns + p;
-        if (now > ready_t && now - ready_t > 2 * p) {
+        if (now > ready_t && now - ready_t > 2 * p + c->render_credit_ns) {
             size_t last = (c->ready_head + c->ready_n - 1) % CAM_READY_MAX;
             c->ready_head = last;
             c->ready_n = 1;
@@ -680,6 +684,8 @@ bool sim_pop_ready(cam_camera *c, uint64_t now, cam_frame_tick *tick)
     uint64_t id = c->ready[c->ready_head];
     c->ready_head = (c->ready_head + 1) % CAM_READY_MAX;
     c->ready_n--;
+    if (c->ready_n == 0)
+        c->render_credit_ns = 0; /* caught up */
     r = sim_find_rec(c, id);
     tick->frame_id = id;
     tick->timestamp_ns = r ? r->start_ns : now;

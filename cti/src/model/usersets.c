@@ -77,7 +77,7 @@ static void apply(cam_camera *c, const uint8_t *src)
     for (int id = 0; id < CAM_REG_COUNT; id++)
         if (member(id))
             memcpy(c->regs.store + c->regs.offset[id], src + c->regs.offset[id], span(id));
-    uint64_t now = cam_mono_ns() - c->t0_ns;
+    uint64_t now = cam_dev_now_locked(c);
     for (unsigned l = 1; l <= 4; l++)
         sim_line_changed(c, l, now);
     sim_after_change(c, now);

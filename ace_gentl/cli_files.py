@@ -1,0 +1,159 @@
+"""``ace-gentl inspect`` and ``ace-gentl repair``: looking at and mending recordings."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+
+from ace_gentl import runfile
+from ace_gentl.cli_common import console, show
+from ace_gentl.recording.reader import Recording, open_recording
+
+#: Settings ``inspect`` shows from the start snapshot, when present.
+SHOWN_SETTINGS = ("PixelFormat", "Width", "Height", "OffsetX", "OffsetY", "ExposureTime", "Gain",
+                  "AcquisitionFrameRateEnable", "AcquisitionFrameRate", "ResultingFrameRate", "TriggerMode",
+                  "TriggerSource", "ChunkModeActive", "TestImageSelector")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("inspect")(inspect_command)
+    app.command("repair")(repair_command)
+
+
+@dataclass
+class Report:
+    """What ``inspect`` found: figures, and integrity problems (empty when the file is sound)."""
+
+    summary: dict[str, Any]
+    rates: dict[str, float]
+    settings: dict[str, Any]
+    run_file: dict[str, Any]
+    problems: list[str] = field(default_factory=list)
+
+
+def _intervals(stamps: np.ndarray) -> dict[str, float]:
+    if stamps.size < 2:
+        return {}
+    steps = np.diff(stamps.astype(np.int64)) * 1e-6  # ms
+    return {"interval_mean_ms": float(steps.mean()), "interval_min_ms": float(steps.min()),
+            "interval_max_ms": float(steps.max()), "interval_std_ms": float(steps.std())}
+
+
+def examine(recording: Recording) -> Report:
+    """Summary, frame intervals, key settings and integrity checks of an opened recording."""
+    summary = recording.summary()
+    problems: list[str] = []
+    ids = recording.column("frame_id").astype(np.int64)
+    stamps = recording.column("device_timestamp").astype(np.int64)
+    if ids.size > 1 and np.any(np.diff(ids) <= 0):
+        problems.append("frame IDs are not increasing")
+    if stamps.size > 1 and np.any(np.diff(stamps) <= 0):
+        problems.append("device timestamps are not increasing")
+    if summary.id_gaps != summary.frames_lost:
+        problems.append(f"{summary.id_gaps} frames missing from the frame-ID sequence but {summary.frames_lost} "
+                        f"counted as lost")
+    if summary.frames_lost:
+        problems.append(f"{summary.frames_lost} frames lost")
+    if summary.frames_incomplete:
+        problems.append(f"{summary.frames_incomplete} incomplete frames")
+    if summary.status != "complete":
+        problems.append(f"status {summary.status!r}" + (f": {summary.error}" if summary.error else ""))
+    written = recording.file.get("entry/recording/frames_written")
+    if written is not None and int(written[()]) != len(recording):
+        problems.append(f"frames_written says {int(written[()])}, the per-frame data holds {len(recording)}")
+    stored = (recording.config or {}).get("run_file")
+    run_info: dict[str, Any] = {}
+    if isinstance(stored, dict):
+        text = str(stored.get("text", ""))
+        actual = runfile.hash_text(text)
+        run_info = {"source": stored.get("source", ""), "sha256": stored.get("sha256", ""),
+                    "hash_ok": actual == stored.get("sha256")}
+        if not run_info["hash_ok"]:
+            problems.append(f"the stored run file's SHA-256 is {actual}, not the {stored.get('sha256')} recorded")
+        if "reproduces" in stored:
+            run_info["reproduces"] = stored["reproduces"].get("path", "")
+    settings_start = recording.settings or {}
+    settings = {name: value for name in SHOWN_SETTINGS
+                if (value := current_value(settings_start, name)) is not None}
+    rates = {"fps": summary.fps, **_intervals(stamps)}
+    return Report(summary=summary_dict(summary), rates=rates, settings=settings, run_file=run_info,
+                  problems=problems)
+
+
+def current_value(snapshot: dict[str, Any], name: str) -> Any:
+    """A feature's value in a snapshot; for a selected feature, under the selectors' values at the time."""
+    plain = snapshot.get("features", {})
+    if name in plain:
+        return plain[name]
+    for variant in snapshot.get("selected", {}).get(name, ()):
+        if all(plain.get(selector) == value for selector, value in variant["selectors"].items()):
+            return variant["value"]
+    return None
+
+
+def summary_dict(summary: Any) -> dict[str, Any]:
+    data = dict(vars(summary))
+    data["path"] = str(data["path"])
+    data["frame_shape"] = list(data["frame_shape"])
+    return data
+
+
+def inspect_command(
+        path: Annotated[Path, typer.Argument(help="A recording (.h5).", show_default=False)],
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        run_file: Annotated[bool, typer.Option("--run-file", help="Print the stored run file (TOML) only.")] = False,
+        strict: Annotated[bool, typer.Option(
+            "--strict", help="Exit with code 1 if any integrity check fails (lost or incomplete frames, "
+                             "unfinished file, ...).")] = False) -> None:
+    """Show a recording's frames, losses, rates, settings and integrity checks."""
+    with open_recording(path) as recording:
+        if run_file:
+            stored = (recording.config or {}).get("run_file")
+            if not isinstance(stored, dict):
+                typer.echo(f"{path}: holds no run file", err=True)
+                raise typer.Exit(1)
+            typer.echo(str(stored.get("effective", stored.get("text", ""))), nl=False)
+            return
+        report = examine(recording)
+        text = str(recording.summary())
+    if as_json:
+        typer.echo(json.dumps(vars(report), indent=1, default=str))
+    else:
+        out = console()
+        out.print(text, markup=False)
+        rates = report.rates
+        if "interval_mean_ms" in rates:
+            out.print(f"  intervals   mean {rates['interval_mean_ms']:.3f} ms, min {rates['interval_min_ms']:.3f}, "
+                      f"max {rates['interval_max_ms']:.3f}, std {rates['interval_std_ms']:.3f}", markup=False)
+        if report.settings:
+            out.print("  settings    " + ", ".join(f"{k}={show(v)}" for k, v in report.settings.items()),
+                      markup=False)
+        if report.run_file:
+            state = "hash ok" if report.run_file["hash_ok"] else "HASH MISMATCH"
+            out.print(f"  run file    {report.run_file['source'] or '-'} sha256 {report.run_file['sha256'][:16]}... "
+                      f"({state})", markup=False)
+        else:
+            out.print("  run file    none (recorded through the Python API)", markup=False)
+        if report.problems:
+            out.print("  integrity   " + "; ".join(report.problems), markup=False)
+        else:
+            out.print("  integrity   ok", markup=False)
+    if strict and report.problems:
+        raise typer.Exit(1)
+
+
+def repair_command(path: Annotated[Path, typer.Argument(
+        help="A recording whose writer died (kill -9, power loss).", show_default=False)]) -> None:
+    """Make a recording whose writer died open normally again, keeping every flushed frame."""
+    from ace_gentl.recording.repair import repair
+
+    report = repair(path)
+    typer.echo(str(report))
+
+
+__all__ = ["Report", "current_value", "examine", "register"]

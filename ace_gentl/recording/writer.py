@@ -1,0 +1,188 @@
+"""The HDF5 side of a recording: one file, frames appended as chunks, SWMR, periodic flushes.
+
+Follows ophyd-async's HDF writer: ``libver="latest"``, ``chunks=(1, H, W)``, ``maxshape=(None, H, W)``,
+then SWMR on. Frames whose chunk bytes were made beforehand (see :mod:`compression`) go in with
+``write_direct_chunk``; the rest through ``dset[i] = frame``. Per-frame values are buffered and
+written at each flush, so after a crash the per-frame datasets give the number of frames that are
+complete on disk (``data`` may be longer by the frames written since the last flush).
+
+Only one thread may use a writer (h5py serialises calls anyway).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from ace_gentl.errors import RecordingError
+from ace_gentl.recording import layout, metadata
+from ace_gentl.recording.compression import Compression
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="microseconds")
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """True for ENOSPC/EDQUOT, also when HDF5 only reports it in its message."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        text = str(seen).lower()
+        if "no space left" in text or "disk quota" in text:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+class FrameWriter:
+    """Creates the file and its layout, then appends frames. Use :meth:`open`, then :meth:`write`."""
+
+    def __init__(self, path: str | Path, *, geometry: layout.Geometry, compression: Compression,
+                 chunks: tuple[int, ...] | None, fields: list[layout.Field], static: metadata.StaticMetadata,
+                 config: dict[str, Any], title: str = "", overwrite: bool = False,
+                 flush_interval_s: float = 0.5) -> None:
+        self.path = Path(path)
+        self.geometry = geometry
+        self.compression = compression
+        self.chunks = tuple(chunks) if chunks is not None else (1, *geometry.shape)
+        if len(self.chunks) != 1 + len(geometry.shape) or any(c < 1 for c in self.chunks):
+            raise ValueError(f"chunks must be {1 + len(geometry.shape)} positive sizes, not {chunks!r}")
+        self.direct = compression.direct and self.chunks == (1, *geometry.shape)
+        self.fields = list(fields)
+        self.static = static
+        self.config = config
+        self.title = title
+        self.overwrite = overwrite
+        self.flush_interval_s = flush_interval_s
+        self.written = 0  # frames in ``data``
+        self.flushed = 0  # frames whose per-frame values are on disk
+        self.last_flush = 0.0
+        self.start_time = ""
+        self._file: h5py.File | None = None
+        self._layout: layout.Layout | None = None
+        self._pending: dict[str, list[Any]] = {f.name: [] for f in self.fields}
+
+    @property
+    def needs_encoded(self) -> bool:
+        """True if :meth:`write` expects the chunk bytes from ``compression.encode`` rather than the array."""
+        return self.direct
+
+    def open(self) -> None:
+        if self.path.exists() and not self.overwrite:
+            raise FileExistsError(f"{self.path} exists; pass overwrite=True to replace it")
+        self.start_time = now_iso()
+        self._file = h5py.File(self.path, "w", libver="latest")
+        try:
+            self._layout = layout.create(self._file, geometry=self.geometry, compression=self.compression,
+                                         chunks=self.chunks, fields=self.fields, static=self.static,
+                                         config=self.config, title=self.title, start_time=self.start_time)
+            self._file.flush()
+            self._file.swmr_mode = True
+        except BaseException:
+            self._file.close()
+            self._file = None
+            raise
+        self.last_flush = time.monotonic()
+
+    def _handles(self) -> layout.Layout:
+        if self._layout is None:
+            raise RecordingError(f"{self.path}: the writer is not open")
+        return self._layout
+
+    def write(self, payload: bytes | np.ndarray, values: Mapping[str, Any]) -> None:
+        """Append one frame: ``payload`` is the encoded chunk if :attr:`needs_encoded`, else the array."""
+        handles = self._handles()
+        index = self.written
+        handles.data.resize(index + 1, axis=0)
+        if self.direct:
+            handles.data.id.write_direct_chunk((index,) + (0,) * len(self.geometry.shape), payload)
+        else:
+            handles.data[index] = payload
+        self.written = index + 1
+        for field in self.fields:
+            self._pending[field.name].append(values.get(field.name, field.fill))
+
+    def due(self) -> bool:
+        return time.monotonic() - self.last_flush >= self.flush_interval_s
+
+    def flush(self, counters: Mapping[str, int]) -> None:
+        """Write the buffered per-frame values and counters, then flush HDF5 (readers see it all)."""
+        handles = self._handles()
+        count = self.written
+        if count > self.flushed:
+            for field in self.fields:
+                dataset = handles.fields[field.name]
+                dataset.resize(count, axis=0)
+                dataset[self.flushed:count] = np.asarray(self._pending[field.name], dtype=field.dtype)
+                self._pending[field.name].clear()
+            self.flushed = count
+        for name, value in counters.items():
+            handles.counters[name][()] = np.int64(value)
+        assert self._file is not None
+        self._file.flush()
+        self.last_flush = time.monotonic()
+
+    def close(self, status: str, counters: Mapping[str, int]) -> None:
+        """Final flush, status and end time, and close the SWMR file. Closes also if that fails."""
+        if self._file is None:
+            return
+        try:
+            handles = self._handles()
+            handles.status[()] = np.bytes_(status.encode()[:layout.STATUS_LENGTH])
+            handles.end_time[()] = np.bytes_(now_iso().encode()[:layout.TIME_LENGTH])
+            self.flush(counters)
+        finally:
+            file, self._file, self._layout = self._file, None, None
+            file.close()
+
+    def abandon(self) -> None:
+        """Close without writing anything more (after a write error: the file keeps its last flush)."""
+        if self._file is None:
+            return
+        file, self._file, self._layout = self._file, None, None
+        file.close()
+
+    def finish(self, *, status: str, settings_end: dict[str, Any] | None,
+               stream_module_end: dict[str, Any] | None, error: str | None, result: dict[str, Any]) -> None:
+        """Add end-of-run metadata by reopening the closed file normally (SWMR forbids new objects)."""
+        with h5py.File(self.path, "r+", libver="latest") as file:
+            layout.finish(file, status=status, settings_end=settings_end, stream_module_end=stream_module_end, error=error,
+                          result=result)
+
+    def trim_to_flushed(self) -> None:
+        """After a failed write: make ``data`` as long as the per-frame datasets (reopened normally)."""
+        with h5py.File(self.path, "r+", libver="latest") as file:
+            trim(file)
+
+
+def trim(file: h5py.File) -> tuple[int, int]:
+    """Shrink ``data`` to the length of ``frame_id`` (frames whose metadata reached the disk).
+
+    Returns (frames before, frames after).
+    """
+    detector = find_detector(file)
+    data, frame_id = detector["data"], detector["frame_id"]
+    before, after = data.shape[0], min(data.shape[0], frame_id.shape[0])
+    if after < before:
+        data.resize(after, axis=0)
+    return before, after
+
+
+def find_detector(file: h5py.File) -> h5py.Group:
+    instrument = file["entry/instrument"]
+    for group in instrument.values():
+        if isinstance(group, h5py.Group) and group.attrs.get("NX_class") in ("NXdetector", b"NXdetector"):
+            return group
+    raise RecordingError(f"{file.filename}: no NXdetector under /entry/instrument")
+
+
+__all__ = ["FrameWriter", "find_detector", "is_disk_full", "now_iso", "trim"]

@@ -1,0 +1,84 @@
+"""Repeating a recording from the file alone: same run file, same camera settings, a new file.
+
+Before recording, the camera, producer and software are compared with the ones the file
+was made with; any difference stops the run (:class:`ReproduceMismatchError` lists them)
+unless ``force`` is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ace_gentl import runs
+from ace_gentl.errors import ReproduceMismatchError
+from ace_gentl.recording.metadata import producer_info, software_versions
+from ace_gentl.recording.reader import open_recording
+from ace_gentl.session import Session
+
+#: Camera fields compared (keys of the snapshot's "device" record).
+CAMERA_FIELDS = ("vendor", "model", "serial", "version", "tl_type")
+#: Producer fields compared; the path only matters when the file's content differs.
+PRODUCER_FIELDS = ("sha256", "tl_vendor", "tl_model", "tl_version", "tl_type", "gentl_version")
+
+
+def differences(recorded_device: dict[str, Any], recorded_producer: dict[str, str],
+                recorded_software: dict[str, str], session: Session) -> list[str]:
+    """Human-readable lines, one per difference: ``what: recorded -> now``."""
+    lines: list[str] = []
+    now_device = {key: str(getattr(session.record, key, "")) for key in CAMERA_FIELDS}
+    for key in CAMERA_FIELDS:
+        before, after = str(recorded_device.get(key, "")), now_device[key]
+        if before != after:
+            lines.append(f"camera {key}: {before or '-'} -> {after or '-'}")
+    producer = vars(producer_info(session))
+    for key in PRODUCER_FIELDS:
+        before, after = str(recorded_producer.get(key, "")), str(producer.get(key, ""))
+        if before != after:
+            lines.append(f"producer {key}: {before or '-'} -> {after or '-'}")
+    if any(line.startswith("producer sha256") for line in lines):
+        lines.append(f"producer path: {recorded_producer.get('path', '-')} -> {producer.get('path', '-')}")
+    software = software_versions()
+    for key in sorted(set(recorded_software) | set(software)):
+        before, after = recorded_software.get(key, "-"), software.get(key, "-")
+        if before != after:
+            lines.append(f"software {key}: {before} -> {after}")
+    return lines
+
+
+def default_output(original: Path) -> str:
+    """``NAME-reproduce-{run}.h5`` beside the original."""
+    return str(original.with_name(f"{original.stem}-reproduce-{{run}}{original.suffix or '.h5'}"))
+
+
+def reproduce(path: str | Path, *, output: str | None = None, force: bool = False, progress: bool = False,
+              report: Callable[[list[str]], None] | None = None) -> runs.RunOutcome:
+    """Record again what ``path`` recorded, into a new file (``output`` may be a path template).
+
+    ``report`` receives the differences found (also when ``force`` lets the run go on).
+    """
+    original = Path(path)
+    with open_recording(original) as recording:
+        config, stored = runs.stored_config(recording)
+        settings = recording.settings
+        producer = recording.producer
+        software = recording.versions
+    with runs.open_camera(config) as session:
+        found = differences(settings.get("device", {}), producer, software, session)
+        if report is not None:
+            report(found)
+        if found and not force:
+            raise ReproduceMismatchError(
+                f"{original} was recorded with a different camera, producer or software:\n"
+                + "\n".join(f"  {line}" for line in found) + "\nuse --force (force=True) to record anyway",
+                found)
+        session.apply(settings)  # the camera exactly as it was at the start of the original run
+        effective = runs.configure(session, config)
+        target = runs.output_path(effective, session, output or default_output(original))
+        extra = {"reproduces": {"path": str(original), "run_file_sha256": stored.get("sha256", ""),
+                                "differences": found}}
+        return runs.record(session, effective, target, progress=progress, extra=extra)
+
+
+__all__ = ["CAMERA_FIELDS", "PRODUCER_FIELDS", "default_output", "differences", "reproduce"]

@@ -1,0 +1,447 @@
+"""Run files: a recording's whole configuration in TOML, validated with messages that say where.
+
+A run file names the camera and its producer, the features to set (in the order written), the
+acquisition plan, the output path template, the compression and free metadata::
+
+    version = 1
+    title = "dark frames, 20 C"
+
+    [producer]
+    sim = true                      # the simulated camera; or cti = "/opt/vendor/lib/x.cti"
+
+    [camera]
+    serial = "40000001"             # optional: also model, user_id, index
+
+    [features]                      # set in this order; "Name[Selector=Value]" keys for selected features
+    PixelFormat = "Mono12"
+    Height = 512
+    ExposureTime = 2000.0
+
+    [device_features]               # the producer's GenTL Device module (the simulator's Sim* controls)
+
+    [acquisition]
+    frames = 100                    # or duration = 10.0 (seconds)
+    trigger = "free-run"            # or a TriggerSource entry: "Line1", ...
+    trigger_activation = "RisingEdge"
+
+    [output]
+    path = "runs/{date}_{time}_{serial}_{run:03d}.h5"
+    compression = "blosc-lz4"
+
+    [metadata]                      # free: strings, numbers, booleans or lists of them
+    operator = "A. Scientist"
+    sample = "S-17"
+    notes = "..."
+
+:func:`load` and :func:`loads` give a :class:`RunConfig`; :meth:`RunConfig.dumps` writes the
+canonical TOML of it (what a recording stores, so the run can be repeated from the file alone).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+import math
+import string
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ace_gentl.errors import AceGentlError, RunFileError
+from ace_gentl.featuretext import parse_ref
+from ace_gentl.recording.compression import DEFAULT as RECORDER_DEFAULT_COMPRESSION
+from ace_gentl.recording.compression import parse as parse_compression
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+FORMAT_VERSION = 1
+#: Placeholders of the output path template.
+PLACEHOLDERS = ("date", "time", "serial", "model", "run")
+DEFAULT_OUTPUT = "{date}_{time}_{serial}_{run:03d}.h5"
+DEFAULT_COMPRESSION = parse_compression(RECORDER_DEFAULT_COMPRESSION).spec  # with its level: "blosc-lz4:5"
+#: ``acquisition.trigger`` value for a free-running camera (TriggerMode Off).
+FREE_RUN = "free-run"
+
+Scalar = str | int | float | bool
+MetaValue = Scalar | list[Scalar]
+
+
+@dataclass(frozen=True)
+class CameraSpec:
+    serial: str | None = None
+    model: str | None = None
+    user_id: str | None = None
+    index: int | None = None
+
+
+@dataclass(frozen=True)
+class ProducerSpec:
+    sim: bool = False
+    cti: tuple[str, ...] = ()
+    env: bool | None = None  # None: GENICAM_GENTL64_PATH only when neither sim nor cti is given
+
+
+@dataclass(frozen=True)
+class AcquisitionPlan:
+    frames: int | None = None
+    duration: float | None = None  # seconds
+    trigger: str | None = None  # None: leave the camera's trigger settings as the features leave them
+    trigger_activation: str | None = None
+    timeout: float | None = None  # seconds to wait for each frame; None: the recorder's default
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    path: str = DEFAULT_OUTPUT
+    compression: str = DEFAULT_COMPRESSION
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One run, as a run file describes it. ``source`` and ``text`` are where it came from."""
+
+    title: str = ""
+    camera: CameraSpec = field(default_factory=CameraSpec)
+    producer: ProducerSpec = field(default_factory=ProducerSpec)
+    features: dict[str, Scalar] = field(default_factory=dict)
+    device_features: dict[str, Scalar] = field(default_factory=dict)
+    acquisition: AcquisitionPlan = field(default_factory=AcquisitionPlan)
+    output: OutputSpec = field(default_factory=OutputSpec)
+    metadata: dict[str, MetaValue] = field(default_factory=dict)
+    source: str = field(default="", compare=False)
+    text: str = field(default="", compare=False)
+
+    def replace(self, **changes: Any) -> RunConfig:
+        """A copy with top-level fields changed (``source``/``text`` are kept)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run file as plain data, without unset values (what :meth:`dumps` writes)."""
+        data: dict[str, Any] = {"version": FORMAT_VERSION}
+        if self.title:
+            data["title"] = self.title
+        producer: dict[str, Any] = {}
+        if self.producer.sim:
+            producer["sim"] = True
+        if self.producer.cti:
+            producer["cti"] = list(self.producer.cti)
+        if self.producer.env is not None:
+            producer["env"] = self.producer.env
+        sections: dict[str, Any] = {
+            "producer": producer,
+            "camera": _without_none(dataclasses.asdict(self.camera)),
+            "features": dict(self.features),
+            "device_features": dict(self.device_features),
+            "acquisition": _without_none(dataclasses.asdict(self.acquisition)),
+            "output": dataclasses.asdict(self.output),
+            "metadata": dict(self.metadata),
+        }
+        data.update({name: table for name, table in sections.items() if table})
+        return data
+
+    def dumps(self) -> str:
+        """Canonical TOML of this configuration; :func:`loads` of it gives an equal RunConfig."""
+        return dump_toml(self.to_dict())
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the run file as written (the canonical TOML when it was not read from a file)."""
+        return hash_text(self.text or self.dumps())
+
+
+def hash_text(text: str) -> str:
+    """SHA-256 (hex) of a run file's UTF-8 text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _without_none(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if value is not None}
+
+
+# --- reading and validating ----------------------------------------------------------------------
+
+_SCALARS = (str, int, float, bool)
+_TYPE_WORDS = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list",
+               dict: "a table"}
+
+
+def _type_word(value: object) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    return {str: "string", int: "integer", float: "float", list: "list", dict: "table"}.get(type(value),
+                                                                                         type(value).__name__)
+
+
+class _Checker:
+    """Checks one parsed run file; each problem raises RunFileError naming the file and the key."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, message: str) -> RunFileError:
+        return RunFileError(f"{self.source}: {where}: {message}" if where else f"{self.source}: {message}")
+
+    def unknown_keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.5)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(allowed)}"
+                place = f"[{where}] " if where else ""
+                raise self.fail("", f"{place}unknown key {key!r}{hint}")
+
+    def typed(self, table: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
+        if key not in table:
+            return None
+        value = table[key]
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if kind is float:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not ok:
+            hint = " (put it in quotes)" if kind is str and isinstance(value, (int, float)) else ""
+            raise self.fail(f"{_label(where, key)}",
+                            f"must be {_TYPE_WORDS[kind]}{hint}, not {_type_word(value)} {value!r}")
+        return float(value) if kind is float else value
+
+    def table(self, data: Mapping[str, Any], key: str) -> dict[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(key, f"must be a table ([{key}]), not {_type_word(value)} {value!r}")
+        return value
+
+
+def _label(where: str, key: str) -> str:
+    return f"[{where}] {key}" if where else key
+
+
+_TOP = ("version", "title", "producer", "camera", "features", "device_features", "acquisition", "output",
+        "metadata")
+_CAMERA = ("serial", "model", "user_id", "index")
+_PRODUCER = ("sim", "cti", "env")
+_ACQUISITION = ("frames", "duration", "trigger", "trigger_activation", "timeout")
+_OUTPUT = ("path", "compression")
+
+
+def loads(text: str, source: str = "<run file>") -> RunConfig:
+    """A RunConfig from TOML text; RunFileError for bad syntax, unknown keys, wrong types, bad values."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise RunFileError(f"{source}: not valid TOML: {error}") from error
+    return from_dict(data, source=source, text=text)
+
+
+def load(path: str | Path) -> RunConfig:
+    """Read and validate a run file."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RunFileError(f"run file {str(file)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise RunFileError(f"run file {str(file)!r} cannot be read: {error}") from error
+    return loads(text, source=str(file))
+
+
+def from_dict(data: Mapping[str, Any], *, source: str = "<run file>", text: str = "") -> RunConfig:
+    check = _Checker(source)
+    check.unknown_keys(data, _TOP, "")
+    version = check.typed(data, "version", int, "")
+    if version is not None and version != FORMAT_VERSION:
+        raise check.fail("version", f"this ace_gentl reads run files of version {FORMAT_VERSION}, not {version}")
+    title = check.typed(data, "title", str, "") or ""
+
+    camera_table = check.table(data, "camera")
+    check.unknown_keys(camera_table, _CAMERA, "camera")
+    index = check.typed(camera_table, "index", int, "camera")
+    if index is not None and index < 0:
+        raise check.fail("[camera] index", f"must be 0 or more, not {index}")
+    camera = CameraSpec(serial=check.typed(camera_table, "serial", str, "camera"),
+                        model=check.typed(camera_table, "model", str, "camera"),
+                        user_id=check.typed(camera_table, "user_id", str, "camera"), index=index)
+
+    producer_table = check.table(data, "producer")
+    check.unknown_keys(producer_table, _PRODUCER, "producer")
+    cti = producer_table.get("cti", [])
+    if isinstance(cti, str):
+        cti = [cti]
+    if not isinstance(cti, list) or not all(isinstance(item, str) and item for item in cti):
+        raise check.fail("[producer] cti", f"must be a path or a list of paths, not {cti!r}")
+    producer = ProducerSpec(sim=bool(check.typed(producer_table, "sim", bool, "producer")), cti=tuple(cti),
+                            env=check.typed(producer_table, "env", bool, "producer"))
+
+    features = _feature_table(check, check.table(data, "features"), "features")
+    device_features = _feature_table(check, check.table(data, "device_features"), "device_features")
+
+    plan_table = check.table(data, "acquisition")
+    check.unknown_keys(plan_table, _ACQUISITION, "acquisition")
+    frames = check.typed(plan_table, "frames", int, "acquisition")
+    duration = check.typed(plan_table, "duration", float, "acquisition")
+    timeout = check.typed(plan_table, "timeout", float, "acquisition")
+    if frames is not None and frames < 1:
+        raise check.fail("[acquisition] frames", f"must be at least 1, not {frames}")
+    for key, value in (("duration", duration), ("timeout", timeout)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise check.fail(f"[acquisition] {key}", f"must be a positive number of seconds, not {value!r}")
+    if frames is not None and duration is not None:
+        raise check.fail("[acquisition]", "give frames or duration, not both")
+    trigger = check.typed(plan_table, "trigger", str, "acquisition")
+    if trigger is not None:
+        trigger = _trigger(check, trigger)
+    activation = check.typed(plan_table, "trigger_activation", str, "acquisition")
+    if activation is not None and trigger in (None, FREE_RUN):
+        raise check.fail("[acquisition] trigger_activation", "needs a trigger source (trigger = \"Line1\", ...)")
+    plan = AcquisitionPlan(frames=frames, duration=duration, trigger=trigger, trigger_activation=activation,
+                           timeout=timeout)
+
+    output_table = check.table(data, "output")
+    check.unknown_keys(output_table, _OUTPUT, "output")
+    path = check.typed(output_table, "path", str, "output") or DEFAULT_OUTPUT
+    check_template(path, check)
+    compression = check.typed(output_table, "compression", str, "output") or DEFAULT_COMPRESSION
+    try:
+        compression = parse_compression(compression).spec
+    except AceGentlError as error:
+        raise check.fail("[output] compression", str(error)) from error
+    output = OutputSpec(path=path, compression=compression)
+
+    metadata = {key: _meta_value(check, key, value) for key, value in check.table(data, "metadata").items()}
+    return RunConfig(title=title, camera=camera, producer=producer, features=features,
+                     device_features=device_features, acquisition=plan, output=output, metadata=metadata,
+                     source=source, text=text)
+
+
+def _trigger(check: _Checker, value: str) -> str:
+    lowered = value.strip().lower()
+    if lowered in ("free-run", "freerun", "free_run", "off", "none"):
+        return FREE_RUN
+    if lowered == "software":
+        raise check.fail("[acquisition] trigger", "'software' needs a program that fires the triggers; use "
+                                                   "the Python API (session.trigger()) or a hardware source")
+    if not value.isidentifier():
+        raise check.fail("[acquisition] trigger", f"must be 'free-run' or a TriggerSource entry such as "
+                                                   f"'Line1', not {value!r}")
+    return value
+
+
+def _feature_table(check: _Checker, table: Mapping[str, Any], where: str) -> dict[str, Scalar]:
+    out: dict[str, Scalar] = {}
+    for key, value in table.items():
+        try:
+            parse_ref(key)
+        except ValueError as error:
+            raise check.fail(f"[{where}] {key!r}", str(error)) from None
+        if isinstance(value, dict):
+            raise check.fail(f"[{where}] {key}", "must be a value; for a feature under a selector write "
+                                                  f"\"{key}[Selector=Value]\" = value")
+        if not isinstance(value, _SCALARS):
+            raise check.fail(f"[{where}] {key}", f"must be a string, number or boolean, not "
+                                                  f"{_type_word(value)} {value!r}")
+        out[key] = value
+    return out
+
+
+def _meta_value(check: _Checker, key: str, value: Any) -> MetaValue:
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, list) and all(isinstance(item, _SCALARS) for item in value):
+        return list(value)
+    raise check.fail(f"[metadata] {key}", f"must be a string, number, boolean or a list of them, not "
+                                           f"{_type_word(value)}")
+
+
+# --- the output path -------------------------------------------------------------------------------
+
+
+def check_template(template: str, check: _Checker | None = None) -> None:
+    """RunFileError if the template has an unknown placeholder or bad braces."""
+    fail = (check or _Checker("output path")).fail
+    try:
+        fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as error:
+        raise fail("[output] path", f"{template!r}: {error}") from None
+    for name, spec in fields:
+        if name not in PLACEHOLDERS:
+            close = difflib.get_close_matches(name, PLACEHOLDERS, n=1, cutoff=0.4)
+            hint = f"; did you mean {{{close[0]}}}?" if close else ""
+            raise fail("[output] path", f"unknown placeholder {{{name}}} in {template!r}{hint} (placeholders: "
+                                        f"{', '.join('{' + p + '}' for p in PLACEHOLDERS)})")
+        if spec and name != "run":
+            raise fail("[output] path", f"only {{run}} takes a format spec ({{run:03d}}), not {{{name}:{spec}}}")
+    try:
+        render(template, serial="0", model="m", now=datetime(2000, 1, 1), exists=lambda _p: False)
+    except (ValueError, KeyError) as error:
+        raise fail("[output] path", f"{template!r}: {error}") from None
+
+
+def render(template: str, *, serial: str, model: str, now: datetime | None = None,
+           exists: Callable[[Path], bool] = Path.exists, max_runs: int = 100_000) -> Path:
+    """The output path: placeholders filled, ``{run}`` the smallest number >= 1 whose file does not exist.
+
+    ``{date}`` is YYYY-MM-DD, ``{time}`` HHMMSS (local time). Without ``{run}`` the path is returned
+    as is, even if it exists (the caller decides whether that is an error).
+    """
+    moment = now or datetime.now()
+    values: dict[str, Any] = {"date": moment.strftime("%Y-%m-%d"), "time": moment.strftime("%H%M%S"),
+                              "serial": _safe(serial), "model": _safe(model)}
+    if "{run" not in template:
+        return Path(template.format(**values, run=1)).expanduser()
+    for run in range(1, max_runs + 1):
+        path = Path(template.format(**values, run=run)).expanduser()
+        if not exists(path):
+            return path
+    raise RunFileError(f"output path {template!r}: runs 1..{max_runs} all exist")
+
+
+def _safe(text: str) -> str:
+    # Serials and models become file names: keep them to one path component.
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text) or "unknown"
+
+
+# --- writing TOML ----------------------------------------------------------------------------------
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        # JSON escapes are TOML basic-string escapes; DEL must be escaped too in TOML.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} {value!r} to TOML")
+
+
+def _toml_key(key: str) -> str:
+    bare = key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key)
+    return key if bare else json.dumps(key, ensure_ascii=False)
+
+
+def dump_toml(data: Mapping[str, Any]) -> str:
+    """TOML for a mapping of scalars, lists of scalars, and one level of tables."""
+    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, Mapping)]
+    for name, table in data.items():
+        if isinstance(table, Mapping):
+            lines += ["", f"[{_toml_key(name)}]"]
+            lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items()]
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["AcquisitionPlan", "CameraSpec", "DEFAULT_COMPRESSION", "DEFAULT_OUTPUT", "FORMAT_VERSION", "FREE_RUN",
+           "OutputSpec", "PLACEHOLDERS", "ProducerSpec", "RunConfig", "check_template", "dump_toml", "from_dict",
+           "hash_text", "load", "loads", "render"]

@@ -1,0 +1,170 @@
+"""Carrying out a run file: open the camera it names, set it up, record, and store the run file.
+
+The run file goes into the recording twice: inside the recorder's run configuration
+(``/entry/run_configuration/data``, key ``run_file``), written before the first frame so it
+survives a crash, and as ``/entry/run_file`` (NXnote: the TOML text, its SHA-256 and the
+effective configuration) plus NeXus ``user``/``sample`` groups once the file is closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import h5py
+
+import ace_gentl
+from ace_gentl import featuretext, runfile
+from ace_gentl.errors import RecordingConfigError, RunFileError
+from ace_gentl.features import FeatureMap, FeatureValue
+from ace_gentl.recording.recorder import Recorder, RecordingResult
+from ace_gentl.runfile import FREE_RUN, RunConfig
+from ace_gentl.session import Session
+
+#: Key of the run file inside the recorder's run configuration JSON.
+CONFIG_KEY = "run_file"
+STR = h5py.string_dtype("utf-8")
+
+
+def open_camera(config: RunConfig) -> Session:
+    """The camera a run file names, opened."""
+    camera, producer = config.camera, config.producer
+    return ace_gentl.open(serial=camera.serial, model=camera.model, user_id=camera.user_id, index=camera.index,
+                          cti=list(producer.cti) or None, sim=producer.sim, env=producer.env)
+
+
+def _apply_table(features: FeatureMap, table: dict[str, Any]) -> dict[str, FeatureValue]:
+    """Set each feature in order (text converted to the feature's type); the typed values set."""
+    typed: dict[str, FeatureValue] = {}
+    for key, value in table.items():
+        ref = featuretext.typed_ref(features, featuretext.parse_ref(key))
+        converted = featuretext.typed(features, ref.name, value)
+        features.write(ref.name, converted, **ref.selectors)
+        typed[key] = converted
+    return typed
+
+
+def _set_if_present(features: FeatureMap, name: str, value: FeatureValue) -> None:
+    if name in features:
+        features.write(name, value)
+
+
+def configure(session: Session, config: RunConfig) -> RunConfig:
+    """Set the run's features (in order), its trigger, then the producer's Device-module features.
+
+    Returns the configuration with feature values in the types the camera took (so ``--set
+    Width=512`` is stored as the integer 512).
+    """
+    features = _apply_table(session.features, config.features)
+    plan = config.acquisition
+    if plan.trigger is not None:
+        _set_if_present(session.features, "TriggerSelector", "FrameStart")
+        if plan.trigger == FREE_RUN:
+            session.features["TriggerMode"] = "Off"
+        else:
+            session.features["TriggerMode"] = "On"
+            session.features["TriggerSource"] = plan.trigger
+            if plan.trigger_activation is not None:
+                session.features["TriggerActivation"] = plan.trigger_activation
+    device = _apply_table(session.device_features, config.device_features)
+    return config.replace(features=features, device_features=device)
+
+
+def output_path(config: RunConfig, session: Session, output: str | None = None, *,
+                now: datetime | None = None) -> Path:
+    """The file to write: ``output`` (or the run file's template) rendered; never an existing file."""
+    template = output if output is not None else config.output.path
+    runfile.check_template(template)
+    path = runfile.render(template, serial=session.record.serial, model=session.record.model, now=now)
+    if path.exists():
+        raise RecordingConfigError(f"output file {str(path)!r} exists; choose another output, or put {{run}} "
+                                   f"(or {{time}}) in the path template")
+    return path
+
+
+def stored_form(config: RunConfig, **extra: Any) -> dict[str, Any]:
+    """What the recording stores about the run file (JSON-serialisable)."""
+    effective = config.dumps()
+    return {"source": config.source, "text": config.text or effective, "sha256": config.sha256,
+            "effective": effective, "effective_sha256": runfile.hash_text(effective), **extra}
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    config: RunConfig  # as carried out (typed feature values, CLI overrides applied)
+    result: RecordingResult
+
+
+def record(session: Session, config: RunConfig, path: Path, *, progress: bool = False,
+           extra: dict[str, Any] | None = None) -> RunOutcome:
+    """Record ``config``'s acquisition plan from an opened, configured Session into ``path``."""
+    plan = config.acquisition
+    if plan.frames is None and plan.duration is None:
+        raise RunFileError(f"{config.source or 'run'}: [acquisition] needs frames or duration")
+    recorder = Recorder(session, path, frames=plan.frames, duration=plan.duration,
+                        compression=config.output.compression, title=config.title, timeout=plan.timeout)
+    stored = stored_form(config, **(extra or {}))
+    # The recorder writes its config dict into the file before the first frame: crash-safe.
+    recorder.config[CONFIG_KEY] = stored
+    recorder.start()
+    try:
+        result = recorder.wait(progress=progress)
+    except KeyboardInterrupt:  # the recorder closed the file cleanly before re-raising
+        annotate(path, config, stored)
+        raise
+    annotate(path, config, stored)
+    return RunOutcome(config=config, result=result)
+
+
+def annotate(path: Path, config: RunConfig, stored: dict[str, Any]) -> None:
+    """Add ``/entry/run_file`` (NXnote) and NeXus user/sample groups to a closed recording."""
+    with h5py.File(path, "r+") as file:
+        entry = file["entry"]
+        note = entry.create_group("run_file")
+        note.attrs["NX_class"] = "NXnote"
+        note.attrs["description"] = "the run file this recording was made from (ace-gentl reproduce repeats it)"
+        note.create_dataset("type", data="application/toml", dtype=STR)
+        note.create_dataset("data", data=stored["text"], dtype=STR)
+        note.create_dataset("sha256", data=stored["sha256"], dtype=STR)
+        note.create_dataset("file_name", data=stored["source"], dtype=STR)
+        note.create_dataset("effective", data=stored["effective"], dtype=STR)
+        meta = config.metadata
+        if "operator" in meta:
+            user = entry.create_group("user")
+            user.attrs["NX_class"] = "NXuser"
+            user.create_dataset("name", data=str(meta["operator"]), dtype=STR)
+        if "sample" in meta:
+            sample = entry.create_group("sample")
+            sample.attrs["NX_class"] = "NXsample"
+            sample.create_dataset("name", data=str(meta["sample"]), dtype=STR)
+        if "notes" in meta:
+            notes = entry.create_group("notes")
+            notes.attrs["NX_class"] = "NXnote"
+            notes.create_dataset("type", data="text/plain", dtype=STR)
+            notes.create_dataset("data", data=str(meta["notes"]), dtype=STR)
+
+
+def run(config: RunConfig, *, output: str | None = None, progress: bool = False) -> RunOutcome:
+    """Open the camera, set it up, record, store the run file: ``ace-gentl record run.toml``."""
+    with open_camera(config) as session:
+        effective = configure(session, config)
+        path = output_path(effective, session, output)
+        return record(session, effective, path, progress=progress)
+
+
+def stored_config(recording: Any) -> tuple[RunConfig, dict[str, Any]]:
+    """The effective RunConfig a recording was made from, and what was stored about it."""
+    config = recording.config or {}
+    stored = config.get(CONFIG_KEY)
+    if not isinstance(stored, dict) or "effective" not in stored:
+        raise RunFileError(f"{recording.path}: holds no run file (recorded with the Python API without one?); "
+                           f"its recorder options are in /entry/run_configuration")
+    source = f"{recording.path}:/entry/run_configuration"
+    loaded = runfile.loads(stored["effective"], source=source)
+    return loaded, stored
+
+
+__all__ = ["CONFIG_KEY", "RunOutcome", "annotate", "configure", "open_camera", "output_path", "record", "run",
+           "stored_config", "stored_form"]
