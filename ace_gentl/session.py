@@ -1,4 +1,3 @@
-# NOTE for the recorder author: the text "ISSUE5" in your brief stands for issue 5, written out in /work/main/DEVELOPERS.md (or run `issues show 5`). Integrator removes this line.
 """The Session: one opened camera, its features, its frames; and :func:`open` to get one."""
 
 from __future__ import annotations
