@@ -163,7 +163,7 @@ class GentlStream:
             width=buffer.width,
             height=buffer.height,
             pixel_format=buffer.pixel_format,
-            data=bytes(buffer.raw_buffer[:size]),
+            data=bytes(memoryview(buffer.raw_buffer)[:size]),  # a real copy: a full slice of bytes is the same object
             complete=buffer.is_complete(),
         )
         if requeue:
