@@ -108,7 +108,7 @@ def info_command(serial: Serial = None, model: Model = None, user_id: UserId = N
                  as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Show a camera's identity, its producer and its key settings."""
     with _open(serial, model, user_id, index, cti, sim) as session:
-        record = session.record
+        record = session.device
         system = session.system_features
         identity = {"vendor": record.vendor, "model": record.model, "serial": record.serial,
                     "user id": record.user_id, "device id": record.id, "TL type": record.tl_type,
@@ -178,7 +178,7 @@ def features_command(pattern: Annotated[str | None, typer.Argument(
                "guru": {"Beginner", "Expert", "Guru"}}.get(level)
     with _open(serial, model, user_id, index, cti, sim) as session:
         features = module_map(session, module)
-        tree = Tree(f"[bold]{session.record.vendor} {session.record.model}[/bold] ({module})")
+        tree = Tree(f"[bold]{session.device.vendor} {session.device.model}[/bold] ({module})")
         branches: dict[tuple[str, ...], Tree] = {(): tree}
         shown = 0
         for name in features:

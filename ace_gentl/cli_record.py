@@ -148,7 +148,7 @@ def record_command(
             effective = runs.configure(session, config)
             path = runs.output_path(effective, session)
             typer.echo(effective.dumps(), nl=False)
-            typer.echo(f"# camera: {session.record}")
+            typer.echo(f"# camera: {session.device}")
             typer.echo(f"# would write: {path}")
         return
     if config.acquisition.frames is None and config.acquisition.duration is None:

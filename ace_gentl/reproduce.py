@@ -27,7 +27,7 @@ def differences(recorded_device: dict[str, Any], recorded_producer: dict[str, st
                 recorded_software: dict[str, str], session: Session) -> list[str]:
     """Human-readable lines, one per difference: ``what: recorded -> now``."""
     lines: list[str] = []
-    now_device = {key: str(getattr(session.record, key, "")) for key in CAMERA_FIELDS}
+    now_device = {key: str(getattr(session.device, key, "")) for key in CAMERA_FIELDS}
     for key in CAMERA_FIELDS:
         before, after = str(recorded_device.get(key, "")), now_device[key]
         if before != after:

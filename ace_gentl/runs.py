@@ -77,7 +77,7 @@ def output_path(config: RunConfig, session: Session, output: str | None = None, 
     """The file to write: ``output`` (or the run file's template) rendered; never an existing file."""
     template = output if output is not None else config.output.path
     runfile.check_template(template)
-    path = runfile.render(template, serial=session.record.serial, model=session.record.model, now=now)
+    path = runfile.render(template, serial=session.device.serial, model=session.device.model, now=now)
     if path.exists():
         raise RecordingConfigError(f"output file {str(path)!r} exists; choose another output, or put {{run}} "
                                    f"(or {{time}}) in the path template")

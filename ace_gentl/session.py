@@ -73,43 +73,16 @@ def _release(ia: ImageAcquirer | None, loaded: transport.LoadedProducer) -> None
         transport.release(loaded)
 
 
-class _DeviceRecording(devices.DeviceRecord):
-    """``session.record``: the camera's :class:`DeviceRecord`, and callable to record.
-
-    ``session.record.serial`` describes the camera (issue 4); ``session.record(path, frames=N |
-    duration=s, compression=..., chunks=..., progress=True)`` records to NeXus/HDF5, blocks and
-    returns a ``RecordingResult`` (issue 5; options of ``ace_gentl.recording.Recorder``).
-    Ctrl-C finishes the file, then re-raises.
-    """
-
-    def __call__(self, path: str | os.PathLike[str], *, progress: bool = False, **options: Any) -> Any:
-        from ace_gentl.recording import record  # imported here: recording builds on this module
-
-        session = self._session()
-        if session is None:
-            raise SessionClosedError(f"{self}: the Session is gone")
-        session._check_open()
-        return record(session, path, progress=progress, **options)
-
-    def __eq__(self, other: object) -> bool:  # equal to the plain DeviceRecord of the same camera
-        if not isinstance(other, devices.DeviceRecord):
-            return NotImplemented
-        return dataclasses.astuple(self) == dataclasses.astuple(other)
-
-    __hash__ = devices.DeviceRecord.__hash__
-
-
 class Session:
     """An opened camera. Get one with :func:`ace_gentl.open`; close it (or use ``with``)."""
 
     _own_attributes = frozenset({"features", "device_features", "stream_features", "system_features",
-                                 "interface_features", "record"})
+                                 "interface_features", "device"})
 
     def __init__(self, found: transport.FoundDevice, *, device_xml: str | os.PathLike[str] | None = None,
                  access: str = "exclusive") -> None:
-        record = _DeviceRecording(**dataclasses.asdict(devices.record_of(found)))
-        object.__setattr__(record, "_session", weakref.ref(self))  # not a field: snapshots stay plain
-        object.__setattr__(self, "record", record)
+        record = devices.record_of(found)
+        object.__setattr__(self, "device", record)  # identity of the camera: vendor, model, serial, ...
         flags = _ACCESS_FLAGS.get(access)
         if flags is None:
             raise ValueError(f"access must be one of {', '.join(_ACCESS_FLAGS)}, not {access!r}")
@@ -173,7 +146,7 @@ class Session:
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else ("streaming" if self._stream.running else "open")
-        return f"<Session {self.record} ({state})>"
+        return f"<Session {self.device} ({state})>"
 
     @property
     def raw(self) -> ImageAcquirer:
@@ -183,7 +156,7 @@ class Session:
 
     def _check_open(self) -> None:
         if self.closed:
-            raise SessionClosedError(f"{self.record}: the Session is closed")
+            raise SessionClosedError(f"{self.device}: the Session is closed")
 
     # --- features ------------------------------------------------------------------------------
 
@@ -242,7 +215,7 @@ class Session:
     def snapshot(self) -> dict[str, Any]:
         """Every readable feature (each selected variant too) as a versioned, JSON-serialisable dict."""
         self._check_open()
-        return snapshot.capture(self.features, self.record)
+        return snapshot.capture(self.features, self.device)
 
     def apply(self, settings: Mapping[str, Any]) -> None:
         """Set a snapshot or a {name: value} mapping in a safe order; ApplyError lists every failure."""
@@ -342,11 +315,16 @@ class Session:
         """Fire a software trigger (``TriggerSoftware``; selected by ``TriggerSelector`` on most cameras)."""
         self.execute("TriggerSoftware")
 
-    def recorder(self, path: str | os.PathLike[str], **options: Any) -> Any:
-        """A ``Recorder`` for a background recording (``start()``, ``progress``, ``stop()``, ``wait()``).
+    def record(self, path: str | os.PathLike[str], *, progress: bool = False, **options: Any) -> Any:
+        """Record to NeXus/HDF5 and block: ``frames=N`` or ``duration=seconds``, ``compression=...``,
+        ``chunks=...``; returns a ``RecordingResult``. Ctrl-C finishes the file, then re-raises."""
+        from ace_gentl.recording import record  # imported here: recording builds on this module
 
-        ``session.record(path, frames=N | duration=s, ...)`` records and blocks (see :class:`_DeviceRecording`).
-        """
+        self._check_open()
+        return record(self, path, progress=progress, **options)
+
+    def recorder(self, path: str | os.PathLike[str], **options: Any) -> Any:
+        """A ``Recorder`` for a background recording (``start()``, ``progress``, ``stop()``, ``wait()``)."""
         from ace_gentl.recording import Recorder  # imported here: recording builds on this module
 
         self._check_open()

@@ -124,7 +124,7 @@ def test_module_node_maps(session: ace_gentl.Session) -> None:
     assert session.device_features["SimUnthrottled"] is False
     session.device_features["SimUnthrottled"] = True
     assert session.device_features["SimUnthrottled"] is True
-    assert session.device_features["DeviceID"] == session.record.id
+    assert session.device_features["DeviceID"] == session.device.id
     assert session.stream_features["StreamAnnounceBufferMinimum"] >= 1
     assert "TLVendorName" in session.system_features
     assert session.interface_features["InterfaceID"]

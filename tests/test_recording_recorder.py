@@ -87,7 +87,7 @@ def test_layout_is_nexus_with_metadata(cam: ace_gentl.Session, tmp_path: Path) -
         assert nxdata["data"] == detector["data"]  # a link, not a copy
         assert detector["x_pixel_size"][()] == pytest.approx(3.45e-6)
         assert detector["x_pixel_size"].attrs["units"] == "m"
-        assert detector["serial_number"][()].decode() == cam.record.serial
+        assert detector["serial_number"][()].decode() == cam.device.serial
         assert detector["device_timestamp"].attrs["units"] == "ns"
         assert detector["count_time"].attrs["units"] == "s"
         assert np.allclose(detector["count_time"][:], 2500e-6)
@@ -102,7 +102,7 @@ def test_layout_is_nexus_with_metadata(cam: ace_gentl.Session, tmp_path: Path) -
         genicam = detector["genicam"]
         xml = genicam["device_xml"][()].tobytes()
         assert b"<RegisterDescription" in xml and b"acA4112-20um" in xml
-        cti = Path(cam.record.producer)
+        cti = Path(cam.device.producer)
         assert genicam["producer/sha256"][()].decode() == hashlib.sha256(cti.read_bytes()).hexdigest()
         assert genicam["producer/path"][()].decode() == str(cti)
         for package in ("ace-gentl", "harvesters", "genicam", "numpy", "h5py", "hdf5", "hdf5plugin", "python"):

@@ -34,7 +34,7 @@ def test_list_devices_gives_typed_records() -> None:
 def test_open_by_serial_model_and_index() -> None:
     serial = ace_gentl.list_devices(sim=True)[0].serial
     with ace_gentl.open(sim=True, serial=serial) as s:
-        assert s.record.serial == serial and s.DeviceSerialNumber == serial
+        assert s.device.serial == serial and s.DeviceSerialNumber == serial
     with ace_gentl.open(sim=True, model="acA4112-20um", index=0) as s:
         assert s.DeviceModelName == "acA4112-20um"
 

@@ -103,7 +103,7 @@ class ProducerInfo:
 
 
 def producer_info(session: Session) -> ProducerInfo:
-    path = Path(session.record.producer)
+    path = Path(session.device.producer)
     system = module_features(session.system_features)
     major, minor = system.get("GenTLVersionMajor"), system.get("GenTLVersionMinor")
     return ProducerInfo(path=str(path), sha256=sha256_of(path), tl_vendor=str(system.get("TLVendorName", "")),
@@ -117,7 +117,7 @@ def pixel_pitch_m(session: Session) -> tuple[float | None, float | None]:
     features = session.features
     if "SensorPixelWidth" in features and "SensorPixelHeight" in features:
         return float(features["SensorPixelWidth"]) * 1e-6, float(features["SensorPixelHeight"]) * 1e-6
-    pitch = KNOWN_PIXEL_PITCH_M.get(session.record.model)
+    pitch = KNOWN_PIXEL_PITCH_M.get(session.device.model)
     return pitch, pitch
 
 
@@ -150,7 +150,7 @@ class StaticMetadata:
 
 
 def gather(session: Session) -> StaticMetadata:
-    record = session.record
+    record = session.device
     features = session.features
     pitch_x, pitch_y = pixel_pitch_m(session)
     binning = [int(features[name]) if name in features else 1 for name in ("BinningHorizontal", "BinningVertical")]

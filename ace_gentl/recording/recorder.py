@@ -112,7 +112,7 @@ class Recorder:
         self.chunks = chunks
         self.queue_bytes = int(queue_bytes)
         self.workers = workers or max(1, os.cpu_count() or 1)
-        self.title = title or f"{session.record.model} {session.record.serial} -> {self.path.name}"
+        self.title = title or f"{session.device.model} {session.device.serial} -> {self.path.name}"
         self.overwrite = overwrite
         self.flush_interval = flush_interval
         self.reserve_bytes = reserve_bytes
