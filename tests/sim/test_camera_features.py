@@ -127,7 +127,8 @@ def test_genapi_refuses_out_of_range_and_off_increment() -> None:
 def _register(xml: bytes, feature: str) -> tuple[int, int]:
     """Address and length of the register behind a feature, read from the camera's own XML."""
     root = ET.fromstring(xml)
-    by_name = {el.get("Name"): el for el in root.iter() if el.get("Name")}
+    # EnumEntry names (ChunkSelector has an entry "ExposureTime") are not node names
+    by_name = {el.get("Name"): el for el in root.iter() if el.get("Name") and not el.tag.endswith("EnumEntry")}
     node = by_name[feature]
     while node.find("g:Address", NS) is None:
         node = by_name[node.find("g:pValue", NS).text]
