@@ -177,7 +177,8 @@ class Stream:
             filled = int(buffer.size_filled)
             raw: Any = buffer.raw_buffer
             offset_x, offset_y = _info(buffer, "offset_x"), _info(buffer, "offset_y")
-            if buffer.is_containing_chunk_data():
+            has_chunks = bool(buffer.is_containing_chunk_data())
+            if has_chunks:
                 self._ia._update_chunk_data(buffer=buffer, is_manual=True)
         fmt = pixels.lookup(code)
         lost = 0
@@ -193,7 +194,8 @@ class Stream:
             padded = np.zeros(needed, dtype=np.uint8)
             padded[:min(filled, needed)] = view[:min(filled, needed)]
             data = pixels.decode(padded, code, width, height)
-        chunks = self._read_chunks() if complete else {}
+        # No chunk data in the buffer (ChunkModeActive off): nothing to read, and no node-map reads per frame.
+        chunks = self._read_chunks() if complete and has_chunks else {}
         return Frame(data=data, frame_id=frame_id, timestamp_ns=timestamp, host_time_ns=host_ns,
                      pixel_format=fmt.name, width=width, height=height, offset_x=offset_x, offset_y=offset_y,
                      incomplete=not complete, lost_before=lost, chunks=chunks, bayer=fmt.bayer)

@@ -1,17 +1,28 @@
 """Issue 5, point 5(a): the writer alone, against the naive ``dset[i] = frame``, in one run.
 
-Full 4112x3008 frames of a noisy 12-bit scene in uint16 (and Mono8 in uint8), the same frames
-through (1) the naive loop — h5py's filter pipeline, one thread — and (2) ace_gentl's pipeline —
-compression in worker threads, ``write_direct_chunk``, SWMR, flushes twice a second. The time
-includes closing the file. Files are deleted afterwards.
+Full 4112x3008 frames grabbed from the simulated camera (its noisy scene: Mono12 as uint16, and
+Mono8), cycled, go through
+(1) the naive loop — ``dset[i] = frame`` through hdf5plugin's Blosc filter, exactly as a user gets
+    it: the filter's own c-blosc runs one thread (it only reads BLOSC_NTHREADS, unset here);
+(2) for reference, the same naive loop in a child process with ``BLOSC_NTHREADS=2`` (the filter's
+    c-blosc is a separate copy whose thread count cannot be reset once set, hence the child);
+(3) ace_gentl's pipeline — compression in worker threads that release the GIL, ``write_direct_chunk``
+    from one writer thread, SWMR, flushes twice a second.
+Same filter, codec (lz4), shuffle (bit), clevel (5) and typesize (2) in all three; rounds interleaved.
+Also the compressor alone on one frame (python-blosc, 1 and 2 threads), the ceiling for (3).
+The time includes closing the file. Files are deleted afterwards.
 
-    PYTHONPATH=. python3 benchmarks/bench_writer.py [--frames 60] [--dir /tmp] [--fsync]
+    ACE_GENTL_SIM_CTI=/tmp/build-perf/ace_gentl_sim.cti PYTHONPATH=. \
+        python3 benchmarks/bench_writer.py [--frames 60] [--repeat 3] [--dir /tmp] [--fsync]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,6 +31,7 @@ import h5py
 import hdf5plugin  # noqa: F401 (registers the filters the naive loop uses)
 import numpy as np
 
+import ace_gentl
 from ace_gentl.recording import compression as compression_mod
 from ace_gentl.recording import layout, metadata
 from ace_gentl.recording.pipeline import ByteBudget, FramePool, Pipeline, Stats
@@ -28,15 +40,33 @@ from ace_gentl.recording.writer import FrameWriter
 SHAPE = (3008, 4112)
 
 
-def scene(count: int, bits: int) -> list[np.ndarray]:
-    rng = np.random.default_rng(0)
-    y, x = np.mgrid[0:SHAPE[0], 0:SHAPE[1]]
-    base = 1000 + 1500 * x / SHAPE[1] + 800 * ((x // 64 + y // 64) % 2)
-    frames = []
-    for _ in range(4):
-        value = np.clip(base + rng.normal(0, 27, size=SHAPE), 0, 4095).astype(np.uint16)
-        frames.append(value if bits == 12 else (value >> 4).astype(np.uint8))
-    return [frames[i % 4] for i in range(count)]
+def scene(count: int, pixel_format: str, distinct: int = 8) -> list[np.ndarray]:
+    """``count`` frames cycling through ``distinct`` full frames grabbed from the simulated camera."""
+    with ace_gentl.open(sim=True) as session:
+        session.features["OffsetX"] = 0
+        session.features["OffsetY"] = 0
+        session.features["Width"] = int(session.features["WidthMax"])
+        session.features["Height"] = int(session.features["HeightMax"])
+        session.features["PixelFormat"] = pixel_format
+        grabbed = [frame.data for frame in session.grab(distinct)]
+    if grabbed[0].shape != SHAPE:
+        raise RuntimeError(f"the simulator delivered {grabbed[0].shape}, not {SHAPE}")
+    return [grabbed[i % distinct] for i in range(count)]
+
+
+def compressor_alone(frames: list[np.ndarray], threads: int) -> float:
+    """GB/s of python-blosc on single frames (lz4, bitshuffle, clevel 5), median of the frames."""
+    previous = compression_mod.configure_threads(threads)
+    choice = compression_mod.parse("blosc-lz4")
+    try:
+        times = []
+        for frame in frames[:8]:
+            t0 = time.perf_counter()
+            choice.encode(frame)
+            times.append(time.perf_counter() - t0)
+    finally:
+        compression_mod.restore_threads(previous)
+    return frames[0].nbytes / float(np.median(times)) / 1e9
 
 
 def static() -> metadata.StaticMetadata:
@@ -71,12 +101,13 @@ def ours(path: Path, frames: list[np.ndarray], spec: str, fsync: bool) -> float:
     geometry = layout.Geometry(shape=SHAPE, dtype=frames[0].dtype, pixel_format="bench", bits=12)
     writer = FrameWriter(path, geometry=geometry, compression=choice, chunks=None, fields=list(layout.BASE_FIELDS),
                          static=static(), config={}, overwrite=True)
-    previous = compression_mod.configure_threads() if choice.in_workers else None
+    workers = os.cpu_count() or 2  # as the Recorder: one frame per worker, blosc threads share the other cores
+    previous = compression_mod.configure_threads(max(1, (os.cpu_count() or 2) // workers)) if choice.in_workers else None
     budget, stats = ByteBudget(512 << 20), Stats()
     t0 = time.perf_counter()
     writer.open()
     pipeline = Pipeline(writer, budget=budget, pool=FramePool(SHAPE, frames[0].dtype), stats=stats,
-                        workers=os.cpu_count() or 2)
+                        workers=workers)
     pipeline.start()
     for index, frame in enumerate(frames):
         budget.reserve(frame.nbytes, lambda: False)
@@ -91,8 +122,25 @@ def ours(path: Path, frames: list[np.ndarray], spec: str, fsync: bool) -> float:
     sync(path, fsync)
     elapsed = time.perf_counter() - t0
     if previous is not None:
-        compression_mod.configure_threads(previous)
+        compression_mod.restore_threads(previous)
     return elapsed
+
+
+def naive_threaded(path: Path, frames_file: Path, spec: str, fsync: bool, count: int) -> float:
+    """The naive loop in a child process whose environment has BLOSC_NTHREADS=2."""
+    env = {**os.environ, "BLOSC_NTHREADS": "2"}
+    command = [sys.executable, __file__, "--child", str(frames_file), str(path), spec, str(count)]
+    if fsync:
+        command.append("--fsync")
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["elapsed"])
+
+
+def child(args: argparse.Namespace) -> None:
+    frames_file, path, spec, count = args.child
+    distinct = np.load(frames_file)
+    frames = [distinct[i % len(distinct)] for i in range(int(count))]
+    print(json.dumps({"elapsed": naive(Path(path), frames, spec, args.fsync)}))
 
 
 def main() -> None:
@@ -101,37 +149,63 @@ def main() -> None:
     parser.add_argument("--dir", default=tempfile.gettempdir())
     parser.add_argument("--fsync", action="store_true", help="include fsync of the file in the time")
     parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds; the median is shown")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    cases = [("Mono12 in uint16", 12, "blosc-lz4"), ("Mono8 in uint8", 8, "none")]
-    rows = []
-    for label, bits, spec in cases:
-        frames = scene(args.frames, bits)
+    if args.child:
+        child(args)
+        return
+    cases = [("Mono12 in uint16", "Mono12", "blosc-lz4"), ("Mono8 in uint8", "Mono8", "none")]
+    naive_label, threaded_label, ours_label = ("naive dset[i] = frame", "naive, BLOSC_NTHREADS=2 (reference)",
+                                               "ace_gentl pipeline")
+    rows, ceilings = [], []
+    for label, pixel_format, spec in cases:
+        frames = scene(args.frames, pixel_format)
         raw = sum(frame.nbytes for frame in frames)
-        times: dict[str, list[float]] = {"naive dset[i] = frame": [], "ace_gentl pipeline": []}
+        methods = [(naive_label, naive), (ours_label, ours)]
+        frames_file = Path(args.dir) / f"bench_writer_{os.getpid()}_frames.npy"
+        if spec != "none":
+            methods.insert(1, (threaded_label, None))
+            np.save(frames_file, np.stack(frames[:8]))
+            ceilings.append((label, compressor_alone(frames, 1), compressor_alone(frames, 2)))
+        times: dict[str, list[float]] = {method: [] for method, _ in methods}
         sizes: dict[str, int] = {}
-        for _ in range(args.repeat):  # interleaved: the shared disk drifts between rounds
-            for method, run in (("naive dset[i] = frame", naive), ("ace_gentl pipeline", ours)):
-                path = Path(args.dir) / f"bench_writer_{os.getpid()}.h5"
-                try:
-                    times[method].append(run(path, frames, spec, args.fsync))
-                    with h5py.File(path, "r") as file:
-                        data = file["data"] if "data" in file else file["entry/instrument/bench/data"]
-                        assert data.shape[0] == len(frames)
-                        np.testing.assert_array_equal(data[len(frames) // 2], frames[len(frames) // 2])
-                    sizes[method] = path.stat().st_size
-                finally:
-                    path.unlink(missing_ok=True)
+        try:
+            for _ in range(args.repeat):  # interleaved: the shared machine drifts between rounds
+                for method, run in methods:
+                    path = Path(args.dir) / f"bench_writer_{os.getpid()}.h5"
+                    try:
+                        if run is None:
+                            times[method].append(naive_threaded(path, frames_file, spec, args.fsync, len(frames)))
+                        else:
+                            times[method].append(run(path, frames, spec, args.fsync))
+                        check(path, frames)
+                        sizes[method] = path.stat().st_size
+                    finally:
+                        path.unlink(missing_ok=True)
+        finally:
+            frames_file.unlink(missing_ok=True)
+        base = len(frames) / float(np.median(times[naive_label]))
         for method, measured in times.items():
-            elapsed = float(np.median(measured))
-            rows.append((label, spec, method, len(frames) / elapsed, raw / elapsed / 1e9, raw / sizes[method],
-                         " ".join(f"{len(frames) / t:.0f}" for t in measured)))
-    print(f"{args.frames} frames of {SHAPE[1]}x{SHAPE[0]}, fsync={args.fsync}, {os.cpu_count()} cores\n")
-    print("| frames | filter | method | frames/s (median) | GB/s raw | ratio | each round (fps) |")
-    print("|---|---|---|---|---|---|---|")
-    for label, spec, method, fps, gbps, ratio, each in rows:
-        print(f"| {label} | {spec} | {method} | {fps:.1f} | {gbps:.2f} | {ratio:.2f} | {each} |")
-    for index in range(0, len(rows), 2):
-        print(f"speed-up {rows[index][0]} {rows[index][1]}: {rows[index + 1][3] / rows[index][3]:.2f}x")
+            fps = len(frames) / float(np.median(measured))
+            rows.append((label, spec, method, fps, fps * raw / len(frames) / 1e9, raw / sizes[method], fps / base,
+                         " ".join(f"{len(frames) / t:.1f}" for t in measured)))
+    print(f"{args.frames} frames of {SHAPE[1]}x{SHAPE[0]} from the simulator, fsync={args.fsync}, "
+          f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}\n")
+    print("| frames | filter | method | frames/s (median) | GB/s raw | ratio | vs naive | each round (fps) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for label, spec, method, fps, gbps, ratio, speedup, each in rows:
+        print(f"| {label} | {spec} | {method} | {fps:.1f} | {gbps:.2f} | {ratio:.2f} | {speedup:.2f}x | {each} |")
+    for label, one, two in ceilings:
+        print(f"\ncompressor alone, {label}, one frame at a time: {one:.2f} GB/s with 1 thread, {two:.2f} GB/s with 2")
+
+
+def check(path: Path, frames: list[np.ndarray]) -> None:
+    """Plain h5py + hdf5plugin read the file back: frame count and one frame's pixels."""
+    with h5py.File(path, "r") as file:
+        data = file["data"] if "data" in file else file["entry/instrument/bench/data"]
+        if data.shape[0] != len(frames):
+            raise AssertionError(f"{path}: {data.shape[0]} frames, expected {len(frames)}")
+        np.testing.assert_array_equal(data[len(frames) // 2], frames[len(frames) // 2])
 
 
 if __name__ == "__main__":

@@ -108,13 +108,32 @@ def parse(value: str | Compression | None) -> Compression:
     return Compression(name, level)
 
 
-def configure_threads(threads: int | None = None) -> int:
-    """Set blosc's thread count (global to the process) and return the previous one.
+@dataclass(frozen=True)
+class BloscThreads:
+    """python-blosc's process-wide settings that :func:`configure_threads` changes."""
 
-    Measured here: python-blosc releases the GIL only when it runs more than one thread, so
-    two worker threads each compressing with blosc's single-thread path run at half speed.
+    threads: int
+    release_gil: bool
+
+
+def configure_threads(threads: int | None = None) -> BloscThreads:
+    """Set blosc's thread count and make it release the GIL; return the previous settings.
+
+    python-blosc holds the GIL for the whole compression unless ``set_releasegil(True)``
+    (its source: ``compress_helper`` calls ``blosc_compress`` under the GIL, or with the flag
+    set ``blosc_compress_ctx`` without it). With the flag, each call uses its own context
+    with ``threads`` internal threads, so calls from several Python threads run in parallel
+    and the writer thread keeps running meanwhile. Restore with :func:`restore_threads`.
     """
-    return int(blosc.set_nthreads(threads or max(2, os.cpu_count() or 2)))
+    count = threads or max(2, os.cpu_count() or 2)
+    previous_threads = int(blosc.set_nthreads(count))
+    previous_gil = bool(blosc.set_releasegil(True))
+    return BloscThreads(previous_threads, previous_gil)
 
 
-__all__ = ["Compression", "DEFAULT", "NAMES", "configure_threads", "parse"]
+def restore_threads(previous: BloscThreads) -> None:
+    blosc.set_nthreads(previous.threads)
+    blosc.set_releasegil(previous.release_gil)
+
+
+__all__ = ["BloscThreads", "Compression", "DEFAULT", "NAMES", "configure_threads", "parse", "restore_threads"]

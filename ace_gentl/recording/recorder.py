@@ -135,7 +135,7 @@ class Recorder:
         self._writer: FrameWriter | None = None
         self._pipeline: Pipeline | None = None
         self._reserve: Path | None = None
-        self._old_threads: int | None = None
+        self._old_threads: compression_mod.BloscThreads | None = None
         self._exposure_s: float | None = None
 
     # --- control -------------------------------------------------------------------------------
@@ -170,7 +170,8 @@ class Recorder:
             raise
         self._writer = writer
         self._exposure_s = static.exposure_time_s
-        self._old_threads = compression_mod.configure_threads() if self.compression.in_workers else None
+        if self.compression.in_workers:  # one whole frame per worker; blosc's threads share the rest of the cores
+            self._old_threads = compression_mod.configure_threads(max(1, (os.cpu_count() or 1) // self.workers))
         self._pipeline = Pipeline(writer, budget=self._budget, pool=FramePool(geometry.shape, geometry.dtype),
                                   stats=self.stats, workers=self.workers)
         self._pipeline.start()
@@ -377,7 +378,7 @@ class Recorder:
         finally:
             _give_back(self._reserve)
             if self._old_threads is not None:
-                compression_mod.configure_threads(self._old_threads)
+                compression_mod.restore_threads(self._old_threads)
             if self.result is None:
                 self.result = self._make_result("error", _describe(write_error or acquire_error, self.path))
             self._error = self._error_for(write_error, acquire_error, problems)

@@ -9,6 +9,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include <dlfcn.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1324,6 +1328,410 @@ static void test_session(int full)
     /* else: leave everything open, GCCloseLib must clean up */
 }
 
+/* ------------------------------------------------------------- part 2: events, chunks, faults, busy ---- */
+
+#ifdef CAM_ADDR_EventNotification
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static GC_ERROR wrf64(PORT_HANDLE p, uint64_t a, double v)
+{
+    int64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    return wr64(p, a, bits);
+}
+
+static double rdf64(PORT_HANDLE p, uint64_t a)
+{
+    int64_t bits = rd64(p, a);
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+static uint32_t le32_at(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint64_t le64_at(const uint8_t *p) { return (uint64_t)le32_at(p) | (uint64_t)le32_at(p + 4) << 32; }
+
+static int32_t ifdev_access(IF_HANDLE ifc, const char *id)
+{
+    int32_t v = -1;
+    size_t sz = sizeof v;
+    INFO_DATATYPE t;
+    OK(pIFGetDeviceInfo(ifc, id, DEVICE_INFO_ACCESS_STATUS, &t, &v, &sz));
+    return v;
+}
+
+/* Start with all buffers queued; frame rate limited so a slow host never underruns. */
+static void p2_start(stream_ctx *S, PORT_HANDLE rp)
+{
+    OK(pDSFlushQueue(S->ds, ACQ_QUEUE_ALL_DISCARD));
+    for (int i = 0; i < NBUF; i++)
+        OK(pDSQueueBuffer(S->ds, S->hb[i]));
+    OK(pDSStartAcquisition(S->ds, ACQ_START_FLAGS_DEFAULT, GENTL_INFINITE));
+    OK(wr32(rp, CAM_ADDR_AcquisitionStart, 1));
+}
+
+static void p2_stop(stream_ctx *S, PORT_HANDLE rp)
+{
+    wr32(rp, CAM_ADDR_AcquisitionStop, 1);
+    OK(pDSStopAcquisition(S->ds, ACQ_STOP_FLAGS_KILL));
+    OK(pDSFlushQueue(S->ds, ACQ_QUEUE_ALL_DISCARD));
+    OK(pEventFlush(S->ev_nb));
+}
+
+/* Frame IDs of the next n buffers (each requeued). */
+static void p2_ids(stream_ctx *S, uint64_t *ids, int n)
+{
+    for (int i = 0; i < n; i++) {
+        BUFFER_HANDLE b = next_buffer(S, 3000);
+        ids[i] = b ? buf_u64(S->ds, b, BUFFER_INFO_FRAMEID) : 0;
+        if (b)
+            OK(pDSQueueBuffer(S->ds, b));
+    }
+}
+
+static void test_part2(void)
+{
+    printf("part 2: events, chunks, simulated wiring, faults\n");
+    const char *id = "U3V-SIM-40000003";
+    TL_HANDLE tl;
+    IF_HANDLE ifc;
+    DEV_HANDLE dev;
+    PORT_HANDLE rp;
+    if (!OK(pTLOpen(&tl)) || !OK(pTLOpenInterface(tl, "U3V-SIM-IF0", &ifc)) ||
+        !OK(pIFOpenDevice(ifc, id, DEVICE_ACCESS_EXCLUSIVE, &dev)) || !OK(pDevGetPort(dev, &rp)))
+        return;
+    stream_ctx S;
+    memset(&S, 0, sizeof S);
+    OK(pDevOpenDataStream(dev, "Stream0", &S.ds));
+    ERR(pDSStartAcquisition(S.ds, ACQ_START_FLAGS_DEFAULT, GENTL_INFINITE), GC_ERR_RESOURCE_EXHAUSTED);
+    check(last_text(NULL)[0] != 0, "start without buffers: error text");
+    g_h = S.ds;
+
+    /* remote-device event: info, EventKill wakes a waiter (nothing enabled yet) */
+    EVENT_HANDLE ev_rd = NULL, ev_mod = NULL;
+    OK(pGCRegisterEvent(dev, EVENT_REMOTE_DEVICE, &ev_rd));
+    OK(pGCRegisterEvent(dev, EVENT_MODULE, &ev_mod));
+    check(get_num(f_ev, ev_rd, EVENT_SIZE_MAX, INFO_DATATYPE_SIZET, sizeof(size_t), "ev") >= 64, "remote SIZE_MAX");
+    check(get_num(f_ev, ev_rd, EVENT_NUM_IN_QUEUE, INFO_DATATYPE_SIZET, sizeof(size_t), "ev") == 0, "remote queue empty");
+    {
+        waiter_arg wa = {ev_rd, GC_ERR_SUCCESS};
+        pthread_t th;
+        pthread_create(&th, NULL, waiter, &wa);
+        sleep_ms(60);
+        OK(pEventKill(ev_rd));
+        pthread_join(th, NULL);
+        check(wa.result == GC_ERR_ABORT, "EventKill wakes a remote-event waiter (%d)", (int)wa.result);
+        uint8_t m[64];
+        size_t ms = sizeof m;
+        ERR(pEventGetData(ev_rd, m, &ms, 0), GC_ERR_TIMEOUT);
+    }
+
+    /* settings: small ROI, 100 fps, chunks Timestamp + PayloadCRC16, FrameStart events */
+    OK(wr32(rp, CAM_ADDR_Width, 320));
+    OK(wr32(rp, CAM_ADDR_Height, 240));
+    OK(wr32(rp, CAM_ADDR_AcquisitionFrameRateEnable, 1));
+    double fps = 100.0;
+    {
+        size_t sz = 8;
+        OK(pGCWritePort(rp, CAM_ADDR_AcquisitionFrameRate, &fps, &sz));
+    }
+    OK(wr32(rp, CAM_ADDR_ChunkModeActive, 1));
+    OK(wr32(rp, CAM_ADDR_ChunkEnable + 4 * 1, 1)); /* Timestamp */
+    OK(wr32(rp, CAM_ADDR_ChunkEnable + 4 * 6, 1)); /* PayloadCRC16 */
+    OK(wr32(rp, CAM_ADDR_EventNotification + 4 * 1, 1)); /* FrameStart On */
+    size_t payload = (size_t)rd64(rp, CAM_ADDR_PayloadSize);
+    check(payload == 320 * 240 + 8 + 16 + 12, "payload with chunks %zu", payload);
+    OK(pGCRegisterEvent(S.ds, EVENT_NEW_BUFFER, &S.ev_nb));
+    for (int i = 0; i < NBUF; i++) {
+        S.priv[i] = i;
+        OK(pDSAllocAndAnnounceBuffer(S.ds, payload, &S.priv[i], &S.hb[i]));
+    }
+    p2_start(&S, rp);
+
+    /* chunk data of 5 frames */
+    for (int k = 0; k < 5; k++) {
+        BUFFER_HANDLE b = next_buffer(&S, 3000);
+        if (!b)
+            break;
+        check(buf_b8(S.ds, b, BUFFER_INFO_CONTAINS_CHUNKDATA) == 1, "CONTAINS_CHUNKDATA");
+        check(buf_u64(S.ds, b, BUFFER_INFO_PAYLOADTYPE) == PAYLOAD_TYPE_IMAGE, "PAYLOADTYPE IMAGE with chunks");
+        uint64_t filled = buf_u64(S.ds, b, BUFFER_INFO_SIZE_FILLED);
+        check(buf_u64(S.ds, b, BUFFER_INFO_DELIVERED_CHUNKPAYLOADSIZE) == filled && filled == payload,
+              "DELIVERED_CHUNKPAYLOADSIZE = SIZE_FILLED = %" PRIu64, filled);
+        size_t n = 0;
+        OK(pDSGetBufferChunkData(S.ds, b, NULL, &n));
+        check(n == 3, "3 chunks (%zu)", n);
+        SINGLE_CHUNK_DATA cd[3];
+        memset(cd, 0, sizeof cd);
+        size_t small = 1;
+        ERR(pDSGetBufferChunkData(S.ds, b, cd, &small), GC_ERR_BUFFER_TOO_SMALL);
+        check(small == 3, "too small gives the count");
+        n = 3;
+        if (OK(pDSGetBufferChunkData(S.ds, b, cd, &n)) && n == 3) {
+            check(cd[0].ChunkID == 0xA5A50000u && cd[0].ChunkOffset == 0 && cd[0].ChunkLength == 320 * 240,
+                  "image chunk");
+            check(cd[1].ChunkID == 0xA5A50001u && cd[1].ChunkLength == 8, "timestamp chunk");
+            check(cd[2].ChunkID == 0xA5A50006u && cd[2].ChunkLength == 4, "CRC chunk");
+            uint8_t *base = NULL;
+            size_t bs = sizeof base;
+            INFO_DATATYPE t;
+            OK(pDSGetBufferInfo(S.ds, b, BUFFER_INFO_BASE, &t, &base, &bs));
+            if (base)
+                check(le64_at(base + cd[1].ChunkOffset) == buf_u64(S.ds, b, BUFFER_INFO_TIMESTAMP),
+                      "ChunkTimestamp = buffer timestamp");
+        }
+        OK(pDSQueueBuffer(S.ds, b));
+    }
+    check(get_num(f_ds, S.ds, STREAM_INFO_NUM_CHUNKS_MAX, INFO_DATATYPE_SIZET, sizeof(size_t), "ds") >= 7,
+          "NUM_CHUNKS_MAX");
+
+    /* FrameStart events: complete U3V messages, FrameIDs 1.. in order, DATA_ID "9002" */
+    {
+        uint64_t want = 1;
+        int got = 0;
+        for (int k = 0; k < 5; k++) {
+            uint8_t m[1024];
+            size_t ms = sizeof m;
+            if (!OK(pEventGetData(ev_rd, m, &ms, 2000)))
+                break;
+            got++;
+            check(ms == 32 && le32_at(m) == 0x45563355u && m[14] == 0x02 && m[15] == 0x90, "U3V FrameStart message");
+            check(le64_at(m + 24) == want, "event FrameID %" PRIu64 " want %" PRIu64, le64_at(m + 24), want);
+            want++;
+            char idstr[16];
+            size_t is = sizeof idstr;
+            INFO_DATATYPE t;
+            OK(pEventGetDataInfo(ev_rd, m, ms, EVENT_DATA_ID, &t, idstr, &is));
+            check(t == INFO_DATATYPE_STRING && strcmp(idstr, "9002") == 0, "DATA_ID \"%s\"", idstr);
+            uint8_t val[64];
+            size_t vs = sizeof val;
+            OK(pEventGetDataInfo(ev_rd, m, ms, EVENT_DATA_VALUE, &t, val, &vs));
+            check(vs == ms && memcmp(val, m, ms) == 0, "DATA_VALUE = the whole message");
+        }
+        check(got == 5, "5 FrameStart events");
+        check(get_num(f_ev, ev_rd, EVENT_NUM_FIRED, INFO_DATATYPE_UINT64, 8, "ev") >= 5, "NUM_FIRED");
+        uint8_t tiny[4];
+        size_t ts = sizeof tiny;
+        ERR(pEventGetData(ev_rd, tiny, &ts, 1000), GC_ERR_BUFFER_TOO_SMALL);
+        check(ts == 32, "needed size 32 (%zu)", ts);
+    }
+    OK(wr32(rp, CAM_ADDR_EventNotification + 4 * 1, 0));
+    p2_stop(&S, rp);
+    OK(pEventFlush(ev_rd));
+
+    /* simulated wiring: Device-module controls */
+    char *devxml = read_port_xml(dev, "DevicePort", "device port");
+    uint64_t a_sel = xml_addr(devxml, "SimLineSelectorReg"), a_pulse = xml_addr(devxml, "SimLinePulseReg");
+    uint64_t a_freq = xml_addr(devxml, "SimLinePulseFrequencyReg"), a_lvl = xml_addr(devxml, "SimLineLevelReg");
+    uint64_t a_disc = xml_addr(devxml, "SimFaultDisconnectAfterFramesReg");
+    uint64_t a_inc = xml_addr(devxml, "SimFaultIncompleteRateReg"), a_drop = xml_addr(devxml, "SimFaultDropRateReg");
+    uint64_t a_stall = xml_addr(devxml, "SimFaultStallMsReg"), a_seed = xml_addr(devxml, "SimFaultSeedReg");
+    check(devxml && strstr(devxml, "<Float Name=\"SimFaultDropRate\"") != NULL, "Float node in the Device XML");
+    free(devxml);
+    OK(wr64(dev, a_sel, 1)); /* Line3 */
+    ERR(wr64(dev, a_sel, 3), GC_ERR_INVALID_VALUE);
+    OK(wr64(dev, a_lvl, 1));
+    check(rd64(dev, a_lvl) == 1, "SimLineLevel reads back");
+    OK(wr64(dev, a_lvl, 0));
+    OK(wrf64(dev, a_freq, 250.0));
+    check(rdf64(dev, a_freq) == 250.0, "SimLinePulseFrequency reads back");
+    ERR(wrf64(dev, a_freq, -1.0), GC_ERR_INVALID_VALUE);
+    OK(wrf64(dev, a_freq, 0.0));
+    OK(wr64(dev, a_sel, 0)); /* Line1 = the default trigger source */
+    OK(wr32(rp, CAM_ADDR_TriggerMode, 1));
+    p2_start(&S, rp);
+    sleep_ms(20);
+    for (int k = 0; k < 3; k++) {
+        OK(wr64(dev, a_pulse, 1));
+        sleep_ms(30);
+    }
+    uint64_t ids[12];
+    p2_ids(&S, ids, 3);
+    check(ids[0] == 1 && ids[1] == 2 && ids[2] == 3, "3 pulses -> frames 1,2,3");
+    {
+        EVENT_NEW_BUFFER_DATA d;
+        size_t sz = sizeof d;
+        ERR(pEventGetData(S.ev_nb, &d, &sz, 150), GC_ERR_TIMEOUT);
+    }
+    p2_stop(&S, rp);
+    OK(wr32(rp, CAM_ADDR_TriggerMode, 0));
+
+    /* faults: same seed, same dropped frame IDs */
+    OK(wr64(dev, a_seed, 12345));
+    OK(wrf64(dev, a_drop, 0.3));
+    ERR(wrf64(dev, a_drop, 1.5), GC_ERR_INVALID_VALUE);
+    uint64_t run1[12], run2[12];
+    p2_start(&S, rp);
+    p2_ids(&S, run1, 12);
+    uint64_t underrun = ds_u64(S.ds, STREAM_INFO_NUM_UNDERRUN);
+    p2_stop(&S, rp);
+    p2_start(&S, rp);
+    p2_ids(&S, run2, 12);
+    p2_stop(&S, rp);
+    check(memcmp(run1, run2, sizeof run1) == 0, "same seed, same frame IDs");
+    check(run1[11] > 12, "drops consumed frame IDs (last %" PRIu64 ")", run1[11]);
+    check(underrun == 0, "link drops are not underruns");
+    OK(wrf64(dev, a_drop, 0.0));
+    /* incomplete */
+    OK(wrf64(dev, a_inc, 1.0));
+    p2_start(&S, rp);
+    {
+        BUFFER_HANDLE b = next_buffer(&S, 3000);
+        if (b) {
+            check(buf_b8(S.ds, b, BUFFER_INFO_IS_INCOMPLETE) == 1, "fault: IS_INCOMPLETE");
+            check(buf_u64(S.ds, b, BUFFER_INFO_SIZE_FILLED) < payload, "fault: SIZE_FILLED short");
+            check(buf_b8(S.ds, b, BUFFER_INFO_CONTAINS_CHUNKDATA) == 0, "fault: no chunk layout");
+        }
+    }
+    p2_stop(&S, rp);
+    OK(wrf64(dev, a_inc, 0.0));
+    /* one stall */
+    OK(wr64(dev, a_stall, 200));
+    p2_start(&S, rp);
+    {
+        double t0 = now_s();
+        p2_ids(&S, ids, 1);
+        double t1 = now_s();
+        p2_ids(&S, ids + 1, 3);
+        double t2 = now_s();
+        check(t1 - t0 >= 0.18, "stall delays the first frame (%.3f s)", t1 - t0);
+        check(t2 - t1 < 0.15, "then normal (%.3f s for 3 frames)", t2 - t1);
+    }
+    p2_stop(&S, rp);
+    OK(wr64(dev, a_stall, 0));
+
+    /* disconnect after 3 frames */
+    OK(wr64(dev, a_disc, 3));
+    p2_start(&S, rp);
+    p2_ids(&S, ids, 2);
+    check(next_buffer(&S, 3000) != NULL, "third frame before the unplug");
+    {
+        uint8_t m[1024];
+        size_t ms = sizeof m;
+        if (OK(pEventGetData(ev_mod, m, &ms, 2000))) {
+            char idstr[16];
+            size_t is = sizeof idstr;
+            INFO_DATATYPE t;
+            OK(pEventGetDataInfo(ev_mod, m, ms, EVENT_DATA_ID, &t, idstr, &is));
+            check(strcmp(idstr, "9FFF") == 0, "device-lost EVENT_MODULE id %s", idstr);
+        }
+        int incomplete = 0;
+        for (int k = 0; k < NBUF; k++) {
+            EVENT_NEW_BUFFER_DATA d;
+            size_t sz = sizeof d;
+            if (pEventGetData(S.ev_nb, &d, &sz, 500) != GC_ERR_SUCCESS)
+                break;
+            incomplete += buf_b8(S.ds, d.BufferHandle, BUFFER_INFO_IS_INCOMPLETE);
+        }
+        check(incomplete >= 1, "queued buffers come back incomplete (%d)", incomplete);
+        uint32_t v = 0;
+        size_t sz = 4;
+        ERR(pGCReadPort(rp, CAM_ADDR_Width, &v, &sz), GC_ERR_IO);
+        ERR(wr32(rp, CAM_ADDR_Width, 320), GC_ERR_IO);
+        OK(pDSQueueBuffer(S.ds, S.hb[0])); /* host-side: accepted, but no frame will ever fill it */
+        {
+            EVENT_NEW_BUFFER_DATA d;
+            size_t sz = sizeof d;
+            ERR(pEventGetData(S.ev_nb, &d, &sz, 100), GC_ERR_TIMEOUT);
+        }
+        OK(pDSStopAcquisition(S.ds, ACQ_STOP_FLAGS_KILL));
+        ERR(pDSStartAcquisition(S.ds, ACQ_START_FLAGS_DEFAULT, GENTL_INFINITE), GC_ERR_IO);
+        check(ifdev_access(ifc, id) == DEVICE_ACCESS_STATUS_NOACCESS, "NOACCESS after the unplug");
+    }
+    OK(pDSFlushQueue(S.ds, ACQ_QUEUE_ALL_DISCARD));
+    for (int i = 0; i < NBUF; i++)
+        OK(pDSRevokeBuffer(S.ds, S.hb[i], NULL, NULL));
+    OK(pDSClose(S.ds));
+    OK(pDevClose(dev));
+    ERR(pIFOpenDevice(ifc, id, DEVICE_ACCESS_EXCLUSIVE, &dev), GC_ERR_ACCESS_DENIED);
+    bool8_t changed = 0;
+    OK(pIFUpdateDeviceList(ifc, &changed, 100));
+    check(changed == 1, "re-enumeration finds the camera again");
+    check(ifdev_access(ifc, id) == DEVICE_ACCESS_STATUS_READWRITE, "READWRITE after re-plug");
+    if (OK(pIFOpenDevice(ifc, id, DEVICE_ACCESS_EXCLUSIVE, &dev))) {
+        OK(pDevGetPort(dev, &rp));
+        check(rd32(rp, CAM_ADDR_Width) == 4096, "fresh camera: factory Width");
+        devxml = read_port_xml(dev, "DevicePort", "device port");
+        check(rd64(dev, xml_addr(devxml, "SimFaultDisconnectAfterFramesReg")) == 0, "disconnect fault disarmed");
+        free(devxml);
+        OK(pDevClose(dev));
+    }
+    g_h = NULL;
+    OK(pTLClose(tl));
+}
+
+/* Busy across processes: a forked child holds camera 1; the parent sees BUSY and the child's PID;
+ * the kernel drops the lock when the child is killed (SIGKILL). */
+static void test_busy_fork(void)
+{
+    printf("busy across processes (fork)\n");
+    int up[2], down[2];
+    if (pipe(up) != 0 || pipe(down) != 0) {
+        check(0, "pipe");
+        return;
+    }
+    const char *id = "U3V-SIM-40000001";
+    pid_t pid = fork();
+    if (pid < 0) {
+        check(0, "fork");
+        return;
+    }
+    if (pid == 0) {
+        close(up[0]);
+        close(down[1]);
+        TL_HANDLE tl;
+        IF_HANDLE ifc;
+        DEV_HANDLE dev;
+        char c = 'e';
+        if (pGCInitLib() == GC_ERR_SUCCESS && pTLOpen(&tl) == GC_ERR_SUCCESS &&
+            pTLOpenInterface(tl, "U3V-SIM-IF0", &ifc) == GC_ERR_SUCCESS &&
+            pIFOpenDevice(ifc, id, DEVICE_ACCESS_EXCLUSIVE, &dev) == GC_ERR_SUCCESS)
+            c = 'r';
+        if (write(up[1], &c, 1) != 1)
+            _exit(3);
+        char x;
+        while (read(down[0], &x, 1) < 0) { /* parked until killed */
+        }
+        _exit(0);
+    }
+    close(up[1]);
+    close(down[0]);
+    char c = 0;
+    check(read(up[0], &c, 1) == 1 && c == 'r', "child opened the camera");
+    if (OK(pGCInitLib())) {
+        TL_HANDLE tl;
+        IF_HANDLE ifc;
+        DEV_HANDLE dev;
+        OK(pTLOpen(&tl));
+        OK(pTLOpenInterface(tl, "U3V-SIM-IF0", &ifc));
+        check(ifdev_access(ifc, id) == DEVICE_ACCESS_STATUS_BUSY, "BUSY while another process holds it");
+        check(ifdev_access(ifc, "U3V-SIM-40000002") == DEVICE_ACCESS_STATUS_READWRITE, "the others are free");
+        ERR(pIFOpenDevice(ifc, id, DEVICE_ACCESS_EXCLUSIVE, &dev), GC_ERR_ACCESS_DENIED);
+        char want[32];
+        snprintf(want, sizeof want, "PID %ld", (long)pid);
+        const char *txt = last_text(NULL);
+        check(strstr(txt, want) != NULL, "last error names the holder: %s", txt);
+        kill(pid, SIGKILL);
+        int st = 0;
+        waitpid(pid, &st, 0);
+        check(ifdev_access(ifc, id) == DEVICE_ACCESS_STATUS_READWRITE, "free again after kill -9");
+        if (OK(pIFOpenDevice(ifc, id, DEVICE_ACCESS_EXCLUSIVE, &dev)))
+            OK(pDevClose(dev));
+        OK(pGCCloseLib());
+    } else {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    close(up[0]);
+    close(down[1]);
+}
+#endif
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -1364,6 +1772,14 @@ int main(int argc, char **argv)
         OK(pGCCloseLib());
     }
     ERR(pTLOpen(&tl), GC_ERR_NOT_INITIALIZED);
+
+#ifdef CAM_ADDR_EventNotification
+    if (OK(pGCInitLib())) {
+        test_part2();
+        OK(pGCCloseLib());
+    }
+    test_busy_fork();
+#endif
 
     printf("open/close cycles (some leave modules open for GCCloseLib)\n");
     for (int cycle = 0; cycle < 4; cycle++) {

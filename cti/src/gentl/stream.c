@@ -379,8 +379,6 @@ GC_ERROR gt_ds_revoke(gt_stream *ds, gt_buffer *b, void **pBuffer, void **pPriva
 
 GC_ERROR gt_ds_queue(gt_stream *ds, gt_buffer *b)
 {
-    if (ds->dev->slot->gone)
-        return gt_failf(GC_ERR_IO, "DSQueueBuffer: %s was disconnected (device lost)", ds->dev->slot->id);
     if (b->state != GT_BUF_ANNOUNCED && b->state != GT_BUF_DELIVERED)
         return gt_failf(GC_ERR_RESOURCE_IN_USE, "DSQueueBuffer: the buffer is already %s", state_name(b->state));
     b->state = GT_BUF_INPUT;

@@ -64,7 +64,8 @@ typedef struct {
 } cam_frame_rec;
 
 #define CAM_REC_RING 256u
-#define CAM_READY_MAX 64u
+#define CAM_READY_MAX 1024u
+#define CAM_LATE_SLACK_NS 500000000ull /* see sim_pop_ready */
 
 struct cam_camera {
     pthread_mutex_t mu;     /* guards everything below except the renderer */

@@ -665,8 +665,10 @@ bool sim_pop_ready(cam_camera *c, uint64_t now, cam_frame_tick *tick)
 {
     if (c->ready_n == 0)
         return false;
-    /* a caller more than two free-run periods late finds the sensor has moved on: only the newest
-     * frame is still there, the others used up their frame IDs */
+    /* a caller that stayed away (no stream running) finds the sensor has moved on: only the newest
+     * frame is still there, the others used up their frame IDs.  "Away" means later than
+     * max(2 periods, CAM_LATE_SLACK_NS) beyond the time it spent rendering: a consumer that keeps
+     * calling (the adapter's stream thread, even under valgrind) never loses frames this way. */
     uint64_t oldest = c->ready[c->ready_head];
     const cam_frame_rec *r = sim_find_rec(c, oldest);
     if (c->ready_n > 1 && r && !r->triggered) {
@@ -675,7 +677,8 @@ bool sim_pop_ready(cam_camera *c, uint64_t now, cam_frame_tick *tick)
          * rebuilds do not even count: the device clock is paused meanwhile.) */
         uint64_t p = free_period_ns(c);
         uint64_t ready_t = r->start_ns + p;
-        if (now > ready_t && now - ready_t > 2 * p + c->render_credit_ns) {
+        uint64_t slack = 2 * p > CAM_LATE_SLACK_NS ? 2 * p : CAM_LATE_SLACK_NS;
+        if (now > ready_t && now - ready_t > slack + c->render_credit_ns) {
             size_t last = (c->ready_head + c->ready_n - 1) % CAM_READY_MAX;
             c->ready_head = last;
             c->ready_n = 1;
