@@ -17,16 +17,17 @@ import struct
 import subprocess
 import sys
 import textwrap
-import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pytest
 
 from ace_gentl.sim import cti_path
+
 
 def _refused() -> tuple[type[BaseException], ...]:
     from genicam import genapi, gentl
@@ -124,46 +125,66 @@ class Frame:
 
 
 class EventRecorder:
-    """Records every remote-device event Harvesters' event monitor delivers.
+    """Records every remote-device event through Harvesters' own event path, pumped in this thread.
 
-    A node callback on each EventXxx node fires when a message with that event's ID is delivered;
-    the callback reads the event's data nodes right then (Harvesters' monitor thread)."""
+    Harvesters registers EVENT_REMOTE_DEVICE (EventManagerRemoteDevice) and builds an
+    EventAdapterU3V on the remote node map; its monitor thread calls update_event_data() and
+    deliver_message().  That thread deadlocks with any node access from the main thread (it holds
+    the GIL inside DeliverMessage while waiting for the node-map lock, and Harvesters' port is
+    Python code that needs the GIL), so the tests run the same two calls here instead (sim_camera
+    with events=True does not start the monitor thread).  A node callback on each EventXxx node
+    reads the event's data nodes while the message is attached."""
 
-    def __init__(self, cam: "SimCamera", names: list[str]) -> None:
+    def __init__(self, cam: SimCamera, names: list[str]) -> None:
         self.cam = cam
-        self.lock = threading.Lock()
         self.records: list[tuple[str, int, int | None]] = []  # (event, timestamp, frame id)
+        self.errors: list[str] = []
+        self.messages = 0
+        self.monitor = cam.ia._module_event_monitor_dict[cam.ia.remote_device]
+        self.adapter = cam.ia._event_adapter
         for name in names:
             self._register(name)
 
     def _register(self, name: str) -> None:
         nm = self.cam.nm
+        from genicam.genapi import AccessException
 
         def callback(node: Any, *_: Any) -> None:
             try:
                 ts = int(getattr(nm, f"Event{name}Timestamp").value)
                 fid = int(getattr(nm, f"Event{name}FrameID").value) if name in EVENTS_WITH_FRAME_ID else None
-            except Exception as exc:  # recorded so that a test sees it
-                ts, fid = -1, None
+            except AccessException:
+                return  # fired again when GenApi detaches the message: nothing to read
+            except Exception as exc:
                 self.errors.append(repr(exc))
-            with self.lock:
-                self.records.append((name, ts, fid))
+                return
+            self.records.append((name, ts, fid))
 
-        self.errors: list[str] = getattr(self, "errors", [])
         result = self.cam.ia.remote_device.register_node_callback(node_name=f"Event{name}", callback=callback)
         assert result is not None, f"no node Event{name} in the remote node map"
 
-    def of(self, name: str) -> list[tuple[int, int | None]]:
-        with self.lock:
-            return [(ts, fid) for n, ts, fid in self.records if n == name]
+    def pump(self, timeout_ms: int = 20) -> int:
+        """Deliver every queued message (waiting at most timeout_ms for the first); returns how many."""
+        from genicam.gentl import TimeoutException
 
-    def wait_for(self, name: str, count: int, timeout_s: float = 5.0) -> list[tuple[int, int | None]]:
+        n = 0
+        while True:
+            try:
+                self.monitor.update_event_data(timeout_ms if n == 0 else 0)
+            except TimeoutException:
+                return n
+            self.adapter.deliver_message(self.monitor.optional_data)
+            self.messages += 1
+            n += 1
+
+    def of(self, name: str) -> list[tuple[int, int | None]]:
+        return [(ts, fid) for n, ts, fid in self.records if n == name]
+
+    def wait_for(self, name: str, count: int, timeout_s: float = 2.0) -> list[tuple[int, int | None]]:
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            got = self.of(name)
-            if len(got) >= count:
-                return got
-            time.sleep(0.01)
+        while time.monotonic() < deadline and len(self.of(name)) < count:
+            self.pump(20)
+        self.pump(0)
         return self.of(name)
 
 
@@ -182,7 +203,7 @@ class SimCamera:
     def get(self, name: str) -> Any:
         return getattr(self.nm, name).value
 
-    def sel(self, selector: str, entry: str) -> "SimCamera":
+    def sel(self, selector: str, entry: str) -> SimCamera:
         getattr(self.nm, selector).value = entry
         return self
 
@@ -306,7 +327,7 @@ def new_harvester(path: Path | None = None) -> Any:
 
 
 @contextlib.contextmanager
-def sim_camera(index: int = 0, *, events: bool = False, num_buffers: int | None = None,
+def sim_camera(index: int = 0, *, events: bool | str = False, num_buffers: int | None = None,
                height: int | None = 256, width: int | None = 512, h: Any = None) -> Iterator[SimCamera]:
     """One opened camera through Harvesters.  ROI defaults to 512x256 so frames are fast."""
     from harvesters.core import ParameterKey, ParameterSet
@@ -317,7 +338,7 @@ def sim_camera(index: int = 0, *, events: bool = False, num_buffers: int | None 
     ia = None
     try:
         params: dict = {}
-        if events:
+        if events == "thread":  # Harvesters' own monitor thread (see EventRecorder)
             params[ParameterKey.ENABLE_EVENT_MONITOR] = True
         if num_buffers:
             params[ParameterKey.NUM_BUFFERS_FOR_FETCH_CALL] = num_buffers

@@ -50,3 +50,30 @@ def test_bitshuffle_makes_12_bit_frames_smaller_than_packed() -> None:
     frame = ((1800 + x // 4 + rng.normal(0, 27, size=x.shape)).clip(0, 4095)).astype(np.uint16)
     encoded = compression.parse("blosc-lz4").encode(frame)
     assert len(encoded) < frame.size * 12 // 8
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_gil_free_blosc_chunks_read_back_and_settings_are_restored(tmp_path: Path, threads: int) -> None:
+    import blosc
+
+    rng = np.random.default_rng(3)
+    y, x = np.mgrid[0:300, 0:700]
+    frames = (1800 + x // 4 + rng.normal(0, 27, size=(4, 300, 700))).clip(0, 4095).astype(np.uint16)
+    choice = compression.parse("blosc-lz4")
+    before_threads, before_gil = blosc.set_nthreads(3), blosc.set_releasegil(False)
+    previous = compression.configure_threads(threads)
+    try:
+        assert previous == compression.BloscThreads(3, False)
+        encoded = [choice.encode(frame) for frame in frames]  # blosc_compress_ctx, GIL released
+    finally:
+        compression.restore_threads(previous)
+    restored_threads, restored_gil = blosc.set_nthreads(before_threads), blosc.set_releasegil(before_gil)
+    assert (restored_threads, bool(restored_gil)) == (3, False)
+    path = tmp_path / "g.h5"
+    with h5py.File(path, "w", libver="latest") as file:
+        data = file.create_dataset("d", shape=frames.shape, dtype=np.uint16, chunks=(1, 300, 700),
+                                   **choice.dataset_options())
+        for index, chunk in enumerate(encoded):
+            data.id.write_direct_chunk((index, 0, 0), chunk)
+    with h5py.File(path, "r") as file:
+        np.testing.assert_array_equal(file["d"][:], frames)

@@ -186,7 +186,6 @@
 #define CAM_ADDR_TriggerSoftware 0x400A0ULL
 #define CAM_ADDR_SoftwareSignalSelector 0x400A8ULL
 #define CAM_ADDR_SoftwareSignalPulse 0x400B0ULL
-#define CAM_ADDR_SimLostTriggerCount 0x400C0ULL
 #define CAM_ADDR_AutoTargetBrightness 0xC0000ULL
 #define CAM_ADDR_AutoExposureTimeLowerLimit 0xC0008ULL
 #define CAM_ADDR_AutoExposureTimeUpperLimit 0xC0010ULL
@@ -464,7 +463,6 @@ typedef enum {
     CAM_REG_TriggerSoftware,
     CAM_REG_SoftwareSignalSelector,
     CAM_REG_SoftwareSignalPulse,
-    CAM_REG_SimLostTriggerCount,
     CAM_REG_AutoTargetBrightness,
     CAM_REG_AutoExposureTimeLowerLimit,
     CAM_REG_AutoExposureTimeUpperLimit,
@@ -681,12 +679,11 @@ const cam_reg_desc cam_reg_table[CAM_REG_COUNT] = {
     [CAM_REG_TriggerSoftware] = {"TriggerSoftware", 0x400A0ULL, 4, 2, 4, CAM_REG_TriggerSelector, CAM_T_COMMAND, CAM_ACC_WO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
     [CAM_REG_SoftwareSignalSelector] = {"SoftwareSignalSelector", 0x400A8ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 3, cam_entries_SoftwareSignalSelector, NULL},
     [CAM_REG_SoftwareSignalPulse] = {"SoftwareSignalPulse", 0x400B0ULL, 4, 3, 4, CAM_REG_SoftwareSignalSelector, CAM_T_COMMAND, CAM_ACC_WO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
-    [CAM_REG_SimLostTriggerCount] = {"SimLostTriggerCount", 0x400C0ULL, 4, 2, 4, CAM_REG_TriggerSelector, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
     [CAM_REG_AutoTargetBrightness] = {"AutoTargetBrightness", 0xC0000ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 0.3, NULL, 0LL, 0LL, 0LL, 0.19608, 0.80392, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
-    [CAM_REG_AutoExposureTimeLowerLimit] = {"AutoExposureTimeLowerLimit", 0xC0008ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 100.0, NULL, 0LL, 0LL, 0LL, 19.0, 10000000.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
-    [CAM_REG_AutoExposureTimeUpperLimit] = {"AutoExposureTimeUpperLimit", 0xC0010ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 100000.0, NULL, 0LL, 0LL, 0LL, 19.0, 10000000.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
-    [CAM_REG_AutoGainLowerLimit] = {"AutoGainLowerLimit", 0xC0018ULL, 8, 1, 8, CAM_REG_GainSelector, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, 0.0, 48.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
-    [CAM_REG_AutoGainUpperLimit] = {"AutoGainUpperLimit", 0xC0020ULL, 8, 1, 8, CAM_REG_GainSelector, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 48.0, NULL, 0LL, 0LL, 0LL, 0.0, 48.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AutoExposureTimeLowerLimit] = {"AutoExposureTimeLowerLimit", 0xC0008ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 100.0, NULL, 0LL, 0LL, 0LL, 19.0, 10000000.0, 0.0, -1, CAM_REG_AutoExposureTimeUpperLimit, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AutoExposureTimeUpperLimit] = {"AutoExposureTimeUpperLimit", 0xC0010ULL, 8, 1, 8, -1, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 100000.0, NULL, 0LL, 0LL, 0LL, 19.0, 10000000.0, 0.0, CAM_REG_AutoExposureTimeLowerLimit, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AutoGainLowerLimit] = {"AutoGainLowerLimit", 0xC0018ULL, 8, 1, 8, CAM_REG_GainSelector, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, 0.0, 48.0, 0.0, -1, CAM_REG_AutoGainUpperLimit, -1, 0, 0, NULL, NULL},
+    [CAM_REG_AutoGainUpperLimit] = {"AutoGainUpperLimit", 0xC0020ULL, 8, 1, 8, CAM_REG_GainSelector, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 48.0, NULL, 0LL, 0LL, 0LL, 0.0, 48.0, 0.0, CAM_REG_AutoGainLowerLimit, -1, -1, 0, 0, NULL, NULL},
     [CAM_REG_AutoFunctionProfile] = {"AutoFunctionProfile", 0xC0028ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_AutoFunctionProfile, NULL},
     [CAM_REG_AutoFunctionROISelector] = {"AutoFunctionROISelector", 0xC0030ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_AutoFunctionROISelector, NULL},
     [CAM_REG_AutoFunctionROIOffsetX] = {"AutoFunctionROIOffsetX", 0xC0038ULL, 4, 2, 4, CAM_REG_AutoFunctionROISelector, CAM_T_INTEGER, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4108LL, 4LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},

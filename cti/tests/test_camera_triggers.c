@@ -224,7 +224,7 @@ static void test_overtrigger_software_burst(void)
     cam_frame_tick t;
     CHECK(cam_wait_next_frame(c, 1000000000ull, &t) && t.frame_id == 1, "one accepted");
     CHECK(!cam_wait_next_frame(c, 100000000ull, &t), "the others were lost");
-    CHECK(r4(c, CAM_ADDR_SimLostTriggerCount) == 4, "lost count %" PRId64, r4(c, CAM_ADDR_SimLostTriggerCount));
+    CHECK(cam_sim_lost_triggers(c, 0) == 4, "lost count %" PRIu64, cam_sim_lost_triggers(c, 0));
     ev_t ev[16];
     int n = drain(c, ev, 16);
     CHECK(n == 4 && ev[0].id == CAM_EVENT_ID_FrameStartOvertrigger && ev[0].frame_id == 1, "%d overtrigger events", n);
@@ -254,7 +254,7 @@ static void test_overtrigger_software_burst(void)
     while (cam_wait_next_frame(c, 150000000ull, &t))
         frames++;
     CHECK(frames == 3, "burst gave %d frames", frames);
-    CHECK(r4(c, CAM_ADDR_SimLostTriggerCount + 4) == 1, "burst overtrigger counted");
+    CHECK(cam_sim_lost_triggers(c, 1) == 1, "burst overtrigger counted");
     n = drain(c, ev, 16);
     CHECK(n == 2 && ev[0].id == CAM_EVENT_ID_FrameBurstStart && ev[1].id == CAM_EVENT_ID_FrameBurstStartOvertrigger,
           "burst events %d", n);

@@ -12,6 +12,7 @@ values that the spec tags [A] (assumed) are the named constants in ASSUMED below
 """
 import argparse
 import os
+import re
 import sys
 from xml.sax.saxutils import escape
 
@@ -97,14 +98,17 @@ class Feat:
               device register (it is not in the C table)
     elem_defaults  per-element defaults of a selector-indexed register (list, one per element)
     lock_expr (formula, {variable: register}) -> an IntSwissKnife used as <pIsLocked>; the C side
-              enforces the same rule in camera.c with a precise message
+              enforces the same rule in camera.c with a precise message.  With `locked` as well, the
+              formula is OR'ed with TLParamsLocked.
+    entry_avail {entry name: (formula, {variable: register})} -> an IntSwissKnife used as the entry's
+              <pIsAvailable>; the C side refuses the entry with a message where the formula is 0
     """
 
     def __init__(self, name, type_, address, access, category, desc, *, length=4, default=None,
                  minimum=None, maximum=None, inc=None, unit=None, entries=None, vis="Beginner",
                  locked=False, derived=False, selector=None, count=1, stride=None, signed=False,
                  max_chars=None, reg_only=False, is_locked_by=None, volatile=False, standard=True,
-                 assumed=(), port=None, elem_defaults=None, lock_expr=None):
+                 assumed=(), port=None, elem_defaults=None, lock_expr=None, entry_avail=None):
         self.name, self.type, self.address, self.access = name, type_, address, access
         self.category, self.desc, self.length, self.default = category, desc, length, default
         self.minimum, self.maximum, self.inc, self.unit = minimum, maximum, inc, unit
@@ -120,6 +124,7 @@ class Feat:
         self.port = port                      # None: Device port; else a chunk/event port name
         self.elem_defaults = elem_defaults    # per-element defaults of an indexed register
         self.lock_expr = lock_expr            # (formula, {var: register}) -> IntSwissKnife pIsLocked
+        self.entry_avail = entry_avail or {}  # {entry: (formula, {var: register})} -> pIsAvailable
 
     @property
     def reg_name(self):
@@ -393,7 +398,8 @@ FEATURES = [
          default="RisingEdge", selector="TriggerSelector", count=2, stride=4,
          entries=E(("RisingEdge", 0, "Low to high."), ("FallingEdge", 1, "High to low."),
                    ("AnyEdge", 2, "Either change."), ("LevelHigh", 3, "While high (FrameBurstStart only)."),
-                   ("LevelLow", 4, "While low (FrameBurstStart only)."))),
+                   ("LevelLow", 4, "While low (FrameBurstStart only).")),
+         entry_avail={e: ("SEL=1", {"SEL": "TriggerSelectorReg"}) for e in ("LevelHigh", "LevelLow")}),
     Feat("TriggerDelay", "Float", 0x40090, "RW", ACQ, "Time from the trigger to the start it causes.",
          length=8, default=0.0, minimum=0.0, maximum=A["TRIGGER_DELAY_MAX_US"], unit="us",
          selector="TriggerSelector", count=2, stride=8, assumed=("max",)),
@@ -405,10 +411,6 @@ FEATURES = [
     Feat("SoftwareSignalPulse", "Command", 0x400B0, "WO", ACQ,
          "Pulses the selected software signal (fires triggers that use it as source).",
          selector="SoftwareSignalSelector", count=3, stride=4),
-    Feat("SimLostTriggerCount", "Integer", 0x400C0, "RO", ACQ,
-         "Simulator diagnostic (not on a real camera): triggers of the selected kind that were lost "
-         "because the camera could not accept them; reset by AcquisitionStart.",
-         derived=True, selector="TriggerSelector", count=2, stride=4, vis="Guru", standard=False),
 
     # ---- Auto functions 0x000C_0000 ----
     Feat("AutoTargetBrightness", "Float", 0xC0000, "RW", AUTO,
@@ -417,14 +419,15 @@ FEATURES = [
          assumed=("min", "max", "default")),
     Feat("AutoExposureTimeLowerLimit", "Float", 0xC0008, "RW", AUTO, "Shortest exposure ExposureAuto may set.",
          length=8, default=A["AUTO_EXPOSURE_LOWER_DEFAULT_US"], minimum=A["EXPOSURE_MIN_US"],
-         maximum=A["EXPOSURE_MAX_US"], unit="us", assumed=("default",)),
+         maximum="AutoExposureTimeUpperLimit", unit="us", assumed=("default",)),
     Feat("AutoExposureTimeUpperLimit", "Float", 0xC0010, "RW", AUTO, "Longest exposure ExposureAuto may set.",
-         length=8, default=A["AUTO_EXPOSURE_UPPER_DEFAULT_US"], minimum=A["EXPOSURE_MIN_US"],
+         length=8, default=A["AUTO_EXPOSURE_UPPER_DEFAULT_US"], minimum="AutoExposureTimeLowerLimit",
          maximum=A["EXPOSURE_MAX_US"], unit="us", assumed=("default",)),
     Feat("AutoGainLowerLimit", "Float", 0xC0018, "RW", AUTO, "Lowest gain GainAuto may set.", length=8,
-         default=0.0, minimum=0.0, maximum=A["GAIN_MAX_DB"], unit="dB", selector="GainSelector"),
+         default=0.0, minimum=0.0, maximum="AutoGainUpperLimit", unit="dB", selector="GainSelector"),
     Feat("AutoGainUpperLimit", "Float", 0xC0020, "RW", AUTO, "Highest gain GainAuto may set.", length=8,
-         default=A["GAIN_MAX_DB"], minimum=0.0, maximum=A["GAIN_MAX_DB"], unit="dB", selector="GainSelector"),
+         default=A["GAIN_MAX_DB"], minimum="AutoGainLowerLimit", maximum=A["GAIN_MAX_DB"], unit="dB",
+         selector="GainSelector"),
     Feat("AutoFunctionProfile", "Enumeration", 0xC0028, "RW", AUTO,
          "Which of exposure and gain is kept low when both auto functions run.", default="MinimizeGain",
          entries=E(("MinimizeGain", 0, "Use exposure first, gain only when exposure is at its limit."),
@@ -537,7 +540,8 @@ FEATURES = [
          entries=E(*[(n, i, "The %s chunk." % n) for i, (n, _, _) in enumerate(CHUNKS)])),
     Feat("ChunkEnable", "Boolean", 0x90010, "RW", CHK, "Includes the selected chunk (Image is always included).",
          default=False, locked=True, selector="ChunkSelector", count=len(CHUNKS), stride=4,
-         elem_defaults=[True] + [False] * (len(CHUNKS) - 1)),
+         elem_defaults=[True] + [False] * (len(CHUNKS) - 1),
+         lock_expr=("SEL=0", {"SEL": "ChunkSelectorReg"})),
     Feat("ChunkGainSelector", "Enumeration", 0x90030, "RW", CHK, "Chooses the gain ChunkGain reports.",
          default="All", entries=E(("All", 0, "Gain applied to all pixels."),)),
     Feat("ChunkCounterSelector", "Enumeration", 0x90038, "RW", CHK, "Chooses the counter ChunkCounterValue reports.",
@@ -652,6 +656,9 @@ def check_table():
                     errs.append("%s: indexed by %s whose values are not 0..%d" % (f.name, s.name, f.count - 1))
                 if f.stride < f.length:
                     errs.append("%s: stride < length" % f.name)
+        for n in f.entry_avail:
+            if n not in [e for e, _, _ in f.entries]:
+                errs.append("%s: entry_avail names unknown entry %s" % (f.name, n))
         if f.is_locked_by and f.is_locked_by not in BY_NAME:
             errs.append("%s: unknown lock %s" % (f.name, f.is_locked_by))
         if f.category is None and not f.reg_only:
@@ -691,12 +698,12 @@ def xml_node_head(out, tag, f, ind="  "):
     out.append("%s  <ToolTip>%s</ToolTip>" % (ind, escape(f.desc)))
     out.append("%s  <Description>%s</Description>" % (ind, escape(f.desc)))
     out.append("%s  <Visibility>%s</Visibility>" % (ind, f.vis))
-    if f.locked:
+    if f.lock_expr:  # (OR'ed with TLParamsLocked when f.locked, see gen_xml)
+        out.append("%s  <pIsLocked>%sLockedExpr</pIsLocked>" % (ind, f.name))
+    elif f.locked:
         out.append("%s  <pIsLocked>TLParamsLocked</pIsLocked>" % ind)
     elif f.is_locked_by:
         out.append("%s  <pIsLocked>%s</pIsLocked>" % (ind, BY_NAME[f.is_locked_by].reg_name))
-    elif f.lock_expr:
-        out.append("%s  <pIsLocked>%sLockedExpr</pIsLocked>" % (ind, f.name))
 
 
 def xml_register(out, f, tag):
@@ -796,6 +803,8 @@ def gen_xml():
             for n, v, d in f.entries:
                 out.append('    <EnumEntry Name="%s" NameSpace="%s">' % (n, "Standard" if f.standard else "Custom"))
                 out.append("      <ToolTip>%s</ToolTip>" % escape(d))
+                if n in f.entry_avail:
+                    out.append("      <pIsAvailable>%s_%sAvailExpr</pIsAvailable>" % (f.name, n))
                 out.append("      <Value>%d</Value>" % v)
                 out.append("    </EnumEntry>")
             out.append("    <pValue>%s</pValue>" % f.reg_name)
@@ -816,15 +825,22 @@ def gen_xml():
             out.append("    <CommandValue>1</CommandValue>")
             out.append("  </Command>")
             xml_register(out, f, "IntReg")
+    def swiss_knife(name, formula, variables):
+        out.append('  <IntSwissKnife Name="%s" NameSpace="Custom">' % name)
+        out.append("    <Visibility>Invisible</Visibility>")
+        for var, reg in sorted(variables.items()):
+            out.append('    <pVariable Name="%s">%s</pVariable>' % (var, reg))
+        out.append("    <Formula>%s</Formula>" % escape(formula))
+        out.append("  </IntSwissKnife>")
+
     for f in FEATURES:
         if f.lock_expr:
             formula, variables = f.lock_expr
-            out.append('  <IntSwissKnife Name="%sLockedExpr" NameSpace="Custom">' % f.name)
-            out.append("    <Visibility>Invisible</Visibility>")
-            for var, reg in sorted(variables.items()):
-                out.append('    <pVariable Name="%s">%s</pVariable>' % (var, reg))
-            out.append("    <Formula>%s</Formula>" % escape(formula))
-            out.append("  </IntSwissKnife>")
+            if f.locked:  # also locked while streaming
+                formula, variables = "(%s)||(TLLOCK<>0)" % formula, dict(variables, TLLOCK="TLParamsLocked")
+            swiss_knife("%sLockedExpr" % f.name, formula, variables)
+        for n, (formula, variables) in f.entry_avail.items():
+            swiss_knife("%s_%sAvailExpr" % (f.name, n), formula, variables)
     out.append('  <Port Name="Device" NameSpace="Standard">')
     out.append("    <ToolTip>Register space of the camera.</ToolTip>")
     out.append("  </Port>")
@@ -973,8 +989,13 @@ def gen_regs_h():
         elif f.type == "String":
             def_s = c_str(f.default or "")
         if f.type == "Float":
-            mn_f = f.minimum if isinstance(f.minimum, (int, float)) else -1e308
-            mx_f = f.maximum if isinstance(f.maximum, (int, float)) else 1e308
+            # a dynamic limit (name of another Float) keeps that feature's static bound as the
+            # static one here (state-file checks); the write check uses the live value (min_ref/max_ref)
+            mn, mx = f.minimum, f.maximum
+            mn = BY_NAME[mn].minimum if isinstance(mn, str) else mn
+            mx = BY_NAME[mx].maximum if isinstance(mx, str) else mx
+            mn_f = mn if isinstance(mn, (int, float)) else -1e308
+            mx_f = mx if isinstance(mx, (int, float)) else 1e308
             mn_i, mx_i, inc_i = 0, 0, 0
         else:
             mn_f = mx_f = 0.0
@@ -1027,6 +1048,12 @@ def fmt_limit(v, f):
     return ("%g" % v) if f.type == "Float" else str(v)
 
 
+def pretty_formula(formula, variables):
+    """A swiss-knife formula with its variables replaced by the features they read (README notes)."""
+    names = {v: (r[:-3] if r.endswith("Reg") else r) for v, r in variables.items()}
+    return re.sub(r"[A-Za-z_]+", lambda m: names.get(m.group(0), m.group(0)), formula)
+
+
 def gen_markdown():
     """Feature table for README.md (between the FEATURES markers)."""
     o = ["| Feature | Type | Access | Address | Len | Default | Min | Max | Inc | Unit | Notes |",
@@ -1042,6 +1069,10 @@ def gen_markdown():
             notes.append("derived")
         if f.is_locked_by:
             notes.append("RO while %s" % f.is_locked_by)
+        if f.lock_expr:
+            notes.append("RO where %s" % pretty_formula(*f.lock_expr) + (" or TLParamsLocked" if f.locked else ""))
+        for n, (formula, variables) in f.entry_avail.items():
+            notes.append("%s only where %s" % (n, pretty_formula(formula, variables)))
         if f.selector:
             notes.append("selector %s%s" % (f.selector, " (indexed, %d x stride %d)" % (f.count, f.stride)
                                             if f.count > 1 else ""))

@@ -10,7 +10,6 @@ import time
 
 import pytest
 from genicam.gentl import DEVICE_ACCESS_STATUS_LIST as STATUS
-
 from simrig2 import new_harvester, sim_camera, sim_env  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("sim_env")

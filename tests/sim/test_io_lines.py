@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from simrig2 import REFUSED, sim_camera, sim_env  # noqa: F401
+import itertools
 
 pytestmark = pytest.mark.usefixtures("sim_env")
 
@@ -236,4 +236,4 @@ def test_counter_duration_and_counter2_end_reset() -> None:
     assert c2 == [1, 2, 3, 1, 2, 3, 1], "CounterDuration 3: runs 1..3"
     # Counter1 is reset whenever Counter2 reaches its end (after frames 3 and 6)
     assert c1[:2] == [1, 2] and max(c1) <= 3, c1
-    assert any(b < a for a, b in zip(c1, c1[1:])), f"Counter1 never reset: {c1}"
+    assert any(b < a for a, b in itertools.pairwise(c1)), f"Counter1 never reset: {c1}"

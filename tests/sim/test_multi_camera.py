@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from simrig2 import new_harvester, sim_camera, sim_env  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("sim_env")

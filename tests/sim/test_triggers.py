@@ -11,9 +11,15 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from simrig2 import (REFUSED, SIM_PULSE_WIDTH_NS, TRIGGER_WIDTH_OFFSET_US, frame_period_min_us, sim_camera,
-                     sim_env)  # noqa: F401  (sim_env is a fixture)
+from simrig2 import (
+    REFUSED,
+    SIM_PULSE_WIDTH_NS,
+    TRIGGER_WIDTH_OFFSET_US,
+    frame_period_min_us,
+    sim_camera,
+    sim_env,  # noqa: F401  (sim_env is a fixture)
+)
+import itertools
 
 pytestmark = pytest.mark.usefixtures("sim_env")
 
@@ -66,7 +72,7 @@ def test_pulse_train_frames_are_exactly_one_period_apart() -> None:
         cam.stop()
     stamps = [f.timestamp_ns for f in frames]
     assert lo <= stamps[0] <= hi, "the first edge of a train is the call itself"
-    assert [b - a for a, b in zip(stamps, stamps[1:])] == [20_000_000] * 5
+    assert [b - a for a, b in itertools.pairwise(stamps)] == [20_000_000] * 5
     assert [f.frame_id for f in frames] == list(range(1, 7))
 
 
@@ -213,7 +219,7 @@ def test_pulse_train_faster_than_the_camera_loses_every_other_trigger() -> None:
     assert len(frames) >= 40
     assert [f.frame_id for f in frames] == list(range(1, len(frames) + 1))
     stamps = [f.timestamp_ns for f in frames]
-    assert set(b - a for a, b in zip(stamps, stamps[1:])) == {10_000_000}
+    assert {b - a for a, b in itertools.pairwise(stamps)} == {10_000_000}
     assert len(frames) - 1 <= lost <= len(frames)
 
 
@@ -247,7 +253,7 @@ def test_burst_gives_burst_frame_count_frames_at_the_free_run_period() -> None:
         frames = cam.drain(quiet_s=0.3)
         assert len(frames) == 4
         assert lo <= frames[0].timestamp_ns <= hi
-        gaps = [b.timestamp_ns - a.timestamp_ns for a, b in zip(frames, frames[1:])]
+        gaps = [b.timestamp_ns - a.timestamp_ns for a, b in itertools.pairwise(frames)]
         assert all(abs(g - period_ns) <= 1000 for g in gaps), (gaps, period_ns)
         assert cam.lost_triggers("FrameBurstStart") == 1
         cam.software_trigger("FrameBurstStart")

@@ -74,6 +74,7 @@ typedef struct {
     int lock_fd;         /* flock'ed $STATE/locks/<serial>.lock while open here, else -1 */
     /* Simulation controls of the Device module (belong to the camera, persist across DevClose) */
     int64_t sim_line_sel;        /* SimLineSelector: 0 = Line1, 1 = Line3, 2 = Line4 */
+    int64_t sim_trig_sel;        /* SimTriggerSelector: 0 = FrameStart, 1 = FrameBurstStart */
     int64_t fault_disconnect;    /* SimFaultDisconnectAfterFrames, 0 = off */
     double fault_incomplete;     /* SimFaultIncompleteRate 0..1 */
     double fault_drop;           /* SimFaultDropRate 0..1 */

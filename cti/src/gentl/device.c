@@ -134,11 +134,13 @@ GC_ERROR gt_dev_stream_id(gt_device *dev, uint32_t index, char *sID, size_t *piS
 
 /* Feature table of the Device module. */
 enum { DF_ID, DF_VENDOR, DF_MODEL, DF_SERIAL, DF_TYPE, DF_ACCESS, DF_USERID, DF_DISPLAY, DF_TLMAJ, DF_TLMIN,
-       DF_TSFREQ, DF_UNTHROTTLED, DF_LINESEL, DF_PULSE, DF_PULSEFREQ, DF_LEVEL, DF_DISCONNECT, DF_INCOMPLETE,
+       DF_TSFREQ, DF_UNTHROTTLED, DF_TRIGSEL, DF_LOSTTRIG, DF_LINESEL, DF_PULSE, DF_PULSEFREQ, DF_LEVEL, DF_DISCONNECT, DF_INCOMPLETE,
        DF_DROP, DF_STALL, DF_SEED };
 
 static const char *const sim_line_entries[] = {"Line1", "Line3", "Line4", NULL};
 static const unsigned sim_line_of[] = {1, 3, 4};
+/* Values = the camera's TriggerSelector values (FrameStart 0, FrameBurstStart 1). */
+static const char *const sim_trigger_entries[] = {"FrameStart", "FrameBurstStart", NULL};
 
 static const gt_feature dev_features[] = {
     {DF_ID, "DeviceID", GF_STRING, 64, false, "DeviceInformation", "ID of the device.", NULL, 0, 0, false},
@@ -154,6 +156,12 @@ static const gt_feature dev_features[] = {
     {DF_TSFREQ, "DeviceTimestampFrequency", GF_INT, 8, false, "DeviceInformation", "Tick frequency of the device timestamps in Hz.", NULL, 0, 0, false},
     {DF_UNTHROTTLED, "SimUnthrottled", GF_BOOL, 8, true, "Simulation",
      "Simulation only: when true, frames are produced as fast as buffers are queued instead of at the camera's frame rate, and no frame is lost for lack of a buffer.",
+     NULL, 0, 0, true},
+    {DF_TRIGSEL, "SimTriggerSelector", GF_ENUM, 8, true, "Simulation",
+     "Simulation only: selects the trigger (FrameStart, FrameBurstStart) SimLostTriggerCount reports.",
+     sim_trigger_entries, 0, 0, true},
+    {DF_LOSTTRIG, "SimLostTriggerCount", GF_INT, 8, false, "Simulation",
+     "Simulation only (not a camera feature): triggers of the kind selected by SimTriggerSelector that the camera could not accept (overtriggers), since AcquisitionStart.",
      NULL, 0, 0, true},
     {DF_LINESEL, "SimLineSelector", GF_ENUM, 8, true, "Simulation",
      "Simulation only: selects the camera input (Line1, Line3, Line4) that SimLinePulse, SimLinePulseFrequency and SimLineLevel drive.",
@@ -215,6 +223,8 @@ static GC_ERROR dev_get(gt_obj *obj, int id, int64_t *iv, char *sv, size_t sl)
     case DF_TLMIN: *iv = 0; break;
     case DF_TSFREQ: *iv = (int64_t)GT_TIMESTAMP_FREQ; break;
     case DF_UNTHROTTLED: *iv = dev->slot->unthrottled ? 1 : 0; break;
+    case DF_TRIGSEL: *iv = dev->slot->sim_trig_sel; break;
+    case DF_LOSTTRIG: *iv = (int64_t)cam_sim_lost_triggers(cam, (unsigned)dev->slot->sim_trig_sel); break;
     case DF_LINESEL: *iv = dev->slot->sim_line_sel; break;
     case DF_PULSEFREQ:
         *iv = dbl_bits(cam_sim_get_line_pulse_frequency(cam, sim_line_of[dev->slot->sim_line_sel]));
@@ -240,6 +250,7 @@ static GC_ERROR dev_set(gt_obj *obj, int id, int64_t v)
     cam_status st = CAM_OK;
     switch (id) {
     case DF_LINESEL: slot->sim_line_sel = v; return GC_ERR_SUCCESS;
+    case DF_TRIGSEL: slot->sim_trig_sel = v; return GC_ERR_SUCCESS;
     case DF_PULSE: st = cam_sim_line_pulse(slot->cam, line); break;
     case DF_PULSEFREQ: st = cam_sim_line_pulse_frequency(slot->cam, line, bits_dbl(v)); break;
     case DF_LEVEL: st = cam_sim_line_level(slot->cam, line, v != 0); break;

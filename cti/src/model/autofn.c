@@ -6,11 +6,18 @@
  * full scale (255 or 4095) gives the brightness B.
  * Step: the sensor response is linear in ExposureTime x 10^(Gain/20) (below saturation), so the
  * factor f = AutoTargetBrightness / B (limited to 1/16..16, and to at most 0.5 when B >= 0.98, i.e.
- * saturated) is applied to the auto-controlled values: with AutoFunctionProfile MinimizeGain to the
- * exposure first (within AutoExposureTimeLowerLimit..UpperLimit), the rest to the gain (within
- * AutoGainLowerLimit..UpperLimit); with MinimizeExposureTime the other way round.  A run of Once
+ * saturated) gives the product P = ExposureTime x 10^(Gain/20) x f the frame needs.  One auto
+ * function alone takes all of P within its limits (AutoExposureTimeLowerLimit..UpperLimit,
+ * AutoGainLowerLimit..UpperLimit).  With both on, AutoFunctionProfile decides the split:
+ * MinimizeGain keeps the gain at its lower limit and lets the exposure take P, the gain only the
+ * rest beyond AutoExposureTimeUpperLimit; MinimizeExposureTime keeps the exposure at its lower
+ * limit and lets the gain take P, the exposure only the rest beyond AutoGainUpperLimit.  The split
+ * depends only on P and the limits, not on the values the run started from.  A run of Once
  * ends (the feature returns to Off) when |B - target| <= 0.02, when the values cannot move any
- * further, or after 30 frames.  Converges in 2-3 frames on the synthetic scene. */
+ * further, or after 30 frames.  The image is rendered with the exposure and gain its frame was
+ * taken with (cam_render_frame, = its chunks); a frame taken before the last step (stale: its
+ * values differ from the registers) is not measured, so a step is never applied twice.
+ * Converges in 2-3 measured frames on the synthetic scene. */
 #include <math.h>
 #include <string.h>
 
@@ -92,24 +99,43 @@ void autofn_after_render(cam_camera *c, const img_settings *s, const uint8_t *im
     double glo = GF(c, AutoGainLowerLimit), ghi = GF(c, AutoGainUpperLimit);
     /* a value outside its (possibly just changed) limits is never "done" */
     bool inside = (!ea || (e >= elo && e <= ehi)) && (!ga || (g >= glo && g <= ghi));
-    bool done = inside && fabs(b - target) <= AUTO_TOLERANCE;
-    if (!done) {
+    /* a frame whose exposure started before the last adjustment (s carries the frame's own exposure
+     * and gain) says nothing about the present values: no step, and not "done" either */
+    bool stale = (ea && fabs(s->exposure_us - e) >= 0.5) || (ga && fabs(s->gain_db - g) > 1e-9);
+    bool on_target = fabs(b - target) <= AUTO_TOLERANCE;
+    bool done = !stale && inside && on_target;
+    /* On target, Continuous still re-splits the product by the profile (f = 1: same brightness), so
+     * e.g. a gain left high by an earlier setting comes down under MinimizeGain; a finished Once
+     * leaves the values as they are. */
+    if (!stale && !(done && (once_e || once_g))) {
         double f = target / (b > 1e-4 ? b : 1e-4);
         f = clampd(f, 1.0 / 16, 16.0);
         if (b >= 0.98 && f > 0.5)
             f = 0.5;
+        if (done)
+            f = 1.0;
+        /* The brightness needs the exposure x gain product P = e * 10^(g/20) * f.  With both auto
+         * functions on, the profile's minimised value starts from its lower limit, the other one
+         * takes as much of P as its limits allow, and the minimised one takes the rest.  So the
+         * split does not depend on where the values started. */
+        double p = e * pow(10.0, g / 20.0) * f;
         bool gain_first = GI(c, AutoFunctionProfile) == CAM_ENUM_AutoFunctionProfile_MinimizeExposureTime;
-        for (int pass = 0; pass < 2; pass++) {
-            bool do_gain = (pass == 0) == gain_first;
-            if (do_gain && ga) {
-                g_new = clampd(g + 20.0 * log10(f), glo, ghi);
-                f /= pow(10.0, (g_new - g) / 20.0);
-            } else if (!do_gain && ea) {
-                e_new = clampd(round(e * f), elo, ehi);
-                f /= e_new / e;
-            }
+        if (ea && ga && gain_first) {
+            g_new = clampd(20.0 * log10(p / elo), glo, ghi);
+            e_new = clampd(round(p / pow(10.0, g_new / 20.0)), elo, ehi);
+        } else if (ea && ga) {
+            e_new = clampd(round(p / pow(10.0, glo / 20.0)), elo, ehi);
+            g_new = clampd(20.0 * log10(p / e_new), glo, ghi);
+        } else if (ea) {
+            e_new = clampd(round(p / pow(10.0, g / 20.0)), elo, ehi);
+        } else {
+            g_new = clampd(20.0 * log10(p / e), glo, ghi);
         }
-        if (fabs(e_new - e) < 0.5 && fabs(g_new - g) < 1e-6)
+        if (fabs(e_new - e) < 0.5)
+            e_new = e; /* below the 1 us step (and float noise of the re-split): no change */
+        if (fabs(g_new - g) < 1e-6)
+            g_new = g;
+        if (e_new == e && g_new == g)
             done = true; /* at the limits: nothing more to do */
     }
     bool changed = false;

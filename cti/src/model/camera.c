@@ -207,8 +207,6 @@ static int64_t derive_int_at(cam_camera *c, cam_reg_id id, uint32_t idx)
         return sim_line_status(c, idx + 1, dev_now(c));
     case CAM_REG_LineStatusAll:
         return sim_line_status_all(c, dev_now(c));
-    case CAM_REG_SimLostTriggerCount:
-        return (int64_t)c->lost[idx < 2 ? idx : 0];
     case CAM_REG_UserOutputValueAll:
         return user_output_all(c);
     case CAM_REG_WidthMax:
@@ -930,6 +928,12 @@ cam_status cam_render_frame(cam_camera *cam, const cam_frame_tick *tick, void *d
     const cam_frame_rec *r = sim_find_rec(cam, tick->frame_id);
     if (r) {
         rec = *r;
+        /* the image shows the exposure and gain the frame was taken with (its ChunkExposureTime and
+         * ChunkGain), not the registers now: an auto function or a write may have changed them since
+         * the exposure started; in TriggerWidth mode the exposure is the measured width */
+        if (rec.exposure_us > 0)
+            s.exposure_us = rec.exposure_us;
+        s.gain_db = rec.gain_db;
     } else { /* an old or foreign tick: report the present values */
         memset(&rec, 0, sizeof rec);
         rec.exposure_us = s.exposure_us;
@@ -1048,6 +1052,17 @@ double cam_sim_get_line_pulse_frequency(cam_camera *cam, unsigned line)
     double hz = cam->train_hz[line];
     pthread_mutex_unlock(&cam->mu);
     return hz;
+}
+
+uint64_t cam_sim_lost_triggers(cam_camera *cam, unsigned trigger)
+{
+    if (!cam || trigger > 1)
+        return 0;
+    pthread_mutex_lock(&cam->mu);
+    sim_advance(cam, dev_now(cam));
+    uint64_t n = cam->lost[trigger];
+    pthread_mutex_unlock(&cam->mu);
+    return n;
 }
 
 bool cam_wait_event(cam_camera *cam, uint64_t timeout_ns, uint8_t *msg, size_t *len, uint16_t *event_id)

@@ -111,6 +111,10 @@ cam_status cam_sim_line_pulse_frequency(cam_camera *cam, unsigned line, double h
 /* Current settings of the wiring, for reading the Simulation controls back. */
 bool cam_sim_get_line_level(cam_camera *cam, unsigned line);
 double cam_sim_get_line_pulse_frequency(cam_camera *cam, unsigned line);
+/* Simulator diagnostic (Device-module SimLostTriggerCount, never in the camera XML): triggers
+ * lost since AcquisitionStart because the camera could not accept them.  `trigger` is the
+ * TriggerSelector value: 0 = FrameStart (overtriggers), 1 = FrameBurstStart; anything else -> 0. */
+uint64_t cam_sim_lost_triggers(cam_camera *cam, unsigned trigger);
 
 /* Remote-device events: when EventNotification is On for an event, the model queues one
  * complete U3V event message (little endian: u32 prefix 'U3VE' 0x45563355, u16 flags,

@@ -258,7 +258,7 @@ static bool value_ok(const cam_reg_desc *d, const char *text, uint8_t *dst)
     return true;
 }
 
-/* ROI consistency of a loaded set (the dynamic limits). */
+/* Consistency of a loaded set (the dynamic limits: ROI, auto limits lower <= upper). */
 static bool roi_ok(cam_camera *c, const uint8_t *store)
 {
     cam_regmap v = c->regs;
@@ -267,7 +267,10 @@ static bool roi_ok(cam_camera *c, const uint8_t *store)
     int64_t wmax = CAM_A_WIDTH_INC * ((regmap_get_int(&v, CAM_REG_SensorWidth, 0) / bh) / CAM_A_WIDTH_INC);
     int64_t hmax = CAM_A_HEIGHT_INC * ((regmap_get_int(&v, CAM_REG_SensorHeight, 0) / bv) / CAM_A_HEIGHT_INC);
     return regmap_get_int(&v, CAM_REG_Width, 0) + regmap_get_int(&v, CAM_REG_OffsetX, 0) <= wmax &&
-           regmap_get_int(&v, CAM_REG_Height, 0) + regmap_get_int(&v, CAM_REG_OffsetY, 0) <= hmax;
+           regmap_get_int(&v, CAM_REG_Height, 0) + regmap_get_int(&v, CAM_REG_OffsetY, 0) <= hmax &&
+           regmap_get_float(&v, CAM_REG_AutoExposureTimeLowerLimit, 0) <=
+               regmap_get_float(&v, CAM_REG_AutoExposureTimeUpperLimit, 0) &&
+           regmap_get_float(&v, CAM_REG_AutoGainLowerLimit, 0) <= regmap_get_float(&v, CAM_REG_AutoGainUpperLimit, 0);
 }
 
 static int find_reg(const char *name)
@@ -313,7 +316,7 @@ static const char *parse_state(cam_camera *c, FILE *f, char *user_id, int64_t *d
         }
         if (strcmp(line, "endset") == 0) {
             if (cur < 0 || !roi_ok(c, sets[cur]))
-                return cur < 0 ? "'endset' without 'set'" : "inconsistent image ROI in a user set";
+                return cur < 0 ? "'endset' without 'set'" : "inconsistent image ROI or auto limits in a user set";
             cur = -1;
             continue;
         }
