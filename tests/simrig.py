@@ -76,11 +76,12 @@ class GentlRig:
     interface: gentl.Interface
     device: gentl.Device
     remote: NodeMap
-    _ports: list[GentlPort] = field(default_factory=list)
+    _ports: list[object] = field(default_factory=list)
 
     def node_map(self, port: gentl.Port) -> NodeMap:
         node_map, concrete = node_map_of(port)
-        self._ports.append(concrete)
+        # Keep both alive as long as the rig: a node outlived by its node map crashes GenApi.
+        self._ports.append((node_map, concrete))
         return node_map
 
 

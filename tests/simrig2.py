@@ -219,6 +219,11 @@ class SimCamera:
         self.nm.TriggerMode.value = mode
 
     def lost_triggers(self, selector: str = "FrameStart") -> int:
+        """Lost triggers since AcquisitionStart (simulator diagnostic, in the Device-module Simulation
+        category; older builds had it in the camera XML, indexed by TriggerSelector)."""
+        if hasattr(self.dev, "SimLostTriggerCount"):
+            self.dev.SimTriggerSelector.value = selector
+            return int(self.dev.SimLostTriggerCount.value)
         self.nm.TriggerSelector.value = selector
         return int(self.nm.SimLostTriggerCount.value)
 

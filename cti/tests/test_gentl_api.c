@@ -1558,6 +1558,31 @@ static void test_part2(void)
         size_t sz = sizeof d;
         ERR(pEventGetData(S.ev_nb, &d, &sz, 150), GC_ERR_TIMEOUT);
     }
+    /* SimLostTriggerCount (Device module, never in the camera XML): a second pulse 2 ms after the
+     * first, inside a 50 ms exposure, is lost */
+    {
+        char *dx = read_port_xml(dev, "DevicePort", "device port");
+        uint64_t a_tsel = xml_addr(dx, "SimTriggerSelectorReg"), a_lost = xml_addr(dx, "SimLostTriggerCountReg");
+        check(dx && strstr(dx, "<Integer Name=\"SimLostTriggerCount\" NameSpace=\"Custom\">") != NULL,
+              "SimLostTriggerCount in the Device XML");
+        free(dx);
+        double exp_old = rdf64(rp, CAM_ADDR_ExposureTime);
+        OK(wrf64(rp, CAM_ADDR_ExposureTime, 50000.0));
+        check(rd64(dev, a_lost) == 0, "no lost trigger yet");
+        OK(wr64(dev, a_pulse, 1));
+        sleep_ms(2);
+        OK(wr64(dev, a_pulse, 1));
+        p2_ids(&S, ids, 1);
+        check(ids[0] == 4, "the first pulse gave frame 4 (%" PRIu64 ")", ids[0]);
+        check(rd64(dev, a_lost) == 1, "SimLostTriggerCount[FrameStart] = %" PRId64, rd64(dev, a_lost));
+        OK(wr64(dev, a_tsel, 1));
+        check(rd64(dev, a_tsel) == 1, "SimTriggerSelector reads back");
+        check(rd64(dev, a_lost) == 0, "SimLostTriggerCount[FrameBurstStart] = 0");
+        ERR(wr64(dev, a_tsel, 2), GC_ERR_INVALID_VALUE);
+        ERR(wr64(dev, a_lost, 0), GC_ERR_ACCESS_DENIED);
+        OK(wr64(dev, a_tsel, 0));
+        OK(wrf64(rp, CAM_ADDR_ExposureTime, exp_old));
+    }
     p2_stop(&S, rp);
     OK(wr32(rp, CAM_ADDR_TriggerMode, 0));
 
