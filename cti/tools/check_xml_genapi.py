@@ -80,6 +80,38 @@ def part2(nm, lib, cam, port, check, expect_error):
     nm.TriggerMode.value = "Off"
     nm.TriggerSelector.value = "FrameStart"
     expect_error(lambda: setattr(nm.TriggerActivation, "value", "LevelHigh"), "LevelHigh refused for FrameStart")
+    # GenApi offers only what the device accepts: Level* entries only for FrameBurstStart
+    avail = lambda: [e.symbolic for e in nm.TriggerActivation.entries if e.get_access_mode() != EAccessMode.NA]
+    check("LevelHigh" not in avail() and "LevelLow" not in avail(), "Level* not available for FrameStart")
+    nm.TriggerSelector.value = "FrameBurstStart"
+    check("LevelHigh" in avail() and "LevelLow" in avail(), "Level* available for FrameBurstStart")
+    nm.TriggerActivation.value = "LevelHigh"
+    check(nm.TriggerActivation.value == "LevelHigh", "LevelHigh for FrameBurstStart")
+    nm.TriggerActivation.value = "RisingEdge"
+    nm.TriggerSelector.value = "FrameStart"
+    # auto limits: lower <= upper as dynamic pMax/pMin
+    nm.AutoExposureTimeUpperLimit.value = 5000.0
+    check(nm.AutoExposureTimeLowerLimit.max == 5000.0, "AutoExposureTimeLowerLimit max = upper")
+    nm.AutoExposureTimeLowerLimit.value = 300.0
+    check(nm.AutoExposureTimeUpperLimit.min == 300.0, "AutoExposureTimeUpperLimit min = lower")
+    nm.AutoExposureTimeLowerLimit.value = 5000.0
+    expect_error(lambda: setattr(nm.AutoExposureTimeUpperLimit, "value", 4999.0), "upper below lower refused")
+    nm.AutoExposureTimeLowerLimit.value = 100.0
+    nm.AutoExposureTimeUpperLimit.value = 100000.0
+    nm.AutoGainUpperLimit.value = 20.0
+    check(nm.AutoGainLowerLimit.max == 20.0, "AutoGainLowerLimit max = upper")
+    nm.AutoGainLowerLimit.value = 2.0
+    check(nm.AutoGainUpperLimit.min == 2.0, "AutoGainUpperLimit min = lower")
+    expect_error(lambda: setattr(nm.AutoGainLowerLimit, "value", 21.0), "lower above upper refused")
+    nm.AutoGainLowerLimit.value = 0.0
+    nm.AutoGainUpperLimit.value = 48.0
+    # ChunkEnable[Image] is always on: read-only for that selector value
+    nm.ChunkSelector.value = "Image"
+    check(nm.ChunkEnable.get_access_mode() == EAccessMode.RO and nm.ChunkEnable.value, "ChunkEnable[Image] RO")
+    nm.ChunkSelector.value = "Timestamp"
+    check(nm.ChunkEnable.get_access_mode() == EAccessMode.RW, "ChunkEnable[Timestamp] RW")
+    # simulation-only diagnostics are not in the camera XML (Device module: SimLostTriggerCount)
+    check(not any(n.startswith("Sim") for n in dir(nm)), "no Sim* node in the camera XML")
     nm.TriggerDelay.value = 250.0
     check(nm.TriggerDelay.value == 250.0, "TriggerDelay")
     # lines: LineMode locked on Line1/2, LineSource locked on inputs, debouncer locked on outputs
@@ -131,6 +163,7 @@ def part2(nm, lib, cam, port, check, expect_error):
     nm.EventNotification.value = "On"
     nm.TLParamsLocked.value = 1
     check(nm.ChunkModeActive.get_access_mode() == EAccessMode.RO, "ChunkModeActive locked")
+    check(nm.ChunkEnable.get_access_mode() == EAccessMode.RO, "ChunkEnable[PayloadCRC16] locked")
     nm.AcquisitionStart.execute()
     tick = Tick()
     check(lib.cam_wait_next_frame(cam, 2000000000, ctypes.byref(tick)), "free-run frame")
