@@ -45,6 +45,10 @@ class DeviceBusyError(DeviceError):
     """The camera is held by another process or another open Session."""
 
 
+class DeviceLostError(DeviceError):
+    """The camera went away (unplugged, powered off) while it was open; close the Session and open it again."""
+
+
 class SessionClosedError(DeviceError):
     """The Session was closed; open a new one."""
 

@@ -23,7 +23,7 @@ from harvesters.core import ImageAcquirer
 
 from ace_gentl import pixels
 from ace_gentl.errormap import acquisition_errors
-from ace_gentl.errors import AcquisitionError, AcquisitionTimeout
+from ace_gentl.errors import AcquisitionError, AcquisitionTimeout, DeviceLostError
 from ace_gentl.features import FeatureValue
 
 #: Longest single wait inside the producer, so KeyboardInterrupt is seen within this time.
@@ -131,9 +131,20 @@ class Stream:
                     monitor.update_event_data(slice_ms)
             except AcquisitionTimeout:
                 if time.monotonic() >= deadline:
+                    if self._device_lost():
+                        raise DeviceLostError(f"no frame within {timeout_s:g} s: the camera was disconnected "
+                                              f"(device lost)") from None
                     raise AcquisitionTimeout(f"no frame within {timeout_s:g} s") from None
                 continue
             return monitor.buffer
+
+    def _device_lost(self) -> bool:
+        """True when the GenTL Device module reports the camera as gone (DeviceAccessStatus NoAccess)."""
+        node_map = self._ia.device.node_map
+        if not node_map.has_node("DeviceAccessStatus"):
+            return False
+        with acquisition_errors("reading the camera's access status"):
+            return str(node_map.get_node("DeviceAccessStatus").value) == "NoAccess"
 
     def fetch(self, timeout_s: float, *, copy: bool = True) -> Frame:
         """The next frame; AcquisitionTimeout after ``timeout_s``; never blocks longer."""
@@ -141,6 +152,15 @@ class Stream:
             raise AcquisitionError("acquisition is not running")
         buffer = self._wait(timeout_s)
         host = time.time_ns()
+        with acquisition_errors("reading buffer information"):
+            new_data = bool(buffer.has_new_data())
+        if not new_data:
+            # The producer handed back a buffer it never filled: it aborted acquisition (GenTL does
+            # this when the device is lost). Not a frame; say why instead of decoding garbage.
+            self._queue(buffer)
+            if self._device_lost():
+                raise DeviceLostError("the camera was disconnected (device lost) during acquisition")
+            raise AcquisitionError("the producer returned a buffer without data (acquisition was aborted)")
         try:
             frame = self._frame_of(buffer, host, copy)
         except BaseException:

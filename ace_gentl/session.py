@@ -15,7 +15,7 @@ from genicam import gentl
 from harvesters.core import Device, ImageAcquirer, ParameterKey, ParameterSet
 
 from ace_gentl import devices, snapshot, transport
-from ace_gentl.errormap import gentl_errors
+from ace_gentl.errormap import genicam_reason, gentl_errors
 from ace_gentl.errors import (
     AceGentlError,
     DeviceBusyError,
@@ -34,6 +34,8 @@ _ACCESS_FLAGS = {
 }
 #: Chunk features that configure chunks rather than carry per-frame values.
 _CHUNK_CONTROLS = frozenset({"ChunkModeActive", "ChunkSelector", "ChunkEnable"})
+#: Chunk selectors (ChunkGainSelector, ChunkCounterSelector, ...) pick a chunk value; they are not one.
+_CHUNK_SELECTOR_SUFFIX = "Selector"
 #: Seconds added to three frame periods for the default frame timeout.
 TIMEOUT_MARGIN_S = 2.0
 _ia_lock = threading.Lock()  # ImageAcquirer creation swaps the process-wide SIGINT handler
@@ -98,7 +100,8 @@ class Session:
         except (gentl.AccessDeniedException, gentl.ResourceInUseException, gentl.BusyException) as error:
             transport.release(found.producer)
             raise DeviceBusyError(f"{record}: cannot open it, the camera is in use by another process or "
-                                  f"Session (access status {record.access_status})") from error
+                                  f"Session (access status {record.access_status}; the producer says: "
+                                  f"{genicam_reason(error)})") from error
         except gentl.GenericException as error:
             transport.release(found.producer)
             raise DeviceError(f"{record}: cannot open it: {error}") from error
@@ -295,15 +298,25 @@ class Session:
         wait = self.default_timeout() if timeout is None else float(timeout)
         started_here = not self._stream.running
         self._stream.start()
+        failure: Exception | None = None
         try:
             delivered = 0
             while count is None or delivered < count:
                 frame = self._stream.fetch(wait, copy=copy)
                 delivered += 1
                 yield frame
+        except Exception as error:
+            failure = error
+            raise
         finally:
             if started_here and not self.closed:
-                self._stream.stop()
+                if failure is None:
+                    self._stream.stop()
+                else:
+                    try:
+                        self._stream.stop()
+                    except AceGentlError as stop_error:  # the first error is the one that matters; keep both
+                        _add_note(failure, f"stopping acquisition afterwards failed too: {stop_error}")
 
     def grab(self, n: int = 1, timeout: float | None = None) -> list[Frame]:
         """``n`` copied frames (acquisition is started and stopped around them if it was not running)."""
@@ -336,12 +349,21 @@ class Session:
             return {}
         if self._chunk_names is None:
             object.__setattr__(self, "_chunk_names",
-                               [n for n in features if n.startswith("Chunk") and n not in _CHUNK_CONTROLS])
+                               [n for n in features if n.startswith("Chunk") and n not in _CHUNK_CONTROLS
+                                and not n.endswith(_CHUNK_SELECTOR_SUFFIX)])
         values: dict[str, FeatureValue] = {}
         for name in self._chunk_names:
             if features.is_readable(name):  # only chunks enabled and present in this buffer are readable
                 values[name.removeprefix("Chunk")] = features[name]
         return values
+
+
+def _add_note(error: BaseException, text: str) -> None:
+    """Attach a second failure to the first (``add_note`` is Python 3.11+; 3.10 keeps it in ``__notes__``)."""
+    if hasattr(error, "add_note"):
+        error.add_note(text)
+    else:
+        error.__notes__ = [*getattr(error, "__notes__", []), text]  # type: ignore[attr-defined]
 
 
 def open(*, serial: str | None = None, model: str | None = None, user_id: str | None = None,  # noqa: A001
