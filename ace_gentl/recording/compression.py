@@ -108,6 +108,10 @@ def parse(value: str | Compression | None) -> Compression:
     return Compression(name, level)
 
 
+#: Bytes per blosc block when ace_gentl compresses frames itself.
+BLOCK_SIZE = 1 << 20
+
+
 @dataclass(frozen=True)
 class BloscThreads:
     """python-blosc's process-wide settings that :func:`configure_threads` changes."""
@@ -128,12 +132,16 @@ def configure_threads(threads: int | None = None) -> BloscThreads:
     count = threads or max(2, os.cpu_count() or 2)
     previous_threads = int(blosc.set_nthreads(count))
     previous_gil = bool(blosc.set_releasegil(True))
+    # 1 MiB blocks compress full frames ~20 % faster than blosc's automatic choice (measured with
+    # 12-bit frames, bitshuffle + lz4); the block size is stored in each chunk, so any reader copes.
+    blosc.set_blocksize(BLOCK_SIZE)
     return BloscThreads(previous_threads, previous_gil)
 
 
 def restore_threads(previous: BloscThreads) -> None:
     blosc.set_nthreads(previous.threads)
     blosc.set_releasegil(previous.release_gil)
+    blosc.set_blocksize(0)  # python-blosc has no getter; 0 (automatic) is its default
 
 
 __all__ = ["BloscThreads", "Compression", "DEFAULT", "NAMES", "configure_threads", "parse", "restore_threads"]
