@@ -45,10 +45,11 @@ CHUNK_IDS = {
     "Gain": 0xA5A50003,
     "LineStatusAll": 0xA5A50004,
     "CounterValue": 0xA5A50005,
+    "SequencerSetActive": 0xA5A50007,
     "PayloadCRC16": 0xA5A50006,
 }
 CHUNK_DATA_LEN = {"Timestamp": 8, "ExposureTime": 8, "Gain": 8, "LineStatusAll": 4, "CounterValue": 8,
-                  "PayloadCRC16": 4}
+                  "SequencerSetActive": 4, "PayloadCRC16": 4}
 EVENT_IDS = {
     "ExposureEnd": 9001, "FrameStart": 9002, "FrameBurstStart": 9003, "FrameStartOvertrigger": 9004,
     "FrameBurstStartOvertrigger": 9005, "FrameStartWait": 9006, "FrameBurstStartWait": 9007,

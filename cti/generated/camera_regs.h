@@ -51,6 +51,7 @@
 #define CAM_A_FIRMWARE_VERSION "107999-01;U;acA4112_20u;V1.1-0;0"
 #define CAM_A_SFNC_MINOR 1LL
 #define CAM_A_USER_ID_MAX_CHARS 16LL
+#define CAM_A_SEQUENCER_SETS 32LL
 
 #define CAM_XML_FILENAME "Basler_acA4112-20um_sim.xml"
 #define CAM_XML_ADDRESS 0x10000000ULL
@@ -73,10 +74,13 @@
 #define CAM_CHUNK_ID_CounterValue 0xA5A50005U
 #define CAM_CHUNK_SEL_CounterValue 5
 #define CAM_CHUNK_SIZE_CounterValue 8
+#define CAM_CHUNK_ID_SequencerSetActive 0xA5A50007U
+#define CAM_CHUNK_SEL_SequencerSetActive 6
+#define CAM_CHUNK_SIZE_SequencerSetActive 4
 #define CAM_CHUNK_ID_PayloadCRC16 0xA5A50006U
-#define CAM_CHUNK_SEL_PayloadCRC16 6
+#define CAM_CHUNK_SEL_PayloadCRC16 7
 #define CAM_CHUNK_SIZE_PayloadCRC16 4
-#define CAM_CHUNK_COUNT 7
+#define CAM_CHUNK_COUNT 8
 
 /* Event IDs (U3V event message) by EventSelector value. */
 #define CAM_EVENT_ID_ExposureEnd 0x9001U
@@ -232,6 +236,26 @@
 #define CAM_ADDR_UserSetLoad 0xB0008ULL
 #define CAM_ADDR_UserSetSave 0xB0010ULL
 #define CAM_ADDR_UserSetDefault 0xB0018ULL
+#define CAM_ADDR_SequencerMode 0xD0000ULL
+#define CAM_ADDR_SequencerConfigurationMode 0xD0008ULL
+#define CAM_ADDR_SequencerSetSelector 0xD0010ULL
+#define CAM_ADDR_SequencerSetLoad 0xD0018ULL
+#define CAM_ADDR_SequencerSetSave 0xD0020ULL
+#define CAM_ADDR_SequencerSetActive 0xD0028ULL
+#define CAM_ADDR_SequencerSetStart 0xD0030ULL
+#define CAM_ADDR_SequencerPathSelector 0xD0038ULL
+#define CAM_ADDR_SequencerSetNext 0xD0040ULL
+#define CAM_ADDR_SequencerTriggerSource 0xD0048ULL
+#define CAM_ADDR_SequencerTriggerActivation 0xD0050ULL
+#define CAM_ADDR_SeqSetExposureTime 0xD0100ULL
+#define CAM_ADDR_SeqSetGain 0xD0200ULL
+#define CAM_ADDR_SeqSetBlackLevel 0xD0300ULL
+#define CAM_ADDR_SeqSetOffsetX 0xD0400ULL
+#define CAM_ADDR_SeqSetOffsetY 0xD0480ULL
+#define CAM_ADDR_SeqSetDigitalShift 0xD0500ULL
+#define CAM_ADDR_SeqSetTestImageSelector 0xD0580ULL
+#define CAM_ADDR_SeqSetNext 0xD0600ULL
+#define CAM_ADDR_SeqSetTriggerSource 0xD0700ULL
 #define CAM_ADDR_WidthLimit 0x60000ULL
 #define CAM_ADDR_HeightLimit 0x60008ULL
 #define CAM_ADDR_OffsetXLimit 0x60010ULL
@@ -357,7 +381,8 @@
 #define CAM_ENUM_ChunkSelector_Gain 0x3LL
 #define CAM_ENUM_ChunkSelector_LineStatusAll 0x4LL
 #define CAM_ENUM_ChunkSelector_CounterValue 0x5LL
-#define CAM_ENUM_ChunkSelector_PayloadCRC16 0x6LL
+#define CAM_ENUM_ChunkSelector_SequencerSetActive 0x6LL
+#define CAM_ENUM_ChunkSelector_PayloadCRC16 0x7LL
 #define CAM_ENUM_ChunkGainSelector_All 0x0LL
 #define CAM_ENUM_ChunkCounterSelector_Counter1 0x0LL
 #define CAM_ENUM_ChunkCounterSelector_Counter2 0x1LL
@@ -384,6 +409,34 @@
 #define CAM_ENUM_UserSetDefault_UserSet1 0x3LL
 #define CAM_ENUM_UserSetDefault_UserSet2 0x4LL
 #define CAM_ENUM_UserSetDefault_UserSet3 0x5LL
+#define CAM_ENUM_SequencerMode_Off 0x0LL
+#define CAM_ENUM_SequencerMode_On 0x1LL
+#define CAM_ENUM_SequencerConfigurationMode_Off 0x0LL
+#define CAM_ENUM_SequencerConfigurationMode_On 0x1LL
+#define CAM_ENUM_SequencerTriggerSource_FrameStart 0x8LL
+#define CAM_ENUM_SequencerTriggerSource_Counter2End 0x9LL
+#define CAM_ENUM_SequencerTriggerSource_Line1 0x1LL
+#define CAM_ENUM_SequencerTriggerSource_Line3 0x3LL
+#define CAM_ENUM_SequencerTriggerSource_Line4 0x4LL
+#define CAM_ENUM_SequencerTriggerSource_SoftwareSignal1 0x5LL
+#define CAM_ENUM_SequencerTriggerSource_SoftwareSignal2 0x6LL
+#define CAM_ENUM_SequencerTriggerSource_SoftwareSignal3 0x7LL
+#define CAM_ENUM_SequencerTriggerActivation_LevelHigh 0x3LL
+#define CAM_ENUM_SeqSetTestImageSelector_Off 0x0LL
+#define CAM_ENUM_SeqSetTestImageSelector_Testimage1 0x1LL
+#define CAM_ENUM_SeqSetTestImageSelector_Testimage2 0x2LL
+#define CAM_ENUM_SeqSetTestImageSelector_Testimage3 0x3LL
+#define CAM_ENUM_SeqSetTestImageSelector_Testimage4 0x4LL
+#define CAM_ENUM_SeqSetTestImageSelector_Testimage5 0x5LL
+#define CAM_ENUM_SeqSetTestImageSelector_Testimage6 0x6LL
+#define CAM_ENUM_SeqSetTriggerSource_FrameStart 0x8LL
+#define CAM_ENUM_SeqSetTriggerSource_Counter2End 0x9LL
+#define CAM_ENUM_SeqSetTriggerSource_Line1 0x1LL
+#define CAM_ENUM_SeqSetTriggerSource_Line3 0x3LL
+#define CAM_ENUM_SeqSetTriggerSource_Line4 0x4LL
+#define CAM_ENUM_SeqSetTriggerSource_SoftwareSignal1 0x5LL
+#define CAM_ENUM_SeqSetTriggerSource_SoftwareSignal2 0x6LL
+#define CAM_ENUM_SeqSetTriggerSource_SoftwareSignal3 0x7LL
 
 typedef enum {
     CAM_REG_DeviceVendorName,
@@ -509,6 +562,26 @@ typedef enum {
     CAM_REG_UserSetLoad,
     CAM_REG_UserSetSave,
     CAM_REG_UserSetDefault,
+    CAM_REG_SequencerMode,
+    CAM_REG_SequencerConfigurationMode,
+    CAM_REG_SequencerSetSelector,
+    CAM_REG_SequencerSetLoad,
+    CAM_REG_SequencerSetSave,
+    CAM_REG_SequencerSetActive,
+    CAM_REG_SequencerSetStart,
+    CAM_REG_SequencerPathSelector,
+    CAM_REG_SequencerSetNext,
+    CAM_REG_SequencerTriggerSource,
+    CAM_REG_SequencerTriggerActivation,
+    CAM_REG_SeqSetExposureTime,
+    CAM_REG_SeqSetGain,
+    CAM_REG_SeqSetBlackLevel,
+    CAM_REG_SeqSetOffsetX,
+    CAM_REG_SeqSetOffsetY,
+    CAM_REG_SeqSetDigitalShift,
+    CAM_REG_SeqSetTestImageSelector,
+    CAM_REG_SeqSetNext,
+    CAM_REG_SeqSetTriggerSource,
     CAM_REG_WidthLimit,
     CAM_REG_HeightLimit,
     CAM_REG_OffsetXLimit,
@@ -555,7 +628,7 @@ static const int64_t cam_defs_AutoFunctionROIUseBrightness[] = {1, 0};
 static const int64_t cam_defs_LineMode[] = {0, 1, 0, 0};
 static const int64_t cam_defs_LineFormat[] = {5, 5, 2, 2};
 static const int64_t cam_defs_LineSource[] = {0, 1, 0, 0};
-static const int64_t cam_defs_ChunkEnable[] = {1, 0, 0, 0, 0, 0, 0};
+static const int64_t cam_defs_ChunkEnable[] = {1, 0, 0, 0, 0, 0, 0, 0};
 static const cam_enum_entry cam_entries_DeviceScanType[] = {{"Areascan", 0}};
 static const cam_enum_entry cam_entries_DeviceTemperatureSelector[] = {{"Coreboard", 0}};
 static const cam_enum_entry cam_entries_TemperatureState[] = {{"Ok", 0}, {"Critical", 1}, {"Error", 2}};
@@ -594,13 +667,19 @@ static const cam_enum_entry cam_entries_CounterResetSource[] = {{"Off", 0}, {"So
 static const cam_enum_entry cam_entries_CounterResetActivation[] = {{"RisingEdge", 0}};
 static const cam_enum_entry cam_entries_TimerSelector[] = {{"Timer1", 0}};
 static const cam_enum_entry cam_entries_TimerTriggerSource[] = {{"Off", 0}, {"ExposureStart", 1}};
-static const cam_enum_entry cam_entries_ChunkSelector[] = {{"Image", 0}, {"Timestamp", 1}, {"ExposureTime", 2}, {"Gain", 3}, {"LineStatusAll", 4}, {"CounterValue", 5}, {"PayloadCRC16", 6}};
+static const cam_enum_entry cam_entries_ChunkSelector[] = {{"Image", 0}, {"Timestamp", 1}, {"ExposureTime", 2}, {"Gain", 3}, {"LineStatusAll", 4}, {"CounterValue", 5}, {"SequencerSetActive", 6}, {"PayloadCRC16", 7}};
 static const cam_enum_entry cam_entries_ChunkGainSelector[] = {{"All", 0}};
 static const cam_enum_entry cam_entries_ChunkCounterSelector[] = {{"Counter1", 0}, {"Counter2", 1}};
 static const cam_enum_entry cam_entries_EventSelector[] = {{"ExposureEnd", 0}, {"FrameStart", 1}, {"FrameBurstStart", 2}, {"FrameStartOvertrigger", 3}, {"FrameBurstStartOvertrigger", 4}, {"FrameStartWait", 5}, {"FrameBurstStartWait", 6}, {"CriticalTemperature", 7}, {"OverTemperature", 8}};
 static const cam_enum_entry cam_entries_EventNotification[] = {{"Off", 0}, {"On", 1}};
 static const cam_enum_entry cam_entries_UserSetSelector[] = {{"Default", 0}, {"HighGain", 1}, {"AutoFunctions", 2}, {"UserSet1", 3}, {"UserSet2", 4}, {"UserSet3", 5}};
 static const cam_enum_entry cam_entries_UserSetDefault[] = {{"Default", 0}, {"HighGain", 1}, {"AutoFunctions", 2}, {"UserSet1", 3}, {"UserSet2", 4}, {"UserSet3", 5}};
+static const cam_enum_entry cam_entries_SequencerMode[] = {{"Off", 0}, {"On", 1}};
+static const cam_enum_entry cam_entries_SequencerConfigurationMode[] = {{"Off", 0}, {"On", 1}};
+static const cam_enum_entry cam_entries_SequencerTriggerSource[] = {{"FrameStart", 8}, {"Counter2End", 9}, {"Line1", 1}, {"Line3", 3}, {"Line4", 4}, {"SoftwareSignal1", 5}, {"SoftwareSignal2", 6}, {"SoftwareSignal3", 7}};
+static const cam_enum_entry cam_entries_SequencerTriggerActivation[] = {{"LevelHigh", 3}};
+static const cam_enum_entry cam_entries_SeqSetTestImageSelector[] = {{"Off", 0}, {"Testimage1", 1}, {"Testimage2", 2}, {"Testimage3", 3}, {"Testimage4", 4}, {"Testimage5", 5}, {"Testimage6", 6}};
+static const cam_enum_entry cam_entries_SeqSetTriggerSource[] = {{"FrameStart", 8}, {"Counter2End", 9}, {"Line1", 1}, {"Line3", 3}, {"Line4", 4}, {"SoftwareSignal1", 5}, {"SoftwareSignal2", 6}, {"SoftwareSignal3", 7}};
 const cam_reg_desc cam_reg_table[CAM_REG_COUNT] = {
     [CAM_REG_DeviceVendorName] = {"DeviceVendorName", 0x10000ULL, 64, 1, 64, -1, CAM_T_STRING, CAM_ACC_RO, 0, 0LL, 0.0, "Basler", 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
     [CAM_REG_DeviceModelName] = {"DeviceModelName", 0x10040ULL, 64, 1, 64, -1, CAM_T_STRING, CAM_ACC_RO, 0, 0LL, 0.0, "acA4112-20um", 0LL, INT64_MAX, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
@@ -715,8 +794,8 @@ const cam_reg_desc cam_reg_table[CAM_REG_COUNT] = {
     [CAM_REG_TimerDelay] = {"TimerDelay", 0x80050ULL, 8, 1, 8, CAM_REG_TimerSelector, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, 0.0, 16777215.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
     [CAM_REG_TimerDuration] = {"TimerDuration", 0x80058ULL, 8, 1, 8, CAM_REG_TimerSelector, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 10.0, NULL, 0LL, 0LL, 0LL, 0.0, 16777215.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
     [CAM_REG_ChunkModeActive] = {"ChunkModeActive", 0x90000ULL, 4, 1, 4, -1, CAM_T_BOOLEAN, CAM_ACC_RW, CAM_F_LOCKED, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
-    [CAM_REG_ChunkSelector] = {"ChunkSelector", 0x90008ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 7, cam_entries_ChunkSelector, NULL},
-    [CAM_REG_ChunkEnable] = {"ChunkEnable", 0x90010ULL, 4, 7, 4, CAM_REG_ChunkSelector, CAM_T_BOOLEAN, CAM_ACC_RW, CAM_F_LOCKED, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, cam_defs_ChunkEnable},
+    [CAM_REG_ChunkSelector] = {"ChunkSelector", 0x90008ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 8, cam_entries_ChunkSelector, NULL},
+    [CAM_REG_ChunkEnable] = {"ChunkEnable", 0x90010ULL, 4, 8, 4, CAM_REG_ChunkSelector, CAM_T_BOOLEAN, CAM_ACC_RW, CAM_F_LOCKED, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, cam_defs_ChunkEnable},
     [CAM_REG_ChunkGainSelector] = {"ChunkGainSelector", 0x90030ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 1, cam_entries_ChunkGainSelector, NULL},
     [CAM_REG_ChunkCounterSelector] = {"ChunkCounterSelector", 0x90038ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_ChunkCounterSelector, NULL},
     [CAM_REG_EventSelector] = {"EventSelector", 0xA0000ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 9, cam_entries_EventSelector, NULL},
@@ -725,6 +804,26 @@ const cam_reg_desc cam_reg_table[CAM_REG_COUNT] = {
     [CAM_REG_UserSetLoad] = {"UserSetLoad", 0xB0008ULL, 4, 1, 4, -1, CAM_T_COMMAND, CAM_ACC_WO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
     [CAM_REG_UserSetSave] = {"UserSetSave", 0xB0010ULL, 4, 1, 4, -1, CAM_T_COMMAND, CAM_ACC_WO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
     [CAM_REG_UserSetDefault] = {"UserSetDefault", 0xB0018ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 6, cam_entries_UserSetDefault, NULL},
+    [CAM_REG_SequencerMode] = {"SequencerMode", 0xD0000ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, CAM_F_LOCKED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_SequencerMode, NULL},
+    [CAM_REG_SequencerConfigurationMode] = {"SequencerConfigurationMode", 0xD0008ULL, 4, 1, 4, -1, CAM_T_ENUM, CAM_ACC_RW, CAM_F_LOCKED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 2, cam_entries_SequencerConfigurationMode, NULL},
+    [CAM_REG_SequencerSetSelector] = {"SequencerSetSelector", 0xD0010ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 31LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SequencerSetLoad] = {"SequencerSetLoad", 0xD0018ULL, 4, 1, 4, CAM_REG_SequencerSetSelector, CAM_T_COMMAND, CAM_ACC_WO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SequencerSetSave] = {"SequencerSetSave", 0xD0020ULL, 4, 1, 4, CAM_REG_SequencerSetSelector, CAM_T_COMMAND, CAM_ACC_WO, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SequencerSetActive] = {"SequencerSetActive", 0xD0028ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SequencerSetStart] = {"SequencerSetStart", 0xD0030ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 0LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SequencerPathSelector] = {"SequencerPathSelector", 0xD0038ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 1LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SequencerSetNext] = {"SequencerSetNext", 0xD0040ULL, 4, 2, 4, CAM_REG_SequencerPathSelector, CAM_T_INTEGER, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 31LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SequencerTriggerSource] = {"SequencerTriggerSource", 0xD0048ULL, 4, 2, 4, CAM_REG_SequencerPathSelector, CAM_T_ENUM, CAM_ACC_RW, 0, 8LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 8, cam_entries_SequencerTriggerSource, NULL},
+    [CAM_REG_SequencerTriggerActivation] = {"SequencerTriggerActivation", 0xD0050ULL, 4, 2, 4, CAM_REG_SequencerPathSelector, CAM_T_ENUM, CAM_ACC_RW, 0, 3LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 1, cam_entries_SequencerTriggerActivation, NULL},
+    [CAM_REG_SeqSetExposureTime] = {"SeqSetExposureTime", 0xD0100ULL, 8, 32, 8, -1, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 5000.0, NULL, 0LL, 0LL, 0LL, 19.0, 10000000.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SeqSetGain] = {"SeqSetGain", 0xD0200ULL, 8, 32, 8, -1, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, 0.0, 48.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SeqSetBlackLevel] = {"SeqSetBlackLevel", 0xD0300ULL, 8, 32, 8, -1, CAM_T_FLOAT, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 0LL, 0LL, 0.0, 31.9375, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SeqSetOffsetX] = {"SeqSetOffsetX", 0xD0400ULL, 4, 32, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 8LL, 0.0, NULL, 0LL, 4096LL, 4LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SeqSetOffsetY] = {"SeqSetOffsetY", 0xD0480ULL, 4, 32, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 4LL, 0.0, NULL, 0LL, 2992LL, 2LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SeqSetDigitalShift] = {"SeqSetDigitalShift", 0xD0500ULL, 4, 32, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SeqSetTestImageSelector] = {"SeqSetTestImageSelector", 0xD0580ULL, 4, 32, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 7, cam_entries_SeqSetTestImageSelector, NULL},
+    [CAM_REG_SeqSetNext] = {"SeqSetNext", 0xD0600ULL, 4, 64, 4, -1, CAM_T_INTEGER, CAM_ACC_RW, 0, 0LL, 0.0, NULL, 0LL, 31LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
+    [CAM_REG_SeqSetTriggerSource] = {"SeqSetTriggerSource", 0xD0700ULL, 4, 64, 4, -1, CAM_T_ENUM, CAM_ACC_RW, 0, 8LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 8, cam_entries_SeqSetTriggerSource, NULL},
     [CAM_REG_WidthLimit] = {"WidthLimit", 0x60000ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED | CAM_F_HIDDEN, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
     [CAM_REG_HeightLimit] = {"HeightLimit", 0x60008ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED | CAM_F_HIDDEN, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},
     [CAM_REG_OffsetXLimit] = {"OffsetXLimit", 0x60010ULL, 4, 1, 4, -1, CAM_T_INTEGER, CAM_ACC_RO, CAM_F_DERIVED | CAM_F_HIDDEN, 0LL, 0.0, NULL, 0LL, 4294967295LL, 1LL, 0.0, 0.0, 0.0, -1, -1, -1, 0, 0, NULL, NULL},

@@ -349,7 +349,7 @@ static void test_chunks_counters(void)
     for (int i = 1; i < CAM_CHUNK_COUNT; i++)
         CHECK(w4(c, CAM_ADDR_ChunkEnable + 4 * i, 1) == CAM_OK, "%s", why);
     CHECK(w4(c, CAM_ADDR_ChunkEnable, 0) == CAM_ERR_VALUE, "Image stays: %s", why);
-    size_t ps = img + 8 + (8 + 8) * 3 + (4 + 8) + (8 + 8) + (4 + 8);
+    size_t ps = img + 8 + (8 + 8) * 3 + (4 + 8) + (8 + 8) + (4 + 8) + (4 + 8);
     CHECK(rn(c, CAM_ADDR_PayloadSize, 8) == (int64_t)ps, "payload %" PRId64, rn(c, CAM_ADDR_PayloadSize, 8));
     wf(c, CAM_ADDR_Gain, 6.5);
     wf(c, CAM_ADDR_ExposureTime, 2000.0);
@@ -370,7 +370,7 @@ static void test_chunks_counters(void)
         CHECK(info.contains_chunks && info.filled == ps && info.chunk_payload_size == ps, "info");
         /* parse backwards */
         size_t end = info.filled;
-        uint64_t ts = 0, cnt = 0;
+        uint64_t ts = 0, cnt = 0, seq = 99;
         double e = 0, g = 0;
         uint32_t crc = 0;
         size_t crc_at = 0;
@@ -391,6 +391,8 @@ static void test_chunks_counters(void)
                 memcpy(&g, d, 8);
             else if (id == CAM_CHUNK_ID_CounterValue)
                 cnt = le(d, 4);
+            else if (id == CAM_CHUNK_ID_SequencerSetActive)
+                seq = le(d, 4);
             else if (id == CAM_CHUNK_ID_PayloadCRC16) {
                 crc = (uint32_t)le(d, 4);
                 crc_at = (size_t)(d - buf);
@@ -400,7 +402,8 @@ static void test_chunks_counters(void)
             end -= 8 + len;
         }
         CHECK(ok && end == 0 && chunks == CAM_CHUNK_COUNT, "layout parses back to 0 (%d chunks)", chunks);
-        CHECK(ts == t.timestamp_ns && e == 2000.0 && g == 6.5, "values ts %" PRIu64 " e %g g %g", ts, e, g);
+        CHECK(ts == t.timestamp_ns && e == 2000.0 && g == 6.5 && seq == 0, "values ts %" PRIu64 " e %g g %g seq %" PRIu64,
+              ts, e, g, seq);
         uint16_t r = 0xFFFF; /* CRC-16/CCITT-FALSE, bitwise reference */
         for (size_t i = 0; i < crc_at; i++) {
             r ^= (uint16_t)(buf[i] << 8);

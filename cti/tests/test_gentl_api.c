@@ -1442,7 +1442,7 @@ static void test_part2(void)
     }
     OK(wr32(rp, CAM_ADDR_ChunkModeActive, 1));
     OK(wr32(rp, CAM_ADDR_ChunkEnable + 4 * 1, 1)); /* Timestamp */
-    OK(wr32(rp, CAM_ADDR_ChunkEnable + 4 * 6, 1)); /* PayloadCRC16 */
+    OK(wr32(rp, CAM_ADDR_ChunkEnable + 4 * CAM_CHUNK_SEL_PayloadCRC16, 1)); /* PayloadCRC16 */
     OK(wr32(rp, CAM_ADDR_EventNotification + 4 * 1, 1)); /* FrameStart On */
     size_t payload = (size_t)rd64(rp, CAM_ADDR_PayloadSize);
     check(payload == 320 * 240 + 8 + 16 + 12, "payload with chunks %zu", payload);

@@ -65,6 +65,7 @@ ASSUMED = {
     "FIRMWARE_VERSION": "107999-01;U;acA4112_20u;V1.1-0;0",
     "SFNC_MINOR": 1,
     "USER_ID_MAX_CHARS": 16,
+    "SEQUENCER_SETS": 32,             # number of sequencer sets N
 }
 A = ASSUMED
 
@@ -102,13 +103,15 @@ class Feat:
               formula is OR'ed with TLParamsLocked.
     entry_avail {entry name: (formula, {variable: register})} -> an IntSwissKnife used as the entry's
               <pIsAvailable>; the C side refuses the entry with a message where the formula is 0
+    internal  storage the model keeps in its register map (so user sets and the state file carry it)
+              but that is not a GenApi feature: not in the XML (the sequencer sets)
     """
 
     def __init__(self, name, type_, address, access, category, desc, *, length=4, default=None,
                  minimum=None, maximum=None, inc=None, unit=None, entries=None, vis="Beginner",
                  locked=False, derived=False, selector=None, count=1, stride=None, signed=False,
                  max_chars=None, reg_only=False, is_locked_by=None, volatile=False, standard=True,
-                 assumed=(), port=None, elem_defaults=None, lock_expr=None, entry_avail=None):
+                 assumed=(), port=None, elem_defaults=None, lock_expr=None, entry_avail=None, internal=False):
         self.name, self.type, self.address, self.access = name, type_, address, access
         self.category, self.desc, self.length, self.default = category, desc, length, default
         self.minimum, self.maximum, self.inc, self.unit = minimum, maximum, inc, unit
@@ -125,6 +128,7 @@ class Feat:
         self.elem_defaults = elem_defaults    # per-element defaults of an indexed register
         self.lock_expr = lock_expr            # (formula, {var: register}) -> IntSwissKnife pIsLocked
         self.entry_avail = entry_avail or {}  # {entry: (formula, {var: register})} -> pIsAvailable
+        self.internal = internal              # storage only: in the C table (user sets, state file), not in the XML
 
     @property
     def reg_name(self):
@@ -147,6 +151,7 @@ DEV, IMG, ANA, ACQ, TL = ("DeviceControl", "ImageFormatControl", "AnalogControl"
                           "AcquisitionControl", "TransportLayerControl")
 AUTO, DIO, CNT, CHK, EVT, UST = ("AutoFunctionControl", "DigitalIOControl", "CounterAndTimerControl",
                                  "ChunkDataControl", "EventControl", "UserSetControl")
+SEQ = "SequencerControl"
 CATEGORIES = [
     (DEV, "Identity, link, temperature and timestamp of the device."),
     (IMG, "Size, position, binning, mirroring and pixel format of the delivered image."),
@@ -158,6 +163,7 @@ CATEGORIES = [
     (CHK, "Data appended to each image (chunks)."),
     (EVT, "Messages the camera sends when something happens (events)."),
     (UST, "Saving and loading complete camera configurations."),
+    (SEQ, "Sets of exposure, gain, black level, ROI offset, digital shift and test image the camera steps through."),
     (TL, "Transport layer parameters: payload size and the lock the consumer sets while streaming."),
 ]
 
@@ -165,7 +171,7 @@ CATEGORIES = [
 # follow in this order when enabled; PayloadCRC16 is always last.  IDs are this simulator's own.
 CHUNKS = [("Image", 0xA5A50000, None), ("Timestamp", 0xA5A50001, 8), ("ExposureTime", 0xA5A50002, 8),
           ("Gain", 0xA5A50003, 8), ("LineStatusAll", 0xA5A50004, 4), ("CounterValue", 0xA5A50005, 8),
-          ("PayloadCRC16", 0xA5A50006, 4)]
+          ("SequencerSetActive", 0xA5A50007, 4), ("PayloadCRC16", 0xA5A50006, 4)]
 # Events: name -> (U3V event ID, has FrameID).  IDs are this simulator's own.
 EVENTS = [("ExposureEnd", 0x9001, True), ("FrameStart", 0x9002, True), ("FrameBurstStart", 0x9003, True),
           ("FrameStartOvertrigger", 0x9004, True), ("FrameBurstStartOvertrigger", 0x9005, True),
@@ -176,6 +182,16 @@ USER_SETS = ["Default", "HighGain", "AutoFunctions", "UserSet1", "UserSet2", "Us
 OFF_ONCE_CONT = E(("Off", 0, "The automatic function is off; the value is set by the user."),
                   ("Once", 1, "Adjust once, then return to Off."),
                   ("Continuous", 2, "Adjust continuously while acquiring."))
+
+TEST_IMAGES = E(("Off", 0, "Normal sensor image."),
+                *[("Testimage%d" % i, i, "Test image %d (see TEST_IMAGES.md)." % i) for i in range(1, 7)])
+SEQ_SOURCES = E(("FrameStart", 8, "After every exposure start (the next frame uses the next set)."),
+                ("Counter2End", 9, "When Counter2 reaches CounterDuration."),
+                ("Line1", 1, "Rising edge of Line1 (after inverter and debouncer)."),
+                ("Line3", 3, "Rising edge of Line3 (input)."), ("Line4", 4, "Rising edge of Line4 (input)."),
+                ("SoftwareSignal1", 5, "SoftwareSignalPulse[SoftwareSignal1]."),
+                ("SoftwareSignal2", 6, "SoftwareSignalPulse[SoftwareSignal2]."),
+                ("SoftwareSignal3", 7, "SoftwareSignalPulse[SoftwareSignal3]."))
 
 FEATURES = [
     # ---- Device control 0x0001_0000 ----
@@ -308,8 +324,7 @@ FEATURES = [
          derived=True),
     Feat("TestImageSelector", "Enumeration", 0x200A8, "RW", IMG,
          "Replaces the sensor image by a synthetic test image.", default="Off",
-         entries=E(("Off", 0, "Normal sensor image."),
-                   *[("Testimage%d" % i, i, "Test image %d (see TEST_IMAGES.md)." % i) for i in range(1, 7)])),
+         entries=TEST_IMAGES),
     Feat("TestImageResetAndHold", "Boolean", 0x200B0, "RW", IMG,
          "Freezes a moving test image at its first frame.", default=False),
 
@@ -556,6 +571,8 @@ FEATURES = [
          port="ChunkLineStatusAllPort", volatile=True),
     Feat("ChunkCounterValue", "Integer", 0, "RO", CHK, "Value of the selected counter at the frame's exposure start.",
          port="ChunkCounterValuePort", selector="ChunkCounterSelector", count=2, stride=4, volatile=True),
+    Feat("ChunkSequencerSetActive", "Integer", 0, "RO", CHK, "Sequencer set the frame was taken with.",
+         port="ChunkSequencerSetActivePort", volatile=True),
     Feat("ChunkPayloadCRC16", "Integer", 0, "RO", CHK,
          "CRC-16/CCITT-FALSE of every byte before this chunk's data (image and the other chunks).",
          port="ChunkPayloadCRC16Port", volatile=True),
@@ -582,6 +599,69 @@ FEATURES = [
          "Saves the current configuration into the selected user set (UserSet1-3 only)."),
     Feat("UserSetDefault", "Enumeration", 0xB0018, "RW", UST, "User set loaded when the camera starts.",
          default="Default", entries=E(*[(n, i, "User set %s." % n) for i, n in enumerate(USER_SETS)])),
+
+    # ---- Sequencer 0x000D_0000 (README "Sequencer") ----
+    Feat("SequencerMode", "Enumeration", 0xD0000, "RW", SEQ,
+         "When On, every acquisition starts at SequencerSetStart and steps through the sequencer sets.",
+         vis="Expert", default="Off", locked=True,
+         entries=E(("Off", 0, "The sequencer is off."), ("On", 1, "The sequencer is on.")),
+         entry_avail={"On": ("CFG=0", {"CFG": "SequencerConfigurationModeReg"})}),
+    Feat("SequencerConfigurationMode", "Enumeration", 0xD0008, "RW", SEQ,
+         "When On, sequencer sets can be saved and loaded (only with SequencerMode Off).",
+         vis="Expert", default="Off", locked=True,
+         entries=E(("Off", 0, "Sequencer sets cannot be edited."), ("On", 1, "Sequencer sets can be edited.")),
+         lock_expr=("MODE=1", {"MODE": "SequencerModeReg"})),
+    Feat("SequencerSetSelector", "Integer", 0xD0010, "RW", SEQ,
+         "Chooses the sequencer set SequencerSetLoad and SequencerSetSave refer to.",
+         vis="Expert", default=0, minimum=0, maximum=A["SEQUENCER_SETS"] - 1, inc=1, assumed=("max",)),
+    Feat("SequencerSetLoad", "Command", 0xD0018, "WO", SEQ,
+         "Loads the selected sequencer set into the camera (SequencerConfigurationMode On only).", vis="Expert",
+         selector="SequencerSetSelector"),
+    Feat("SequencerSetSave", "Command", 0xD0020, "WO", SEQ,
+         "Saves the current sequencer features into the selected set (SequencerConfigurationMode On only).",
+         vis="Expert", selector="SequencerSetSelector"),
+    Feat("SequencerSetActive", "Integer", 0xD0028, "RO", SEQ, "Sequencer set the camera is on.",
+         vis="Expert", derived=True),
+    Feat("SequencerSetStart", "Integer", 0xD0030, "RW", SEQ, "First sequencer set of every acquisition.",
+         vis="Expert", default=0, minimum=0, maximum=0, inc=1),
+    Feat("SequencerPathSelector", "Integer", 0xD0038, "RW", SEQ,
+         "Chooses the path SequencerSetNext and SequencerTriggerSource refer to.",
+         vis="Expert", default=0, minimum=0, maximum=1, inc=1),
+    Feat("SequencerSetNext", "Integer", 0xD0040, "RW", SEQ,
+         "Set the sequencer goes to when the selected path's trigger fires (saved with the set).",
+         vis="Expert", default=0, minimum=0, maximum=A["SEQUENCER_SETS"] - 1, inc=1,
+         selector="SequencerPathSelector", count=2, stride=4),
+    Feat("SequencerTriggerSource", "Enumeration", 0xD0048, "RW", SEQ,
+         "Signal that advances the sequencer along the selected path (saved with the set).",
+         vis="Expert", default="FrameStart", selector="SequencerPathSelector", count=2, stride=4,
+         entries=SEQ_SOURCES),
+    Feat("SequencerTriggerActivation", "Enumeration", 0xD0050, "RW", SEQ,
+         "Which change of the path's signal advances the sequencer (only LevelHigh exists).",
+         vis="Expert", default="LevelHigh", selector="SequencerPathSelector", count=2, stride=4,
+         entries=E(("LevelHigh", 3, "The sequencer advances when the signal becomes high."),)),
+    # sequencer set storage (internal, element k = set k; path p of set k = element p*N + k)
+    Feat("SeqSetExposureTime", "Float", 0xD0100, "RW", None, "Stored ExposureTime.", length=8,
+         count=A["SEQUENCER_SETS"], stride=8, default=A["EXPOSURE_DEFAULT_US"], minimum=A["EXPOSURE_MIN_US"],
+         maximum=A["EXPOSURE_MAX_US"], unit="us", internal=True),
+    Feat("SeqSetGain", "Float", 0xD0200, "RW", None, "Stored Gain.", length=8, count=A["SEQUENCER_SETS"],
+         stride=8, default=0.0, minimum=0.0, maximum=A["GAIN_MAX_DB"], unit="dB", internal=True),
+    Feat("SeqSetBlackLevel", "Float", 0xD0300, "RW", None, "Stored BlackLevel.", length=8,
+         count=A["SEQUENCER_SETS"], stride=8, default=0.0, minimum=0.0, maximum=A["BLACK_LEVEL_MAX"],
+         internal=True),
+    Feat("SeqSetOffsetX", "Integer", 0xD0400, "RW", None, "Stored OffsetX.", count=A["SEQUENCER_SETS"],
+         default=8, minimum=0, maximum=4096, inc=A["OFFSET_X_INC"], internal=True),
+    Feat("SeqSetOffsetY", "Integer", 0xD0480, "RW", None, "Stored OffsetY.", count=A["SEQUENCER_SETS"],
+         default=4, minimum=0, maximum=2992, inc=A["OFFSET_Y_INC"], internal=True),
+    Feat("SeqSetDigitalShift", "Integer", 0xD0500, "RW", None, "Stored DigitalShift.",
+         count=A["SEQUENCER_SETS"], default=0, minimum=0, maximum=A["DIGITAL_SHIFT_MAX"], inc=1, internal=True),
+    Feat("SeqSetTestImageSelector", "Enumeration", 0xD0580, "RW", None, "Stored TestImageSelector.",
+         count=A["SEQUENCER_SETS"], default="Off", entries=TEST_IMAGES, internal=True),
+    Feat("SeqSetNext", "Integer", 0xD0600, "RW", None, "Stored SequencerSetNext, element path*N + set.",
+         count=2 * A["SEQUENCER_SETS"], default=0, minimum=0, maximum=A["SEQUENCER_SETS"] - 1, inc=1,
+         internal=True),
+    Feat("SeqSetTriggerSource", "Enumeration", 0xD0700, "RW", None,
+         "Stored SequencerTriggerSource, element path*N + set.", count=2 * A["SEQUENCER_SETS"],
+         default="FrameStart", entries=SEQ_SOURCES, internal=True),
 
     # ---- Hidden helper registers 0x0006_0000 (dynamic limits) ----
     Feat("WidthLimit", "Integer", 0x60000, "RO", None, "Max Width: WidthMax - OffsetX (WidthMax when CenterX).",
@@ -661,7 +741,7 @@ def check_table():
                 errs.append("%s: entry_avail names unknown entry %s" % (f.name, n))
         if f.is_locked_by and f.is_locked_by not in BY_NAME:
             errs.append("%s: unknown lock %s" % (f.name, f.is_locked_by))
-        if f.category is None and not f.reg_only:
+        if f.category is None and not f.reg_only and not f.internal:
             errs.append("%s: no category" % f.name)
         total = f.stride * (f.count - 1) + f.length
         if f.port:
@@ -765,6 +845,8 @@ def gen_xml():
         out.append("  </Category>")
 
     for f in FEATURES:
+        if f.internal:
+            continue  # storage only, not a GenApi feature
         if f.reg_only:
             xml_register(out, f, "IntReg")
             continue
@@ -1080,6 +1162,8 @@ def gen_markdown():
             notes.append("max %d chars" % f.max_chars)
         if f.reg_only:
             notes.append("hidden helper register")
+        if f.internal:
+            notes.append("internal storage (user sets, state file), not in the XML; %d elements" % f.count)
         if f.vis != "Beginner":
             notes.append(f.vis)
         if f.assumed:

@@ -209,6 +209,8 @@ static int64_t derive_int_at(cam_camera *c, cam_reg_id id, uint32_t idx)
         return sim_line_status_all(c, dev_now(c));
     case CAM_REG_UserOutputValueAll:
         return user_output_all(c);
+    case CAM_REG_SequencerSetActive:
+        return c->seq_active;
     case CAM_REG_WidthMax:
         return width_max(c);
     case CAM_REG_HeightMax:
@@ -614,6 +616,32 @@ static cam_status check_specific(cam_camera *c, int id, uint32_t idx, const uint
             return CAM_ERR_VALUE;
         }
         break;
+    case CAM_REG_SequencerMode:
+        if (v == CAM_ENUM_SequencerMode_On &&
+            GI(c, SequencerConfigurationMode) == CAM_ENUM_SequencerConfigurationMode_On) {
+            cam_say(why, why_len, "SequencerMode: On is not available while SequencerConfigurationMode is On; "
+                    "set SequencerConfigurationMode Off first");
+            return CAM_ERR_VALUE;
+        }
+        break;
+    case CAM_REG_SequencerConfigurationMode:
+        if (GI(c, SequencerMode) == CAM_ENUM_SequencerMode_On) {
+            cam_say(why, why_len, "SequencerConfigurationMode: read-only while SequencerMode is On; "
+                    "set SequencerMode Off first");
+            return CAM_ERR_ACCESS;
+        }
+        break;
+    case CAM_REG_SeqSetExposureTime:
+    case CAM_REG_SeqSetGain:
+    case CAM_REG_SeqSetBlackLevel:
+    case CAM_REG_SeqSetOffsetX:
+    case CAM_REG_SeqSetOffsetY:
+    case CAM_REG_SeqSetDigitalShift:
+    case CAM_REG_SeqSetTestImageSelector:
+    case CAM_REG_SeqSetNext:
+    case CAM_REG_SeqSetTriggerSource:
+        cam_say(why, why_len, "%s: internal sequencer set storage; use SequencerSetSave", d->name);
+        return CAM_ERR_ACCESS;
     case CAM_REG_ChunkEnable:
         if (idx == CAM_CHUNK_SEL_Image && v == 0) {
             cam_say(why, why_len, "ChunkEnable: the Image chunk is always enabled");
@@ -746,6 +774,10 @@ static cam_status write_locked(cam_camera *c, int id, uint32_t idx, const uint8_
         return userset_load(c, GI(c, UserSetSelector), why, why_len);
     case CAM_REG_UserSetSave:
         return userset_save(c, GI(c, UserSetSelector), why, why_len);
+    case CAM_REG_SequencerSetLoad:
+        return seq_set_load(c, why, why_len);
+    case CAM_REG_SequencerSetSave:
+        return seq_set_save(c, why, why_len);
     case CAM_REG_UserOutputValueAll:
         for (int i = 0; i < 3; i++)
             regmap_set_int(&c->regs, CAM_REG_UserOutputValue, (uint32_t)i, (v >> (i + 1)) & 1);
@@ -777,6 +809,9 @@ static cam_status write_locked(cam_camera *c, int id, uint32_t idx, const uint8_
         break;
     case CAM_REG_UserSetDefault:
         usersets_persist(c);
+        break;
+    case CAM_REG_SequencerMode:
+        seq_mode_on(c); /* On: the camera is on SequencerSetStart, its values are the working ones */
         break;
     case CAM_REG_ExposureAuto:
     case CAM_REG_GainAuto:
@@ -934,6 +969,13 @@ cam_status cam_render_frame(cam_camera *cam, const cam_frame_tick *tick, void *d
         if (rec.exposure_us > 0)
             s.exposure_us = rec.exposure_us;
         s.gain_db = rec.gain_db;
+        if (rec.seq_on) { /* the frame's sequencer set, not the set active now */
+            s.black_level = rec.black_level * 16.0;
+            s.offset_x = rec.offset_x;
+            s.offset_y = rec.offset_y;
+            s.digital_shift = rec.digital_shift;
+            s.test_image = rec.test_image;
+        }
     } else { /* an old or foreign tick: report the present values */
         memset(&rec, 0, sizeof rec);
         rec.exposure_us = s.exposure_us;
@@ -941,6 +983,7 @@ cam_status cam_render_frame(cam_camera *cam, const cam_frame_tick *tick, void *d
         rec.line_status = sim_line_status_all(cam, dev_now(cam));
         rec.counter[0] = cam->counter[0];
         rec.counter[1] = cam->counter[1];
+        rec.seq_set = cam->seq_active;
     }
     pthread_mutex_unlock(&cam->mu);
 

@@ -4,6 +4,7 @@
  *   events.c   the U3V event-message queue
  *   chunks.c   chunk layout and CRC
  *   usersets.c user sets and the persistent state file
+ *   sequencer.c sequencer sets: save/load, activation, advancing along the paths
  *   thermal.c  the first-order temperature model
  *   autofn.c   ExposureAuto / GainAuto
  * Everything named *_locked or taking `cam_camera *c` below runs with c->mu held, unless noted.
@@ -60,6 +61,10 @@ typedef struct {
     double exposure_us, gain_db;
     uint32_t line_status;          /* LineStatusAll at exposure start */
     uint32_t counter[2];           /* counter values at exposure start */
+    uint32_t seq_set;              /* SequencerSetActive at exposure start (ChunkSequencerSetActive) */
+    bool seq_on;                   /* SequencerMode On: the render uses the values below */
+    double black_level;            /* the sequencer set's BlackLevel, OffsetX/Y, DigitalShift, TestImage */
+    uint32_t offset_x, offset_y, digital_shift, test_image;
     bool triggered;
 } cam_frame_rec;
 
@@ -110,6 +115,7 @@ struct cam_camera {
     cam_frame_rec rec[CAM_REC_RING];
     uint64_t ready[CAM_READY_MAX]; /* frame ids ready for cam_wait_next_frame, oldest first */
     size_t ready_head, ready_n;
+    uint32_t seq_active;         /* SequencerSetActive (sequencer.c) */
     /* counters and timer */
     uint32_t counter[2];
     bool timer_active;
@@ -201,6 +207,12 @@ cam_status userset_save(cam_camera *c, int64_t which, char *why, size_t why_len)
 void usersets_persist(cam_camera *c);      /* write the state file (atomic) */
 void usersets_free(cam_camera *c);
 void usersets_factory(cam_camera *c, int64_t which, uint8_t *store); /* factory set into a store */
+
+/* sequencer.c */
+void seq_mode_on(cam_camera *c);                          /* SequencerMode became On / acquisition starts */
+void seq_signal(cam_camera *c, int64_t source, uint64_t t); /* a SequencerTriggerSource fired */
+cam_status seq_set_load(cam_camera *c, char *why, size_t why_len);
+cam_status seq_set_save(cam_camera *c, char *why, size_t why_len);
 
 /* thermal.c */
 void thermal_init(cam_camera *c);

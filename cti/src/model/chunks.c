@@ -11,11 +11,13 @@
 
 static const uint32_t chunk_ids[CAM_CHUNK_COUNT] = {
     CAM_CHUNK_ID_Image, CAM_CHUNK_ID_Timestamp, CAM_CHUNK_ID_ExposureTime, CAM_CHUNK_ID_Gain,
-    CAM_CHUNK_ID_LineStatusAll, CAM_CHUNK_ID_CounterValue, CAM_CHUNK_ID_PayloadCRC16,
+    CAM_CHUNK_ID_LineStatusAll, CAM_CHUNK_ID_CounterValue, CAM_CHUNK_ID_SequencerSetActive,
+    CAM_CHUNK_ID_PayloadCRC16,
 };
 static const uint32_t chunk_sizes[CAM_CHUNK_COUNT] = {
     0, CAM_CHUNK_SIZE_Timestamp, CAM_CHUNK_SIZE_ExposureTime, CAM_CHUNK_SIZE_Gain,
-    CAM_CHUNK_SIZE_LineStatusAll, CAM_CHUNK_SIZE_CounterValue, CAM_CHUNK_SIZE_PayloadCRC16,
+    CAM_CHUNK_SIZE_LineStatusAll, CAM_CHUNK_SIZE_CounterValue, CAM_CHUNK_SIZE_SequencerSetActive,
+    CAM_CHUNK_SIZE_PayloadCRC16,
 };
 
 cam_chunk_cfg chunks_config_locked(cam_camera *c)
@@ -107,6 +109,9 @@ size_t chunks_write(const cam_chunk_cfg *cfg, uint8_t *dst, size_t image_bytes, 
         case CAM_CHUNK_SEL_CounterValue:
             put32(d, rec->counter[0]);
             put32(d + 4, rec->counter[1]);
+            break;
+        case CAM_CHUNK_SEL_SequencerSetActive:
+            put32(d, rec->seq_set);
             break;
         case CAM_CHUNK_SEL_PayloadCRC16:
             put32(d, crc16_ccitt_false(dst, o));

@@ -139,7 +139,7 @@ static void counter_reset_by(cam_camera *c, int64_t source)
             c->counter[n] = 0;
 }
 
-static void counter_count(cam_camera *c, int64_t event_source)
+static void counter_count(cam_camera *c, int64_t event_source, uint64_t t)
 {
     for (int n = 0; n < 2; n++) {
         if (GIX(c, CounterEventSource, n) != event_source)
@@ -148,8 +148,10 @@ static void counter_count(cam_camera *c, int64_t event_source)
         if (dur && c->counter[n] >= dur)
             c->counter[n] = 0; /* a counter with a duration runs 1..CounterDuration */
         c->counter[n]++;
-        if (dur && c->counter[n] == dur && n == 1)
+        if (dur && c->counter[n] == dur && n == 1) {
             counter_reset_by(c, CAM_ENUM_CounterResetSource_Counter2End);
+            seq_signal(c, CAM_ENUM_SequencerTriggerSource_Counter2End, t);
+        }
     }
 }
 
@@ -281,8 +283,15 @@ static void start_exposure(cam_camera *c, uint64_t t, bool width, bool unthrottl
     r->start_ns = t;
     r->exposure_us = GF(c, ExposureTime);
     r->gain_db = GF(c, Gain);
+    r->seq_set = c->seq_active;
+    r->seq_on = GI(c, SequencerMode) == CAM_ENUM_SequencerMode_On;
+    r->black_level = GF(c, BlackLevel);
+    r->offset_x = (uint32_t)GI(c, OffsetX);
+    r->offset_y = (uint32_t)GI(c, OffsetY);
+    r->digital_shift = (uint32_t)GI(c, DigitalShift);
+    r->test_image = (uint32_t)GI(c, TestImageSelector);
     r->triggered = !free_run(c);
-    counter_count(c, CAM_ENUM_CounterEventSource_FrameStart);
+    counter_count(c, CAM_ENUM_CounterEventSource_FrameStart, t);
     c->exposing = true;
     c->exposing_id = id;
     c->frames_active++;
@@ -308,6 +317,7 @@ static void start_exposure(cam_camera *c, uint64_t t, bool width, bool unthrottl
     c->next_allowed_start = t + min_period_ns(c);
     if (unthrottled) {
         make_ready(c, id);
+        seq_signal(c, CAM_ENUM_SequencerTriggerSource_FrameStart, t);
         return;
     }
     if (r->triggered) {
@@ -320,6 +330,7 @@ static void start_exposure(cam_camera *c, uint64_t t, bool width, bool unthrottl
         c->period_pending = true;
         push(c, t + free_period_ns(c), SIM_PERIOD, 0, c->period_gen, id);
     }
+    seq_signal(c, CAM_ENUM_SequencerTriggerSource_FrameStart, t); /* the next frame uses the next set */
 }
 
 /* A trigger (after inverter/debouncer for lines) arrives at time t. */
@@ -328,7 +339,7 @@ static void trigger_arrive(cam_camera *c, int sel, uint64_t t)
     if (!c->acquiring || !trig_on(c, sel))
         return;
     if (sel == CAM_TRIG_FS) {
-        counter_count(c, CAM_ENUM_CounterEventSource_FrameTrigger);
+        counter_count(c, CAM_ENUM_CounterEventSource_FrameTrigger, t);
         if (single_done(c))
             return; /* SingleFrame already has its frame */
         uint64_t start = t + trig_delay(c, CAM_TRIG_FS);
@@ -409,6 +420,10 @@ static void sig_set(cam_camera *c, unsigned line, bool v, uint64_t t)
             trigger_arrive(c, sel, t);
     }
     if (v) {
+        static const int64_t seq_src[5] = {-1, CAM_ENUM_SequencerTriggerSource_Line1, -1,
+                                           CAM_ENUM_SequencerTriggerSource_Line3, CAM_ENUM_SequencerTriggerSource_Line4};
+        if (seq_src[line] >= 0)
+            seq_signal(c, seq_src[line], t); /* before a frame this edge triggers: it uses the new set */
         static const int64_t reset_src[5] = {-1, CAM_ENUM_CounterResetSource_Line1, -1,
                                              CAM_ENUM_CounterResetSource_Line3, CAM_ENUM_CounterResetSource_Line4};
         if (reset_src[line] >= 0)
@@ -476,6 +491,7 @@ void sim_trigger_software(cam_camera *c, int sel, uint64_t now)
 
 void sim_software_signal(cam_camera *c, int signal, uint64_t now)
 {
+    seq_signal(c, CAM_ENUM_SequencerTriggerSource_SoftwareSignal1 + (signal - 1), now);
     for (int sel = 0; sel < 2; sel++)
         if (GIX(c, TriggerSource, sel) == CAM_ENUM_TriggerSource_SoftwareSignal1 + (signal - 1))
             trigger_arrive(c, sel, now);
@@ -619,6 +635,7 @@ void sim_acquisition_start(cam_camera *c, uint64_t now)
     c->period_pending = false;
     c->next_allowed_start = now;
     c->acquiring = true;
+    seq_mode_on(c); /* every acquisition starts at SequencerSetStart */
     if (trig_on(c, CAM_TRIG_FBS)) {
         burst_done(c, now); /* waiting for the first burst trigger (or a level already active) */
     } else if (free_run(c)) {
