@@ -11,7 +11,7 @@ import ctypes as C
 import json
 import sys
 
-from gentl_ctypes import (ACQ_QUEUE_ALL_DISCARD, ACQ_STOP_FLAGS_KILL, CODE, DEVICE_ACCESS_EXCLUSIVE,
+from gentl_ctypes import (ACQ_QUEUE_ALL_DISCARD, ACQ_STOP_FLAGS_KILL, DEVICE_ACCESS_EXCLUSIVE,
                           EVENT_NEW_BUFFER, GC_ERR, STRING, TL_INFO_VENDOR, Producer)
 
 

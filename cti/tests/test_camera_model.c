@@ -13,26 +13,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../generated/camera_regs.h"
-#include "../src/model/camera.h"
+#include "model_test_support.h"
 #include "../src/model/image.h"
 #include "../src/model/timing.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                                                   \
-    do {                                                                                                   \
-        if (cond) {                                                                                        \
-            passed++;                                                                                      \
-        } else {                                                                                           \
-            failed++;                                                                                      \
-            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                                         \
-            printf(__VA_ARGS__);                                                                           \
-            printf("\n");                                                                                  \
-        }                                                                                                  \
-    } while (0)
-
-static char why[256];
 
 static uint64_t mono_ns(void)
 {
@@ -41,51 +24,7 @@ static uint64_t mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static cam_status wr(cam_camera *c, uint64_t a, int64_t v, size_t len)
-{
-    uint8_t b[8];
-    for (size_t i = 0; i < 8; i++)
-        b[i] = (uint8_t)((uint64_t)v >> (8 * i));
-    return cam_write(c, a, b, len, why, sizeof why);
-}
-static cam_status w4(cam_camera *c, uint64_t a, int64_t v) { return wr(c, a, v, 4); }
-
-static int64_t r4(cam_camera *c, uint64_t a)
-{
-    uint8_t b[4] = {0};
-    cam_status st = cam_read(c, a, b, 4, why, sizeof why);
-    if (st != CAM_OK)
-        printf("  read 0x%" PRIX64 " failed: %s\n", a, why);
-    return (int64_t)((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24);
-}
-
-static int64_t r8(cam_camera *c, uint64_t a)
-{
-    uint8_t b[8] = {0};
-    if (cam_read(c, a, b, 8, why, sizeof why) != CAM_OK)
-        printf("  read 0x%" PRIX64 " failed: %s\n", a, why);
-    uint64_t u = 0;
-    for (int i = 0; i < 8; i++)
-        u |= (uint64_t)b[i] << (8 * i);
-    return (int64_t)u;
-}
-
-static double rf(cam_camera *c, uint64_t a)
-{
-    int64_t u = r8(c, a);
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
-}
-
-static cam_status wf(cam_camera *c, uint64_t a, double v)
-{
-    int64_t u;
-    memcpy(&u, &v, sizeof u);
-    return wr(c, a, u, 8);
-}
-
-static bool has(const char *s, const char *sub) { return strstr(s, sub) != NULL; }
+static int64_t r8(cam_camera *c, uint64_t a) { return rn(c, a, 8); }
 
 static bool near(double a, double b, double rel) { return fabs(a - b) <= rel * fabs(b); }
 
@@ -112,7 +51,7 @@ static void test_identity(void)
     CHECK(strcmp(s, "40713375") == 0, "serial '%s'", s);
     CHECK(strcmp(cam_serial_number(c), "40713375") == 0, "serial api");
     CHECK(strcmp(cam_vendor_name(c), "Basler") == 0 && strcmp(cam_model_name(c), "acA4112-20um") == 0, "api");
-    CHECK(has(cam_firmware_version(c), ";U;acA4112_20u;V"), "fw '%s'", cam_firmware_version(c));
+    CHECK(has_text(cam_firmware_version(c), ";U;acA4112_20u;V"), "fw '%s'", cam_firmware_version(c));
     /* prefix read of a string is allowed */
     memset(s, 0, sizeof s);
     CHECK(cam_read(c, CAM_ADDR_DeviceVendorName, s, 3, why, sizeof why) == CAM_OK && strcmp(s, "Bas") == 0, "prefix");
@@ -126,14 +65,14 @@ static void test_identity(void)
     cam_user_id(c, uid, sizeof uid);
     CHECK(strcmp(uid, "left") == 0, "uid '%s'", uid);
     CHECK(cam_write(c, CAM_ADDR_DeviceUserID, "abcdefghijklmnopq", 18, why, sizeof why) == CAM_ERR_VALUE &&
-              has(why, "at most 16"),
+              has_text(why, "at most 16"),
           "17 chars: %s", why);
     char full[64];
     memset(full, 'x', sizeof full);
-    CHECK(cam_write(c, CAM_ADDR_DeviceUserID, full, 64, why, sizeof why) == CAM_ERR_VALUE && has(why, "NUL"),
+    CHECK(cam_write(c, CAM_ADDR_DeviceUserID, full, 64, why, sizeof why) == CAM_ERR_VALUE && has_text(why, "NUL"),
           "no NUL: %s", why);
     CHECK(cam_write(c, CAM_ADDR_DeviceUserID, "0123456789abcdef", 17, why, sizeof why) == CAM_OK, "16: %s", why);
-    CHECK(cam_write(c, CAM_ADDR_DeviceVendorName, "x", 2, why, sizeof why) == CAM_ERR_ACCESS && has(why, "read-only"),
+    CHECK(cam_write(c, CAM_ADDR_DeviceVendorName, "x", 2, why, sizeof why) == CAM_ERR_ACCESS && has_text(why, "read-only"),
           "%s", why);
 
     /* XML area */
@@ -177,38 +116,38 @@ static void test_validation(void)
 
     /* increments, min, dynamic max */
     CHECK(w4(c, CAM_ADDR_Width, 4097) == CAM_ERR_VALUE, "4097");
-    CHECK(has(why, "off increment 4") && has(why, "nearest valid 4096 or 4100"), "why: %s", why);
-    CHECK(w4(c, CAM_ADDR_Width, 4108) == CAM_ERR_VALUE && has(why, "above max 4104") && has(why, "OffsetX 8"),
+    CHECK(has_text(why, "off increment 4") && has_text(why, "nearest valid 4096 or 4100"), "why: %s", why);
+    CHECK(w4(c, CAM_ADDR_Width, 4108) == CAM_ERR_VALUE && has_text(why, "above max 4104") && has_text(why, "OffsetX 8"),
           "why: %s", why);
     CHECK(w4(c, CAM_ADDR_Width, 4104) == CAM_OK, "4104: %s", why);
     CHECK(w4(c, CAM_ADDR_Width, CAM_A_WIDTH_MIN) == CAM_OK, "min: %s", why);
-    CHECK(w4(c, CAM_ADDR_Width, CAM_A_WIDTH_MIN - CAM_A_WIDTH_INC) == CAM_ERR_VALUE && has(why, "below min"), "%s", why);
-    CHECK(w4(c, CAM_ADDR_Height, 3001) == CAM_ERR_VALUE && has(why, "increment 2"), "%s", why);
+    CHECK(w4(c, CAM_ADDR_Width, CAM_A_WIDTH_MIN - CAM_A_WIDTH_INC) == CAM_ERR_VALUE && has_text(why, "below min"), "%s", why);
+    CHECK(w4(c, CAM_ADDR_Height, 3001) == CAM_ERR_VALUE && has_text(why, "increment 2"), "%s", why);
     CHECK(w4(c, CAM_ADDR_OffsetX, 0) == CAM_OK && w4(c, CAM_ADDR_Width, 4112) == CAM_OK, "full width: %s", why);
-    CHECK(w4(c, CAM_ADDR_OffsetX, 4) == CAM_ERR_VALUE && has(why, "above max 0"), "offset: %s", why);
+    CHECK(w4(c, CAM_ADDR_OffsetX, 4) == CAM_ERR_VALUE && has_text(why, "above max 0"), "offset: %s", why);
     CHECK(w4(c, CAM_ADDR_OffsetY, 3) == CAM_ERR_VALUE, "offsetY inc");
 
     /* access and addresses */
-    CHECK(wr(c, CAM_ADDR_PayloadSize, 1, 8) == CAM_ERR_ACCESS && has(why, "read-only"), "%s", why);
+    CHECK(wr(c, CAM_ADDR_PayloadSize, 1, 8) == CAM_ERR_ACCESS && has_text(why, "read-only"), "%s", why);
     uint8_t b[8];
-    CHECK(cam_read(c, CAM_ADDR_AcquisitionStart, b, 4, why, sizeof why) == CAM_ERR_ACCESS && has(why, "write-only"),
+    CHECK(cam_read(c, CAM_ADDR_AcquisitionStart, b, 4, why, sizeof why) == CAM_ERR_ACCESS && has_text(why, "write-only"),
           "%s", why);
-    CHECK(cam_read(c, CAM_ADDR_Width + 2, b, 2, why, sizeof why) == CAM_ERR_ADDRESS && has(why, "inside"), "%s", why);
-    CHECK(cam_read(c, CAM_ADDR_Width, b, 8, why, sizeof why) == CAM_ERR_ADDRESS && has(why, "exactly 4"), "%s", why);
-    CHECK(cam_read(c, 0x999990, b, 4, why, sizeof why) == CAM_ERR_ADDRESS && has(why, "no register"), "%s", why);
+    CHECK(cam_read(c, CAM_ADDR_Width + 2, b, 2, why, sizeof why) == CAM_ERR_ADDRESS && has_text(why, "inside"), "%s", why);
+    CHECK(cam_read(c, CAM_ADDR_Width, b, 8, why, sizeof why) == CAM_ERR_ADDRESS && has_text(why, "exactly 4"), "%s", why);
+    CHECK(cam_read(c, 0x999990, b, 4, why, sizeof why) == CAM_ERR_ADDRESS && has_text(why, "no register"), "%s", why);
     CHECK(cam_read(c, CAM_ADDR_Width, NULL, 4, why, sizeof why) == CAM_ERR_PARAMETER, "null");
     CHECK(cam_read(c, CAM_ADDR_Width, b, 0, why, sizeof why) == CAM_ERR_PARAMETER, "zero");
     CHECK(cam_write(c, cam_xml_address(), b, 4, why, sizeof why) == CAM_ERR_ACCESS, "xml ro");
 
     /* enumerations and booleans */
-    CHECK(w4(c, CAM_ADDR_PixelFormat, PFNC_MONO10) == CAM_ERR_VALUE && has(why, "not an entry") && has(why, "Mono12p"),
+    CHECK(w4(c, CAM_ADDR_PixelFormat, PFNC_MONO10) == CAM_ERR_VALUE && has_text(why, "not an entry") && has_text(why, "Mono12p"),
           "Mono10: %s", why);
     CHECK(w4(c, CAM_ADDR_PixelFormat, PFNC_MONO12P) == CAM_OK, "%s", why);
     CHECK(r4(c, CAM_ADDR_PixelSize) == 12 && r4(c, CAM_ADDR_PixelDynamicRangeMax) == 4095, "12p");
     CHECK(r8(c, CAM_ADDR_PayloadSize) == (4112LL * 3000 * 12 + 7) / 8, "payload 12p");
     CHECK(w4(c, CAM_ADDR_PixelFormat, PFNC_MONO12) == CAM_OK && r4(c, CAM_ADDR_PixelSize) == 16, "12");
     CHECK(w4(c, CAM_ADDR_PixelFormat, PFNC_MONO8) == CAM_OK && r4(c, CAM_ADDR_PixelDynamicRangeMax) == 255, "8");
-    CHECK(w4(c, CAM_ADDR_ReverseX, 2) == CAM_ERR_VALUE && has(why, "boolean"), "%s", why);
+    CHECK(w4(c, CAM_ADDR_ReverseX, 2) == CAM_ERR_VALUE && has_text(why, "boolean"), "%s", why);
     CHECK(w4(c, CAM_ADDR_ReverseX, 1) == CAM_OK && r4(c, CAM_ADDR_ReverseX) == 1, "reverse");
     CHECK(w4(c, CAM_ADDR_TestImageSelector, 6) == CAM_OK && w4(c, CAM_ADDR_TestImageSelector, 7) == CAM_ERR_VALUE,
           "testimage");
@@ -216,9 +155,9 @@ static void test_validation(void)
 
     /* floats */
     CHECK(wf(c, CAM_ADDR_Gain, CAM_A_GAIN_MAX_DB) == CAM_OK && rf(c, CAM_ADDR_Gain) == CAM_A_GAIN_MAX_DB, "gain max");
-    CHECK(wf(c, CAM_ADDR_Gain, CAM_A_GAIN_MAX_DB + 0.5) == CAM_ERR_VALUE && has(why, "above max"), "%s", why);
-    CHECK(wf(c, CAM_ADDR_Gain, -0.1) == CAM_ERR_VALUE && has(why, "below min"), "%s", why);
-    CHECK(wf(c, CAM_ADDR_Gain, NAN) == CAM_ERR_VALUE && has(why, "finite"), "%s", why);
+    CHECK(wf(c, CAM_ADDR_Gain, CAM_A_GAIN_MAX_DB + 0.5) == CAM_ERR_VALUE && has_text(why, "above max"), "%s", why);
+    CHECK(wf(c, CAM_ADDR_Gain, -0.1) == CAM_ERR_VALUE && has_text(why, "below min"), "%s", why);
+    CHECK(wf(c, CAM_ADDR_Gain, NAN) == CAM_ERR_VALUE && has_text(why, "finite"), "%s", why);
     CHECK(wf(c, CAM_ADDR_ExposureTime, 5000.4) == CAM_OK && rf(c, CAM_ADDR_ExposureTime) == 5000.0, "snap %g",
           rf(c, CAM_ADDR_ExposureTime));
     CHECK(wf(c, CAM_ADDR_ExposureTime, CAM_A_EXPOSURE_MIN_US - 1) == CAM_ERR_VALUE, "exp min");
@@ -253,7 +192,7 @@ static void test_binning_center(void)
     CHECK(w4(c, CAM_ADDR_Width, 1000) == CAM_OK, "%s", why);
     CHECK(w4(c, CAM_ADDR_CenterX, 1) == CAM_OK && r4(c, CAM_ADDR_OffsetX) == 1556, "center %" PRId64,
           r4(c, CAM_ADDR_OffsetX));
-    CHECK(w4(c, CAM_ADDR_OffsetX, 0) == CAM_ERR_ACCESS && has(why, "CenterX"), "%s", why);
+    CHECK(w4(c, CAM_ADDR_OffsetX, 0) == CAM_ERR_ACCESS && has_text(why, "CenterX"), "%s", why);
     CHECK(w4(c, CAM_ADDR_Width, 2000) == CAM_OK && r4(c, CAM_ADDR_OffsetX) == 1056, "recenter %" PRId64,
           r4(c, CAM_ADDR_OffsetX));
     CHECK(w4(c, CAM_ADDR_Width, 4112) == CAM_OK && r4(c, CAM_ADDR_OffsetX) == 0, "center full width: %s", why);
@@ -318,8 +257,8 @@ static void test_locking(void)
 {
     cam_camera *c = cam_create("12345678");
     CHECK(w4(c, CAM_ADDR_TLParamsLocked, 1) == CAM_OK, "%s", why);
-    CHECK(w4(c, CAM_ADDR_Width, 2048) == CAM_ERR_ACCESS && has(why, "locked while streaming") &&
-              has(why, "TLParamsLocked"),
+    CHECK(w4(c, CAM_ADDR_Width, 2048) == CAM_ERR_ACCESS && has_text(why, "locked while streaming") &&
+              has_text(why, "TLParamsLocked"),
           "%s", why);
     CHECK(w4(c, CAM_ADDR_PixelFormat, PFNC_MONO12) == CAM_ERR_ACCESS, "pf locked");
     CHECK(w4(c, CAM_ADDR_BinningVertical, 2) == CAM_ERR_ACCESS, "bin locked");
@@ -330,7 +269,7 @@ static void test_locking(void)
 
     CHECK(!cam_is_acquiring(c), "idle");
     CHECK(w4(c, CAM_ADDR_AcquisitionStart, 1) == CAM_OK && cam_is_acquiring(c), "start");
-    CHECK(w4(c, CAM_ADDR_Height, 1000) == CAM_ERR_ACCESS && has(why, "acquisition is running"), "%s", why);
+    CHECK(w4(c, CAM_ADDR_Height, 1000) == CAM_ERR_ACCESS && has_text(why, "acquisition is running"), "%s", why);
     CHECK(w4(c, CAM_ADDR_AcquisitionStop, 1) == CAM_OK && !cam_is_acquiring(c), "stop");
     CHECK(w4(c, CAM_ADDR_Height, 1000) == CAM_OK, "after stop: %s", why);
     cam_destroy(c);

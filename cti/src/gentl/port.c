@@ -165,22 +165,31 @@ static GC_ERROR remote_write(gt_rport *rp, uint64_t address, const void *buf, si
 
 /* --- Generic port functions ------------------------------------------------------------ */
 
-GC_ERROR gt_port_read(gt_obj *obj, uint64_t address, void *buf, size_t *piSize)
+/* The checks GCReadPort and GCWritePort share: size pointer, buffer, length, address range. */
+static GC_ERROR check_port_access(const char *fn, uint64_t address, const void *buf, size_t *piSize)
 {
     if (!piSize)
-        return gt_fail(GC_ERR_INVALID_PARAMETER, "GCReadPort: piSize is NULL");
+        return gt_failf(GC_ERR_INVALID_PARAMETER, "%s: piSize is NULL", fn);
     if (!buf) {
         *piSize = 0;
-        return gt_fail(GC_ERR_INVALID_PARAMETER, "GCReadPort: pBuffer is NULL");
+        return gt_failf(GC_ERR_INVALID_PARAMETER, "%s: pBuffer is NULL", fn);
     }
     size_t len = *piSize;
     if (len == 0)
-        return gt_fail(GC_ERR_INVALID_PARAMETER, "GCReadPort: zero length");
+        return gt_failf(GC_ERR_INVALID_PARAMETER, "%s: zero length", fn);
     if (address + len < address) {
         *piSize = 0;
-        return gt_failf(GC_ERR_INVALID_ADDRESS, "GCReadPort: 0x%" PRIx64 " + %zu wraps around", address, len);
+        return gt_failf(GC_ERR_INVALID_ADDRESS, "%s: 0x%" PRIx64 " + %zu wraps around", fn, address, len);
     }
-    GC_ERROR e;
+    return GC_ERR_SUCCESS;
+}
+
+GC_ERROR gt_port_read(gt_obj *obj, uint64_t address, void *buf, size_t *piSize)
+{
+    GC_ERROR e = check_port_access("GCReadPort", address, buf, piSize);
+    if (e != GC_ERR_SUCCESS)
+        return e;
+    size_t len = *piSize;
     if (obj->kind == GT_RPORT)
         e = remote_read((gt_rport *)obj, address, buf, len);
     else
@@ -191,20 +200,10 @@ GC_ERROR gt_port_read(gt_obj *obj, uint64_t address, void *buf, size_t *piSize)
 
 GC_ERROR gt_port_write(gt_obj *obj, uint64_t address, const void *buf, size_t *piSize)
 {
-    if (!piSize)
-        return gt_fail(GC_ERR_INVALID_PARAMETER, "GCWritePort: piSize is NULL");
-    if (!buf) {
-        *piSize = 0;
-        return gt_fail(GC_ERR_INVALID_PARAMETER, "GCWritePort: pBuffer is NULL");
-    }
+    GC_ERROR e = check_port_access("GCWritePort", address, buf, piSize);
+    if (e != GC_ERR_SUCCESS)
+        return e;
     size_t len = *piSize;
-    if (len == 0)
-        return gt_fail(GC_ERR_INVALID_PARAMETER, "GCWritePort: zero length");
-    if (address + len < address) {
-        *piSize = 0;
-        return gt_failf(GC_ERR_INVALID_ADDRESS, "GCWritePort: 0x%" PRIx64 " + %zu wraps around", address, len);
-    }
-    GC_ERROR e;
     if (obj->kind == GT_RPORT)
         e = remote_write((gt_rport *)obj, address, buf, len);
     else
