@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import platform
+import subprocess
+import sys
 from pathlib import Path
 
 import h5py
@@ -77,3 +81,37 @@ def test_gil_free_blosc_chunks_read_back_and_settings_are_restored(tmp_path: Pat
             data.id.write_direct_chunk((index, 0, 0), chunk)
     with h5py.File(path, "r") as file:
         np.testing.assert_array_equal(file["d"][:], frames)
+
+
+_FAULTS_SCRIPT = """
+import json, resource, sys
+import numpy as np
+from ace_gentl.recording import compression
+
+# made without a larger temporary: freeing one would itself raise glibc's threshold
+frame = np.random.default_rng(4).integers(0, 4096, size=(2000, 2000), dtype=np.uint16)
+choice = compression.parse("blosc-lz4")
+
+def faults_per_chunk():
+    choice.encode(frame)  # settle the allocator first
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(6):
+        choice.encode(frame)
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 6
+
+plain = faults_per_chunk()
+applied = compression.keep_frame_sized_blocks_in_heap()
+print(json.dumps({"plain": plain, "kept": faults_per_chunk(), "applied": applied}))
+"""
+
+
+@pytest.mark.skipif(not (sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"),
+                    reason="the allocator setting is glibc's")
+def test_chunks_stop_being_page_faulted_in_once_frame_sized_blocks_stay_in_the_heap() -> None:
+    # A fresh process: the setting is process-wide and once set stays set.
+    done = subprocess.run([sys.executable, "-c", _FAULTS_SCRIPT], capture_output=True, text=True, check=True)
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    chunk_pages = 2000 * 2000 * 2 / 4096 / 2  # the chunk is about half the frame (noise over 12 of 16 bits)
+    assert measured["applied"] is True
+    assert measured["plain"] > chunk_pages / 2, measured  # each chunk's bytes were new pages
+    assert measured["kept"] < measured["plain"] / 10, measured

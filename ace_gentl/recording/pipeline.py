@@ -128,6 +128,9 @@ class Pipeline:
         self._queue: queue.SimpleQueue[_Item | object] = queue.SimpleQueue()
         encode_in_workers = writer.needs_encoded and writer.compression.in_workers
         self._executor = ThreadPoolExecutor(max(1, workers), "ace-gentl-compress") if encode_in_workers else None
+        # Encodes run at most this many frames ahead of the disk. More would not go faster (the workers
+        # are busy), and each finished chunk waiting in memory is a fresh 12-25 MB allocation.
+        self._ahead = max(1, workers) + 1
         self._thread = threading.Thread(target=self._run, name="ace-gentl-writer", daemon=False)
 
     @property
@@ -139,10 +142,7 @@ class Pipeline:
 
     def submit(self, array: np.ndarray, values: Mapping[str, Any], nbytes: int) -> None:
         """Hand over a frame whose ``nbytes`` were reserved in the budget; ``array`` comes from the pool."""
-        encoded = None
-        if self._executor is not None:
-            encoded = self._executor.submit(self.writer.compression.encode, array)
-        self._queue.put(_Item(array, values, nbytes, encoded))
+        self._queue.put(_Item(array, values, nbytes, None))
 
     def close(self) -> None:
         """Let the writer finish what was submitted, then stop it (blocks until it has)."""
@@ -158,17 +158,32 @@ class Pipeline:
             return self.writer.compression.encode(item.array)
         return item.array
 
+    def _next_items(self, window: deque[_Item]) -> bool:
+        """Move queued frames into ``window`` (starting their encodes); False once the stop mark is seen."""
+        while len(window) < self._ahead:
+            try:
+                # Block only when there is nothing else to do, and not past the next flush.
+                item = self._queue.get(timeout=self.writer.flush_interval_s / 2) if not window else self._queue.get_nowait()
+            except queue.Empty:
+                return True
+            if item is _STOP:
+                return False
+            assert isinstance(item, _Item)
+            if self._executor is not None and self.error is None:
+                item.encoded = self._executor.submit(self.writer.compression.encode, item.array)
+            window.append(item)
+        return True
+
     def _run(self) -> None:
         writer, stats = self.writer, self.stats
-        while True:
+        window: deque[_Item] = deque()
+        running = True
+        while running or window:
+            if running:
+                running = self._next_items(window)
+            item = window.popleft() if window else None
             try:
-                item = self._queue.get(timeout=writer.flush_interval_s / 2)
-            except queue.Empty:
-                item = None
-            if item is _STOP:
-                return
-            try:
-                if isinstance(item, _Item) and self.error is None:
+                if item is not None and self.error is None:
                     payload = self._payload(item)
                     writer.write(payload, item.values)
                     stats.written += 1
@@ -180,11 +195,10 @@ class Pipeline:
             except BaseException as error:  # noqa: BLE001 (handed to the Recorder, which raises it)
                 self.error = error
             finally:
-                if isinstance(item, _Item):
+                if item is not None:
                     if item.encoded is not None:
                         item.encoded.cancel()
                     self.pool.give(item.array)
                     self.budget.release(item.nbytes)
-
 
 __all__ = ["ByteBudget", "FramePool", "Pipeline", "Stats"]
