@@ -1,0 +1,87 @@
+"""The HDF5 writer on its own: frames it wrote leave the page cache once on disk (unless asked to keep them)."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import mmap
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ace_gentl.recording import compression, layout, metadata
+from ace_gentl.recording.writer import FrameWriter
+
+SHAPE = (512, 1024)  # 1 MiB frames in uint16
+
+
+def static() -> metadata.StaticMetadata:
+    return metadata.StaticMetadata(
+        vendor="test", model="test", serial="0", user_id="", description="", versions=metadata.software_versions(),
+        host=metadata.host_info(), producer=metadata.ProducerInfo(path="", sha256=""), xml_url="", xml=b"",
+        interface={}, device_module={}, stream_module={}, settings_start={}, pixel_size_m=(None, None),
+        exposure_time_s=None)
+
+
+def filesystem_type(path: Path) -> str:
+    """The type of the filesystem holding ``path`` (longest matching mount point in /proc/self/mounts)."""
+    best, kind = "", ""
+    for line in Path("/proc/self/mounts").read_text().splitlines():
+        fields = line.split()
+        mount = fields[1].replace("\\040", " ")
+        if str(path.resolve()).startswith(mount.rstrip("/") + "/") and len(mount) > len(best):
+            best, kind = mount, fields[2]
+    return kind
+
+
+def resident_fraction(path: Path) -> float:
+    """Share of the file's pages in the page cache, from mincore(2) on a read-only mapping."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    size = path.stat().st_size
+    pages = (size + mmap.PAGESIZE - 1) // mmap.PAGESIZE
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        address = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+        if address in (None, ctypes.c_void_p(-1).value):
+            raise OSError(ctypes.get_errno(), "mmap failed")
+        try:
+            vector = ctypes.create_string_buffer(pages)
+            if libc.mincore(address, size, vector) != 0:
+                raise OSError(ctypes.get_errno(), "mincore failed")
+            return sum(byte & 1 for byte in vector.raw) / pages
+        finally:
+            libc.munmap(address, size)
+    finally:
+        os.close(fd)
+
+
+def write_frames(path: Path, *, drop_page_cache: bool, count: int = 40) -> float:
+    geometry = layout.Geometry(shape=SHAPE, dtype=np.dtype(np.uint16), pixel_format="Mono12", bits=12)
+    writer = FrameWriter(path, geometry=geometry, compression=compression.parse("none"), chunks=None,
+                         fields=list(layout.BASE_FIELDS), static=static(), config={}, overwrite=True,
+                         drop_page_cache=drop_page_cache)
+    rng = np.random.default_rng(5)
+    writer.open()
+    try:
+        for index in range(count):
+            writer.write(rng.integers(0, 4096, size=SHAPE, dtype=np.uint16), {"frame_id": index + 1})
+        return resident_fraction(path)  # while the run goes on: what the writer has left in memory
+    finally:
+        writer.close("complete", {"frames_written": count})
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="no posix_fadvise on this platform")
+def test_written_frames_leave_the_page_cache_unless_kept(tmp_path: Path) -> None:
+    if filesystem_type(tmp_path) in ("tmpfs", "ramfs", "overlay"):
+        pytest.skip(f"{tmp_path} is on {filesystem_type(tmp_path)}: its pages are the file, they cannot be dropped")
+    dropped = write_frames(tmp_path / "dropped.h5", drop_page_cache=True)
+    kept = write_frames(tmp_path / "kept.h5", drop_page_cache=False)
+    assert kept > 0.9, f"{kept:.0%} of a just-written file in memory: the measurement itself is off"
+    # 40 frames of 1 MiB: only the newest (still being written out) may stay.
+    assert dropped < 0.25, f"{dropped:.0%} of the file still in the page cache"
