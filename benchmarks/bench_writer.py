@@ -7,13 +7,16 @@ Mono8), cycled, go through
 (2) for reference, the same naive loop in a child process with ``BLOSC_NTHREADS=2`` (the filter's
     c-blosc is a separate copy whose thread count cannot be reset once set, hence the child);
 (3) ace_gentl's pipeline — compression in worker threads that release the GIL, ``write_direct_chunk``
-    from one writer thread, SWMR, flushes twice a second.
-Same filter, codec (lz4), shuffle (bit), clevel (5) and typesize (2) in all three; rounds interleaved.
+    from one writer thread, SWMR, flushes twice a second, written frames dropped from the page cache;
+(4) for reference, (3) with the page cache kept (as (1) and (2) do).
+Same filter, codec (lz4), shuffle (bit), clevel (5) and typesize (2) in all; rounds interleaved.
+Each is timed twice over: until the frames are on disk (fsync of the file included: what a
+recording must reach) and until the last write returns (the frames may still be only in memory).
 Also the compressor alone on one frame (python-blosc, 1 and 2 threads), the ceiling for (3).
-The time includes closing the file. Files are deleted afterwards.
+The time includes creating and closing the file. Files are deleted afterwards.
 
     ACE_GENTL_SIM_CTI=/tmp/build-perf/ace_gentl_sim.cti PYTHONPATH=. \
-        python3 benchmarks/bench_writer.py [--frames 60] [--repeat 3] [--dir /tmp] [--fsync]
+        python3 benchmarks/bench_writer.py [--frames 120] [--repeat 3] [--dir /tmp] [--sync both|fsync|none]
 """
 
 from __future__ import annotations
@@ -96,11 +99,11 @@ def naive(path: Path, frames: list[np.ndarray], spec: str, fsync: bool) -> float
     return time.perf_counter() - t0
 
 
-def ours(path: Path, frames: list[np.ndarray], spec: str, fsync: bool) -> float:
+def ours(path: Path, frames: list[np.ndarray], spec: str, fsync: bool, drop_page_cache: bool = True) -> float:
     choice = compression_mod.parse(spec)
     geometry = layout.Geometry(shape=SHAPE, dtype=frames[0].dtype, pixel_format="bench", bits=12)
     writer = FrameWriter(path, geometry=geometry, compression=choice, chunks=None, fields=list(layout.BASE_FIELDS),
-                         static=static(), config={}, overwrite=True)
+                         static=static(), config={}, overwrite=True, drop_page_cache=drop_page_cache)
     workers = os.cpu_count() or 2  # as the Recorder: one frame per worker, blosc threads share the other cores
     previous = compression_mod.configure_threads(max(1, (os.cpu_count() or 2) // workers)) if choice.in_workers else None
     budget, stats = ByteBudget(512 << 20), Stats()
@@ -126,6 +129,10 @@ def ours(path: Path, frames: list[np.ndarray], spec: str, fsync: bool) -> float:
     return elapsed
 
 
+def ours_keeping_page_cache(path: Path, frames: list[np.ndarray], spec: str, fsync: bool) -> float:
+    return ours(path, frames, spec, fsync, drop_page_cache=False)
+
+
 def naive_threaded(path: Path, frames_file: Path, spec: str, fsync: bool, count: int) -> float:
     """The naive loop in a child process whose environment has BLOSC_NTHREADS=2."""
     env = {**os.environ, "BLOSC_NTHREADS": "2"}
@@ -145,56 +152,66 @@ def child(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--frames", type=int, default=60)
+    parser.add_argument("--frames", type=int, default=120)
     parser.add_argument("--dir", default=tempfile.gettempdir())
-    parser.add_argument("--fsync", action="store_true", help="include fsync of the file in the time")
+    parser.add_argument("--sync", choices=("both", "fsync", "none"), default="both",
+                        help="stop the clock after fsync, after the last write, or show both")
+    parser.add_argument("--fsync", action="store_true", help=argparse.SUPPRESS)  # for the child
     parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds; the median is shown")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
         return
+    syncs = {"both": (True, False), "fsync": (True,), "none": (False,)}[args.sync]
     cases = [("Mono12 in uint16", "Mono12", "blosc-lz4"), ("Mono8 in uint8", "Mono8", "none")]
-    naive_label, threaded_label, ours_label = ("naive dset[i] = frame", "naive, BLOSC_NTHREADS=2 (reference)",
-                                               "ace_gentl pipeline")
+    naive_label, threaded_label, ours_label, kept_label = (
+        "naive dset[i] = frame", "naive, BLOSC_NTHREADS=2 (reference)", "ace_gentl pipeline",
+        "ace_gentl pipeline, page cache kept (reference)")
     rows, ceilings = [], []
     for label, pixel_format, spec in cases:
         frames = scene(args.frames, pixel_format)
         raw = sum(frame.nbytes for frame in frames)
-        methods = [(naive_label, naive), (ours_label, ours)]
+        methods = [(naive_label, naive), (ours_label, ours), (kept_label, ours_keeping_page_cache)]
         frames_file = Path(args.dir) / f"bench_writer_{os.getpid()}_frames.npy"
         if spec != "none":
             methods.insert(1, (threaded_label, None))
             np.save(frames_file, np.stack(frames[:8]))
             ceilings.append((label, compressor_alone(frames, 1), compressor_alone(frames, 2)))
-        times: dict[str, list[float]] = {method: [] for method, _ in methods}
+        times: dict[tuple[bool, str], list[float]] = {(sync, method): [] for sync in syncs for method, _ in methods}
         sizes: dict[str, int] = {}
         try:
             for _ in range(args.repeat):  # interleaved: the shared machine drifts between rounds
-                for method, run in methods:
-                    path = Path(args.dir) / f"bench_writer_{os.getpid()}.h5"
-                    try:
-                        if run is None:
-                            times[method].append(naive_threaded(path, frames_file, spec, args.fsync, len(frames)))
-                        else:
-                            times[method].append(run(path, frames, spec, args.fsync))
-                        check(path, frames)
-                        sizes[method] = path.stat().st_size
-                    finally:
-                        path.unlink(missing_ok=True)
+                for sync in syncs:
+                    for method, run in methods:
+                        path = Path(args.dir) / f"bench_writer_{os.getpid()}.h5"
+                        try:
+                            if run is None:
+                                elapsed = naive_threaded(path, frames_file, spec, sync, len(frames))
+                            else:
+                                elapsed = run(path, frames, spec, sync)
+                            times[(sync, method)].append(elapsed)
+                            check(path, frames)
+                            sizes[method] = path.stat().st_size
+                        finally:
+                            path.unlink(missing_ok=True)
         finally:
             frames_file.unlink(missing_ok=True)
-        base = len(frames) / float(np.median(times[naive_label]))
-        for method, measured in times.items():
-            fps = len(frames) / float(np.median(measured))
-            rows.append((label, spec, method, fps, fps * raw / len(frames) / 1e9, raw / sizes[method], fps / base,
-                         " ".join(f"{len(frames) / t:.1f}" for t in measured)))
-    print(f"{args.frames} frames of {SHAPE[1]}x{SHAPE[0]} from the simulator, fsync={args.fsync}, "
+        for sync in syncs:
+            base = len(frames) / float(np.median(times[(sync, naive_label)]))
+            for method, _ in methods:
+                measured = times[(sync, method)]
+                fps = len(frames) / float(np.median(measured))
+                rows.append((label, spec, "on disk (fsync)" if sync else "last write returned", method, fps,
+                             fps * raw / len(frames) / 1e9, raw / sizes[method], fps / base,
+                             " ".join(f"{len(frames) / t:.1f}" for t in measured)))
+    print(f"{args.frames} frames of {SHAPE[1]}x{SHAPE[0]} from the simulator, {args.repeat} rounds, "
           f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}\n")
-    print("| frames | filter | method | frames/s (median) | GB/s raw | ratio | vs naive | each round (fps) |")
-    print("|---|---|---|---|---|---|---|---|")
-    for label, spec, method, fps, gbps, ratio, speedup, each in rows:
-        print(f"| {label} | {spec} | {method} | {fps:.1f} | {gbps:.2f} | {ratio:.2f} | {speedup:.2f}x | {each} |")
+    print("| frames | filter | clock stops | method | frames/s (median) | GB/s raw | ratio | vs naive | each round (fps) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for label, spec, until, method, fps, gbps, ratio, speedup, each in rows:
+        print(f"| {label} | {spec} | {until} | {method} | {fps:.1f} | {gbps:.2f} | {ratio:.2f} | {speedup:.2f}x "
+              f"| {each} |")
     for label, one, two in ceilings:
         print(f"\ncompressor alone, {label}, one frame at a time: {one:.2f} GB/s with 1 thread, {two:.2f} GB/s with 2")
 
