@@ -105,6 +105,8 @@ def main() -> None:
     print(f"| file size | {size / 1e9:.2f} GB (raw {summary.raw_bytes / 1e9:.1f} GB) |")
     print(f"| RSS at start / max / last | {rss_start / 1e6:.0f} / {rss.max() / 1e6:.0f} / {rss[-1] / 1e6:.0f} MB |")
     print(f"| RSS mean first / last quarter | {rss[:quarter].mean() / 1e6:.0f} / {rss[-quarter:].mean() / 1e6:.0f} MB |")
+    tenths = " ".join(f"{part.mean() / 1e6:.0f}" for part in np.array_split(rss, 10) if len(part))
+    print(f"| RSS mean by tenth of the run | {tenths} MB |")
     print(f"| frames checked against formula | {checked} (all equal) |")
     print(f"| device timestamps strictly increasing | {monotonic} |")
     ok = (result.frames_lost == 0 and summary.id_gaps == 0 and rss.max() < 1.5e9 and monotonic)

@@ -110,3 +110,35 @@ def test_frames_after_close_are_refused(session: ace_gentl.Session) -> None:
     session.close()
     with pytest.raises(ace_gentl.SessionClosedError):
         session.grab(1)
+
+
+def test_waiting_for_a_frame_leaves_other_python_threads_running(session: ace_gentl.Session) -> None:
+    """While one thread waits for a frame, the recorder's writer and compression threads must run."""
+    import threading
+
+    session.TriggerMode = "On"
+    session.TriggerSource = "Software"  # no trigger is sent: fetch waits its whole timeout
+    session.start(4)
+    counted, stop = [0], threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            counted[0] += 1
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    try:
+        time.sleep(0.3)
+        start, t0 = counted[0], time.perf_counter()
+        with pytest.raises(AcquisitionTimeout):
+            session._stream.fetch(1.0)
+        waiting_rate = (counted[0] - start) / (time.perf_counter() - t0)
+        start, t0 = counted[0], time.perf_counter()
+        time.sleep(1.0)
+        idle_rate = (counted[0] - start) / (time.perf_counter() - t0)
+    finally:
+        stop.set()
+        spinner.join()
+        session.stop()
+    # Holding the GIL through the producer's wait left the other thread ~6 % of its speed.
+    assert waiting_rate > 0.3 * idle_rate, (waiting_rate, idle_rate)
