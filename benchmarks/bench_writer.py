@@ -72,14 +72,6 @@ def compressor_alone(frames: list[np.ndarray], threads: int) -> float:
     return frames[0].nbytes / float(np.median(times)) / 1e9
 
 
-def static() -> metadata.StaticMetadata:
-    return metadata.StaticMetadata(
-        vendor="bench", model="bench", serial="0", user_id="", description="benchmark", versions=metadata.software_versions(),
-        host=metadata.host_info(), producer=metadata.ProducerInfo(path="", sha256=""), xml_url="", xml=b"",
-        interface={}, device_module={}, stream_module={}, settings_start={}, pixel_size_m=(None, None),
-        exposure_time_s=None)
-
-
 def sync(path: Path, enabled: bool) -> None:
     if enabled:
         with path.open("rb") as handle:
@@ -103,7 +95,8 @@ def ours(path: Path, frames: list[np.ndarray], spec: str, fsync: bool, drop_page
     choice = compression_mod.parse(spec)
     geometry = layout.Geometry(shape=SHAPE, dtype=frames[0].dtype, pixel_format="bench", bits=12)
     writer = FrameWriter(path, geometry=geometry, compression=choice, chunks=None, fields=list(layout.BASE_FIELDS),
-                         static=static(), config={}, overwrite=True, drop_page_cache=drop_page_cache)
+                         static=metadata.StaticMetadata.without_camera("benchmark"), config={}, overwrite=True,
+                         drop_page_cache=drop_page_cache)
     workers = os.cpu_count() or 2  # as the Recorder: one frame per worker, blosc threads share the other cores
     previous = compression_mod.configure_threads(max(1, (os.cpu_count() or 2) // workers)) if choice.in_workers else None
     budget, stats = ByteBudget(512 << 20), Stats()

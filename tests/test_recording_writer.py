@@ -17,14 +17,6 @@ from ace_gentl.recording.writer import FrameWriter
 SHAPE = (512, 1024)  # 1 MiB frames in uint16
 
 
-def static() -> metadata.StaticMetadata:
-    return metadata.StaticMetadata(
-        vendor="test", model="test", serial="0", user_id="", description="", versions=metadata.software_versions(),
-        host=metadata.host_info(), producer=metadata.ProducerInfo(path="", sha256=""), xml_url="", xml=b"",
-        interface={}, device_module={}, stream_module={}, settings_start={}, pixel_size_m=(None, None),
-        exposure_time_s=None)
-
-
 def filesystem_type(path: Path) -> str:
     """The type of the filesystem holding ``path`` (longest matching mount point in /proc/self/mounts)."""
     best, kind = "", ""
@@ -64,8 +56,8 @@ def resident_fraction(path: Path) -> float:
 def write_frames(path: Path, *, drop_page_cache: bool, count: int = 40) -> float:
     geometry = layout.Geometry(shape=SHAPE, dtype=np.dtype(np.uint16), pixel_format="Mono12", bits=12)
     writer = FrameWriter(path, geometry=geometry, compression=compression.parse("none"), chunks=None,
-                         fields=list(layout.BASE_FIELDS), static=static(), config={}, overwrite=True,
-                         drop_page_cache=drop_page_cache)
+                         fields=list(layout.BASE_FIELDS), static=metadata.StaticMetadata.without_camera("writer test"),
+                         config={}, overwrite=True, drop_page_cache=drop_page_cache)
     rng = np.random.default_rng(5)
     writer.open()
     try:

@@ -148,6 +148,14 @@ class StaticMetadata:
         data["xml"] = f"<{len(self.xml)} bytes>"
         return data
 
+    @classmethod
+    def without_camera(cls, description: str) -> StaticMetadata:
+        """For frames that come from no camera (benchmarks, tests of the writer): this host, no device."""
+        return cls(vendor="none", model="none", serial="", user_id="", description=description,
+                   versions=software_versions(), host=host_info(), producer=ProducerInfo(path="", sha256=""),
+                   xml_url="", xml=b"", interface={}, device_module={}, stream_module={}, settings_start={},
+                   pixel_size_m=(None, None), exposure_time_s=None)
+
 
 def gather(session: Session) -> StaticMetadata:
     record = session.device
