@@ -305,18 +305,18 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
                     name, f"{shown} is off increment {inc} (min {lo}, max {hi}); nearest valid {nearest}",
                     node=node_name)
         elif entry.type == "Float":
-            value = float(raw)
-            lo, hi = float(node.min), float(node.max)
-            if not math.isfinite(value) or value < lo or value > hi:
-                raise FeatureValueError(name, f"{shown} is out of range (min {lo:g}, max {hi:g})", node=node_name)
+            number = float(raw)
+            low, high = float(node.min), float(node.max)
+            if not math.isfinite(number) or number < low or number > high:
+                raise FeatureValueError(name, f"{shown} is out of range (min {low:g}, max {high:g})", node=node_name)
             if node.has_inc():
-                inc = float(node.inc)
-                steps = (value - lo) / inc
+                step = float(node.inc)
+                steps = (number - low) / step
                 if abs(steps - round(steps)) > 1e-9 * max(1.0, abs(steps)):
-                    below = lo + math.floor(steps) * inc
+                    floor = low + math.floor(steps) * step
                     raise FeatureValueError(
-                        name, f"{shown} is off increment {inc:g} (min {lo:g}, max {hi:g}); nearest valid "
-                              f"{below:g} or {below + inc:g}", node=node_name)
+                        name, f"{shown} is off increment {step:g} (min {low:g}, max {high:g}); nearest valid "
+                              f"{floor:g} or {floor + step:g}", node=node_name)
         elif entry.type == "String":
             limit = int(node.max_length)
             if len(str(raw)) > limit:
@@ -408,7 +408,7 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
             return list(self.available_entries(entry))
         if entry.type == "Integer":
             lo, hi, inc = int(entry.node.min), int(entry.node.max), int(entry.node.inc) or 1
-            values = list(range(lo, hi + 1, inc))
+            values: list[FeatureValue] = list(range(lo, hi + 1, inc))
             return values[:MAX_SELECTOR_VALUES]
         if entry.type == "Boolean":
             return [False, True]

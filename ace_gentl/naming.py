@@ -7,6 +7,8 @@ with how to convert. :func:`resolve` picks the first one a node map really has; 
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -65,6 +67,10 @@ class Resolution:
         return self.node != self.requested
 
 
+def _divided_by(divisor: float, value: float) -> float:
+    return value / divisor
+
+
 def time_factor(unit: str) -> float | None:
     """Node-unit to microseconds factor for a declared time unit, or None if not a time unit."""
     seconds = _TIME_UNITS.get(unit.strip())
@@ -101,7 +107,8 @@ def resolve(requested: str, has_node: Callable[[str], bool], has_any_node: Calla
         if alias.time:
             factor = time_factor(unit_of(alias.node) or SFNC_TIME_UNIT)
             if factor is not None and factor != 1.0:
-                return Resolution(requested, alias.node, lambda v, f=factor: v * f, lambda v, f=factor: v / f,
+                return Resolution(requested, alias.node, functools.partial(operator.mul, factor),
+                                  functools.partial(_divided_by, factor),
                                   f"{requested} [us] = {alias.node} [{unit_of(alias.node)}] x {factor:g}")
         note = (f"{alias.node} is in raw device units (no standard conversion to {requested}'s unit)"
                 if alias.raw_units else f"{requested} is served by {alias.node}")

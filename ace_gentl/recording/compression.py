@@ -18,7 +18,7 @@ import platform
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import blosc
 import hdf5plugin
@@ -63,24 +63,28 @@ class Compression:
         if self.name == "none":
             return {}
         if self.name in ("blosc-lz4", "blosc-zstd"):
-            return dict(hdf5plugin.Blosc(cname=self.name.removeprefix("blosc-"), clevel=self.level,
-                                         shuffle=hdf5plugin.Blosc.BITSHUFFLE))
+            codec: Literal["lz4", "zstd"] = "lz4" if self.name == "blosc-lz4" else "zstd"
+            return dict(hdf5plugin.Blosc(cname=codec, clevel=self._level, shuffle=hdf5plugin.Blosc.BITSHUFFLE))
         if self.name == "lz4":
             return dict(hdf5plugin.LZ4())
         if self.name == "zstd":
-            return dict(hdf5plugin.Zstd(clevel=self.level))
-        return {"compression": "gzip", "compression_opts": self.level}
+            return dict(hdf5plugin.Zstd(clevel=self._level))
+        return {"compression": "gzip", "compression_opts": self._level}
+
+    @property
+    def _level(self) -> int:
+        return _DEFAULT_LEVEL[self.name] if self.level is None else self.level
 
     def encode(self, frame: np.ndarray) -> bytes | np.ndarray:
         """The bytes of one chunk holding exactly ``frame`` (C-contiguous), as the filter would store them."""
         if self.name == "none":
             return frame
         if self.name == "gzip":
-            return zlib.compress(frame, self.level)  # HDF5's deflate filter stores a plain zlib stream
+            return zlib.compress(frame.data, self._level)  # HDF5's deflate filter stores a plain zlib stream
         if self.name in ("blosc-lz4", "blosc-zstd"):
             # A blosc frame made by c-blosc 1.x: what hdf5plugin's Blosc filter (32001) stores and reads.
             address = frame.__array_interface__["data"][0]
-            return blosc.compress_ptr(address, frame.size, typesize=frame.itemsize, clevel=self.level,
+            return blosc.compress_ptr(address, frame.size, typesize=frame.itemsize, clevel=self._level,
                                       shuffle=blosc.BITSHUFFLE, cname=self.name.removeprefix("blosc-"))
         raise RecordingConfigError(f"compression {self.name!r} has no direct encoder; write through the filter")
 
