@@ -38,7 +38,7 @@ import ace_gentl
 from ace_gentl.recording import compression as compression_mod
 from ace_gentl.recording import layout, metadata
 from ace_gentl.recording.pipeline import ByteBudget, FramePool, Pipeline, Stats
-from ace_gentl.recording.writer import FrameWriter
+from ace_gentl.recording.writer import FrameWriter, find_detector
 
 SHAPE = (3008, 4112)
 
@@ -212,7 +212,7 @@ def main() -> None:
 def check(path: Path, frames: list[np.ndarray]) -> None:
     """Plain h5py + hdf5plugin read the file back: frame count and one frame's pixels."""
     with h5py.File(path, "r") as file:
-        data = file["data"] if "data" in file else file["entry/instrument/bench/data"]
+        data = file["data"] if "data" in file else find_detector(file)["data"]
         if data.shape[0] != len(frames):
             raise AssertionError(f"{path}: {data.shape[0]} frames, expected {len(frames)}")
         np.testing.assert_array_equal(data[len(frames) // 2], frames[len(frames) // 2])
