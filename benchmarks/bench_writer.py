@@ -98,7 +98,8 @@ def ours(path: Path, frames: list[np.ndarray], spec: str, fsync: bool, drop_page
                          static=metadata.StaticMetadata.without_camera("benchmark"), config={}, overwrite=True,
                          drop_page_cache=drop_page_cache)
     workers = os.cpu_count() or 2  # as the Recorder: one frame per worker, blosc threads share the other cores
-    previous = compression_mod.configure_threads(max(1, (os.cpu_count() or 2) // workers)) if choice.in_workers else None
+    threads = max(1, (os.cpu_count() or 2) // workers)
+    previous = compression_mod.configure_threads(threads) if choice.in_workers else None
     budget, stats = ByteBudget(512 << 20), Stats()
     t0 = time.perf_counter()
     writer.open()
@@ -200,7 +201,8 @@ def main() -> None:
                              " ".join(f"{len(frames) / t:.1f}" for t in measured)))
     print(f"{args.frames} frames of {SHAPE[1]}x{SHAPE[0]} from the simulator, {args.repeat} rounds, "
           f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}\n")
-    print("| frames | filter | clock stops | method | frames/s (median) | GB/s raw | ratio | vs naive | each round (fps) |")
+    print("| frames | filter | clock stops | method | frames/s (median) | GB/s raw | ratio | vs naive "
+          "| each round (fps) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for label, spec, until, method, fps, gbps, ratio, speedup, each in rows:
         print(f"| {label} | {spec} | {until} | {method} | {fps:.1f} | {gbps:.2f} | {ratio:.2f} | {speedup:.2f}x "

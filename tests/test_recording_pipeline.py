@@ -59,8 +59,8 @@ def test_encodes_run_at_most_workers_plus_one_frames_ahead_of_a_slow_disk() -> N
     compression = CountingCompression()
     writer = SlowWriter(compression, delay_s=0.01)
     budget = ByteBudget(1 << 30)  # room for everything: only the pipeline's own window limits the encodes
-    pipeline = Pipeline(writer, budget=budget, pool=FramePool((4, 4), np.dtype(np.uint16)),  # type: ignore[arg-type]
-                        stats=Stats(), workers=2)
+    pool = FramePool((4, 4), np.dtype(np.uint16))
+    pipeline = Pipeline(writer, budget=budget, pool=pool, stats=Stats(), workers=2)  # type: ignore[arg-type]
     pipeline.start()
     frames = [np.full((4, 4), index, np.uint16) for index in range(40)]
     for index, frame in enumerate(frames):
@@ -79,8 +79,8 @@ def test_encodes_run_at_most_workers_plus_one_frames_ahead_of_a_slow_disk() -> N
 def test_frames_arriving_slowly_are_written_without_waiting_for_more() -> None:
     compression = CountingCompression()
     writer = SlowWriter(compression, delay_s=0.0)
-    pipeline = Pipeline(writer, budget=ByteBudget(1 << 20), pool=FramePool((2, 2), np.dtype(np.uint8)),  # type: ignore[arg-type]
-                        stats=Stats(), workers=2)
+    pool = FramePool((2, 2), np.dtype(np.uint8))
+    pipeline = Pipeline(writer, budget=ByteBudget(1 << 20), pool=pool, stats=Stats(), workers=2)  # type: ignore[arg-type]
     pipeline.start()
     try:
         frame = np.zeros((2, 2), np.uint8)

@@ -162,8 +162,10 @@ class Pipeline:
         """Move queued frames into ``window`` (starting their encodes); False once the stop mark is seen."""
         while len(window) < self._ahead:
             try:
-                # Block only when there is nothing else to do, and not past the next flush.
-                item = self._queue.get(timeout=self.writer.flush_interval_s / 2) if not window else self._queue.get_nowait()
+                if window:
+                    item = self._queue.get_nowait()
+                else:  # nothing else to do: wait, but not past the next flush
+                    item = self._queue.get(timeout=self.writer.flush_interval_s / 2)
             except queue.Empty:
                 return True
             if item is _STOP:
@@ -200,5 +202,6 @@ class Pipeline:
                         item.encoded.cancel()
                     self.pool.give(item.array)
                     self.budget.release(item.nbytes)
+
 
 __all__ = ["ByteBudget", "FramePool", "Pipeline", "Stats"]

@@ -7,8 +7,8 @@ written at each flush, so after a crash the per-frame datasets give the number o
 complete on disk (``data`` may be longer by the frames written since the last flush).
 
 Written frames are dropped from the page cache as soon as the kernel has them on disk, so a long
-recording does not fill the machine's memory with its own file and new writes reuse the pages
-just freed (on a VM that hands free memory back to the host that is 5x faster, see :meth:`_drop_written_pages`).
+recording does not fill the machine's memory with its own file, and new writes reuse pages just
+freed (on a VM that returns free memory to its host, 5x faster: see ``_drop_written_pages``).
 
 Only one thread may use a writer (h5py serialises calls anyway).
 """
