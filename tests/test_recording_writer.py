@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from ace_gentl.recording import compression, layout, metadata
-from ace_gentl.recording.writer import FrameWriter
+from ace_gentl.recording.writer import DROP_EVERY_BYTES, FrameWriter
 
 SHAPE = (512, 1024)  # 1 MiB frames in uint16
 
@@ -53,7 +53,7 @@ def resident_fraction(path: Path) -> float:
         os.close(fd)
 
 
-def write_frames(path: Path, *, drop_page_cache: bool, count: int = 40) -> float:
+def write_frames(path: Path, *, drop_page_cache: bool, count: int = 60) -> float:
     geometry = layout.Geometry(shape=SHAPE, dtype=np.dtype(np.uint16), pixel_format="Mono12", bits=12)
     writer = FrameWriter(path, geometry=geometry, compression=compression.parse("none"), chunks=None,
                          fields=list(layout.BASE_FIELDS), static=metadata.StaticMetadata.without_camera("writer test"),
@@ -75,5 +75,7 @@ def test_written_frames_leave_the_page_cache_unless_kept(tmp_path: Path) -> None
     dropped = write_frames(tmp_path / "dropped.h5", drop_page_cache=True)
     kept = write_frames(tmp_path / "kept.h5", drop_page_cache=False)
     assert kept > 0.9, f"{kept:.0%} of a just-written file in memory: the measurement itself is off"
-    # 40 frames of 1 MiB: only the newest (still being written out) may stay.
-    assert dropped < 0.25, f"{dropped:.0%} of the file still in the page cache"
+    # 60 frames of 1 MiB: only those since the last drop, and those the last drop found still being
+    # written out, may stay.
+    allowed = (2 * DROP_EVERY_BYTES + SHAPE[0] * SHAPE[1] * 2) / (tmp_path / "dropped.h5").stat().st_size
+    assert dropped < allowed < 0.5, f"{dropped:.0%} of the file still in the page cache (allowed {allowed:.0%})"

@@ -31,6 +31,11 @@ from ace_gentl.recording import layout, metadata
 from ace_gentl.recording.compression import Compression
 
 
+#: Pages are dropped after this many bytes of frames: every full frame, but small frames at high
+#: rates in batches (each drop also starts writing out HDF5's metadata pages, rewritten often).
+DROP_EVERY_BYTES = 8 << 20
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="microseconds")
 
@@ -70,6 +75,7 @@ class FrameWriter:
         self.flush_interval_s = flush_interval_s
         self.drop_page_cache = drop_page_cache and hasattr(os, "posix_fadvise")
         self._cache_fd: int | None = None  # the file opened once more, only to advise the kernel about it
+        self._since_drop = 0  # bytes written since the last _drop_written_pages
         self.written = 0  # frames in ``data``
         self.flushed = 0  # frames whose per-frame values are on disk
         self.last_flush = 0.0
@@ -119,7 +125,9 @@ class FrameWriter:
         self.written = index + 1
         for field in self.fields:
             self._pending[field.name].append(values.get(field.name, field.fill))
-        self._drop_written_pages()
+        self._since_drop += payload.nbytes if isinstance(payload, np.ndarray) else len(payload)
+        if self._since_drop >= DROP_EVERY_BYTES:
+            self._drop_written_pages()
 
     def _drop_written_pages(self) -> None:
         """Ask the kernel to write the file's dirty pages out and drop those already on disk.
@@ -130,6 +138,7 @@ class FrameWriter:
         (13.4 MB chunks, measured with and without). Pages still being written are kept until a
         later call, so a SWMR reader following the run finds the newest frame in memory.
         """
+        self._since_drop = 0
         if self._cache_fd is not None:
             os.posix_fadvise(self._cache_fd, 0, 0, os.POSIX_FADV_DONTNEED)
 
@@ -214,4 +223,4 @@ def find_detector(file: h5py.File) -> h5py.Group:
     raise RecordingError(f"{file.filename}: no NXdetector under /entry/instrument")
 
 
-__all__ = ["FrameWriter", "find_detector", "is_disk_full", "now_iso", "trim"]
+__all__ = ["DROP_EVERY_BYTES", "FrameWriter", "find_detector", "is_disk_full", "now_iso", "trim"]
