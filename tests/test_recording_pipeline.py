@@ -92,3 +92,44 @@ def test_frames_arriving_slowly_are_written_without_waiting_for_more() -> None:
         assert [frame_id for frame_id, _ in writer.frames] == [7]  # alone in the window, still written
     finally:
         pipeline.close()
+
+
+class FailingCompression(CountingCompression):
+    def encode(self, frame: np.ndarray) -> bytes:
+        if int(frame.flat[0]) == 3:
+            raise ValueError("encoder broke on frame 3")
+        return super().encode(frame)
+
+
+def run_frames(pipeline: Pipeline, budget: ByteBudget, count: int) -> None:
+    pipeline.start()
+    for index in range(count):
+        frame = np.full((4, 4), index, np.uint16)
+        assert budget.reserve(frame.nbytes, lambda: False)
+        pipeline.submit(frame, {"frame_id": index}, frame.nbytes)
+    pipeline.close()
+
+
+def test_a_failing_encode_stops_writing_and_gives_every_frame_back() -> None:
+    compression = FailingCompression()
+    writer = SlowWriter(compression, delay_s=0.0)
+    budget, pool = ByteBudget(1 << 30), FramePool((4, 4), np.dtype(np.uint16))
+    pipeline = Pipeline(writer, budget=budget, pool=pool, stats=Stats(), workers=2)  # type: ignore[arg-type]
+    run_frames(pipeline, budget, 10)
+    assert isinstance(pipeline.error, ValueError) and "frame 3" in str(pipeline.error)
+    assert [frame_id for frame_id, _ in writer.frames] == [0, 1, 2]  # in order, none after the failure
+    assert budget.used == 0 and len(pool._free) == 10  # every frame's bytes and array came back
+
+
+def test_frames_are_still_written_when_the_worker_pool_is_gone() -> None:
+    # At interpreter exit concurrent.futures shuts its pools down; the writer must not die with it.
+    compression = CountingCompression()
+    writer = SlowWriter(compression, delay_s=0.0)
+    budget = ByteBudget(1 << 30)
+    pipeline = Pipeline(writer, budget=budget, pool=FramePool((4, 4), np.dtype(np.uint16)),  # type: ignore[arg-type]
+                        stats=Stats(), workers=2)
+    assert pipeline._executor is not None
+    pipeline._executor.shutdown(wait=True)
+    run_frames(pipeline, budget, 6)
+    assert pipeline.error is None
+    assert [frame_id for frame_id, _ in writer.frames] == list(range(6)) and budget.used == 0

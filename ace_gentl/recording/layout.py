@@ -55,7 +55,8 @@ class Field:
 BASE_FIELDS = (
     Field("frame_id", "u8", 0, "", "frame ID the camera gave (gaps = frames lost before this one)"),
     Field("device_timestamp", "u8", 0, "ns", "device clock at exposure start"),
-    Field("host_timestamp", "i8", 0, "ns", "host clock (ns since 1970-01-01T00:00:00Z) when the buffer arrived"),
+    Field("host_timestamp", "i8", 0, "ns",
+          "host clock (ns since 1970-01-01T00:00:00Z) when ace_gentl took the buffer (up to a few ms after it arrived)"),
     Field("incomplete", "u1", 0, "", "1 if the producer delivered the frame incomplete (missing bytes are 0)"),
     Field("lost_before", "u4", 0, "", "frames lost between the previous frame and this one"),
     Field("count_time", "f8", np.nan, "s", "exposure time of the frame"),

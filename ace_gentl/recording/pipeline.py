@@ -128,8 +128,10 @@ class Pipeline:
         self._queue: queue.SimpleQueue[_Item | object] = queue.SimpleQueue()
         encode_in_workers = writer.needs_encoded and writer.compression.in_workers
         self._executor = ThreadPoolExecutor(max(1, workers), "ace-gentl-compress") if encode_in_workers else None
-        # Encodes run at most this many frames ahead of the disk. More would not go faster (the workers
-        # are busy), and each finished chunk waiting in memory is a fresh 12-25 MB allocation.
+        # Encodes are started at most this many frames ahead of the disk: enough to keep every worker
+        # busy while the writer writes, and few finished chunks (12-25 MB each) waiting in memory, so
+        # their memory is reused. While the writer itself stalls, the workers wait too; the frames
+        # meanwhile wait in the byte-bounded queue, as they would for busy workers.
         self._ahead = max(1, workers) + 1
         self._thread = threading.Thread(target=self._run, name="ace-gentl-writer", daemon=False)
 
@@ -171,9 +173,12 @@ class Pipeline:
             if item is _STOP:
                 return False
             assert isinstance(item, _Item)
+            window.append(item)  # from here on, the loop in _run gives its array and bytes back
             if self._executor is not None and self.error is None:
-                item.encoded = self._executor.submit(self.writer.compression.encode, item.array)
-            window.append(item)
+                try:
+                    item.encoded = self._executor.submit(self.writer.compression.encode, item.array)
+                except RuntimeError:  # the pool was shut down (interpreter exit): encode in this thread
+                    item.encoded = None
         return True
 
     def _run(self) -> None:
@@ -181,10 +186,11 @@ class Pipeline:
         window: deque[_Item] = deque()
         running = True
         while running or window:
-            if running:
-                running = self._next_items(window)
-            item = window.popleft() if window else None
+            item = None
             try:
+                if running:
+                    running = self._next_items(window)
+                item = window.popleft() if window else None
                 if item is not None and self.error is None:
                     payload = self._payload(item)
                     writer.write(payload, item.values)

@@ -330,6 +330,7 @@ class Recorder:
             pipeline.close()
             pipeline.pool.clear()
             self._t_end = time.monotonic()
+            compression_mod.release_free_memory()  # the pool's frames and the chunks freed in the run
         self._finish(writer, pipeline.error, acquire_error)
 
     def _status(self, write_error: BaseException | None, acquire_error: BaseException | None) -> str:

@@ -6,9 +6,11 @@ then SWMR on. Frames whose chunk bytes were made beforehand (see :mod:`compressi
 written at each flush, so after a crash the per-frame datasets give the number of frames that are
 complete on disk (``data`` may be longer by the frames written since the last flush).
 
-Written frames are dropped from the page cache as soon as the kernel has them on disk, so a long
-recording does not fill the machine's memory with its own file, and new writes reuse pages just
-freed (on a VM that returns free memory to its host, 5x faster: see ``_drop_written_pages``).
+Every 8 MiB of frames (and at close) the kernel is asked to write the file out and to drop what
+is already on disk from the page cache, so a long recording does not fill the machine's memory
+with its own file, and new writes reuse pages just freed (on a VM that returns free memory to its
+host, 5x faster: see ``_drop_written_pages``). This is advice only: if the kernel refuses it, the
+recording goes on without it.
 
 Only one thread may use a writer (h5py serialises calls anyway).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import logging
 import os
 import time
 from collections.abc import Mapping
@@ -30,6 +33,8 @@ from ace_gentl.errors import RecordingError
 from ace_gentl.recording import layout, metadata
 from ace_gentl.recording.compression import Compression
 
+
+log = logging.getLogger(__name__)
 
 #: Pages are dropped after this many bytes of frames: every full frame, but small frames at high
 #: rates in batches (each drop also starts writing out HDF5's metadata pages, rewritten often).
@@ -101,7 +106,11 @@ class FrameWriter:
             self._file.flush()
             self._file.swmr_mode = True
             if self.drop_page_cache:
-                self._cache_fd = os.open(self.path, os.O_RDONLY)
+                try:
+                    self._cache_fd = os.open(self.path, os.O_RDONLY)
+                except OSError as error:  # e.g. a file we may write but not read: no advice, same recording
+                    log.warning("%s: cannot open it for page-cache advice (%s); the page cache is kept",
+                                self.path, error)
         except BaseException:
             self._file.close()
             self._file = None
@@ -139,8 +148,13 @@ class FrameWriter:
         later call, so a SWMR reader following the run finds the newest frame in memory.
         """
         self._since_drop = 0
-        if self._cache_fd is not None:
+        if self._cache_fd is None:
+            return
+        try:
             os.posix_fadvise(self._cache_fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        except OSError as error:  # advice only: never a reason to stop a recording
+            log.warning("%s: page-cache advice refused (%s); the page cache is kept from now on", self.path, error)
+            self._close_cache_fd()
 
     def due(self) -> bool:
         return time.monotonic() - self.last_flush >= self.flush_interval_s
@@ -173,21 +187,29 @@ class FrameWriter:
             self.flush(counters)
         finally:
             file, self._file, self._layout = self._file, None, None
-            self._close_cache_fd()
-            file.close()
+            try:
+                file.close()
+            finally:
+                self._drop_written_pages()
+                self._close_cache_fd()
 
     def _close_cache_fd(self) -> None:
         if self._cache_fd is not None:
             fd, self._cache_fd = self._cache_fd, None
-            os.close(fd)
+            try:
+                os.close(fd)
+            except OSError as error:  # a read-only descriptor: nothing of the recording depends on it
+                log.warning("%s: closing the page-cache descriptor failed (%s)", self.path, error)
 
     def abandon(self) -> None:
         """Close without writing anything more (after a write error: the file keeps its last flush)."""
         if self._file is None:
             return
         file, self._file, self._layout = self._file, None, None
-        self._close_cache_fd()
-        file.close()
+        try:
+            file.close()
+        finally:
+            self._close_cache_fd()
 
     def finish(self, *, status: str, settings_end: dict[str, Any] | None,
                stream_module_end: dict[str, Any] | None, error: str | None, result: dict[str, Any]) -> None:
