@@ -172,3 +172,11 @@ class ReproduceMismatchError(AceGentlError):
     def __init__(self, message: str, differences: list[str]) -> None:
         super().__init__(message)
         self.differences = list(differences)
+
+
+def add_note(error: BaseException, text: str) -> None:
+    """Attach a second failure to the first (``add_note`` is Python 3.11+; 3.10 keeps it in ``__notes__``)."""
+    if hasattr(error, "add_note"):
+        error.add_note(text)
+    else:
+        error.__notes__ = [*getattr(error, "__notes__", []), text]  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from ace_gentl.errors import (
     DeviceError,
     SessionClosedError,
     UnknownFeatureError,
+    add_note,
 )
 from ace_gentl.features import FeatureInfo, FeatureMap, FeatureValue
 from ace_gentl.frames import Frame, Stream
@@ -315,7 +316,7 @@ class Session:
                     try:
                         self._stream.stop()
                     except AceGentlError as stop_error:  # the first error is the one that matters; keep both
-                        _add_note(failure, f"stopping acquisition afterwards failed too: {stop_error}")
+                        add_note(failure, f"stopping acquisition afterwards failed too: {stop_error}")
 
     def grab(self, n: int = 1, timeout: float | None = None) -> list[Frame]:
         """``n`` copied frames (acquisition is started and stopped around them if it was not running)."""
@@ -355,14 +356,6 @@ class Session:
             if features.is_readable(name):  # only chunks enabled and present in this buffer are readable
                 values[name.removeprefix("Chunk")] = features[name]
         return values
-
-
-def _add_note(error: BaseException, text: str) -> None:
-    """Attach a second failure to the first (``add_note`` is Python 3.11+; 3.10 keeps it in ``__notes__``)."""
-    if hasattr(error, "add_note"):
-        error.add_note(text)
-    else:
-        error.__notes__ = [*getattr(error, "__notes__", []), text]  # type: ignore[attr-defined]
 
 
 def open(*, serial: str | None = None, model: str | None = None, user_id: str | None = None,  # noqa: A001

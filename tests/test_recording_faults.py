@@ -62,9 +62,9 @@ def test_slow_disk_loses_frames_at_the_camera_not_memory(cam: ace_gentl.Session,
     configure(cam, unthrottled=False, roi=roi)
     write = FrameWriter.write
 
-    def slow_write(self: FrameWriter, payload: Any, values: Any) -> None:
+    def slow_write(self: FrameWriter, payload: Any, values: Any) -> int:
         time.sleep(0.03)  # a disk that manages ~33 frames/s
-        write(self, payload, values)
+        return write(self, payload, values)
 
     monkeypatch.setattr(FrameWriter, "write", slow_write)
     frame_bytes = 4096 * 480
@@ -154,10 +154,10 @@ def test_enospc_at_write_stops_cleanly(cam: ace_gentl.Session, tmp_path: Path, m
     configure(cam)
     write = FrameWriter.write
 
-    def failing_write(self: FrameWriter, payload: Any, values: Any) -> None:
+    def failing_write(self: FrameWriter, payload: Any, values: Any) -> int:
         if self.written == 12:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
-        write(self, payload, values)
+        return write(self, payload, values)
 
     monkeypatch.setattr(FrameWriter, "write", failing_write)
     path = tmp_path / "full.h5"

@@ -42,11 +42,12 @@ class SlowWriter:
         self.frames: list[tuple[int, bytes]] = []
         self.flushes = 0
 
-    def write(self, payload: bytes, values: Mapping[str, Any]) -> None:
+    def write(self, payload: bytes, values: Mapping[str, Any]) -> int:
         time.sleep(self.delay_s)
         self.frames.append((int(values["frame_id"]), payload))
         with self.compression.lock:
             self.compression.written += 1
+        return len(payload)
 
     def due(self) -> bool:
         return False

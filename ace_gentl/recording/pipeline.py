@@ -192,11 +192,10 @@ class Pipeline:
                     running = self._next_items(window)
                 item = window.popleft() if window else None
                 if item is not None and self.error is None:
-                    payload = self._payload(item)
-                    writer.write(payload, item.values)
+                    stored = writer.write(self._payload(item), item.values)
                     stats.written += 1
                     stats.bytes_raw += item.array.nbytes
-                    stats.bytes_stored += payload.nbytes if isinstance(payload, np.ndarray) else len(payload)
+                    stats.bytes_stored += stored
                 if self.error is None and writer.due():
                     writer.flush(stats.counters())
                     stats.history.append((time.monotonic(), stats.written, stats.bytes_raw))

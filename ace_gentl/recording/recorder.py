@@ -26,6 +26,7 @@ from ace_gentl.errors import (
     DiskFullError,
     RecordingConfigError,
     RecordingError,
+    add_note,
 )
 from ace_gentl.frames import Frame
 from ace_gentl.recording import compression as compression_mod
@@ -306,7 +307,7 @@ class Recorder:
             try:
                 self._stop_engine(frames)
             except AceGentlError as stop_error:  # the first error is the one that matters; keep both
-                _note(error, f"stopping acquisition afterwards failed too: {stop_error}")
+                add_note(error, f"stopping acquisition afterwards failed too: {stop_error}")
             raise
         self._stop_engine(frames)
 
@@ -354,7 +355,7 @@ class Recorder:
                 try:
                     writer.close(status, counters)
                 except (OSError, RuntimeError, ValueError) as close_error:  # h5py's errors; the file keeps its last flush
-                    _note(write_error, f"closing the file after it also failed: {close_error}")
+                    add_note(write_error, f"closing the file after it also failed: {close_error}")
                 writer.trim_to_flushed()
                 self.stats.written = writer.flushed
                 counters = self.stats.counters()
@@ -418,14 +419,6 @@ class Recorder:
             error.__cause__ = problems[0]
             return error
         return None
-
-
-def _note(error: BaseException, text: str) -> None:
-    """Attach a second failure to the first (``add_note`` is Python 3.11+; 3.10 keeps it in ``__notes__``)."""
-    if hasattr(error, "add_note"):
-        error.add_note(text)
-    else:
-        error.__notes__ = [*getattr(error, "__notes__", []), text]  # type: ignore[attr-defined]
 
 
 def _describe(error: BaseException | None, path: Path) -> str | None:

@@ -122,8 +122,11 @@ class FrameWriter:
             raise RecordingError(f"{self.path}: the writer is not open")
         return self._layout
 
-    def write(self, payload: bytes | np.ndarray, values: Mapping[str, Any]) -> None:
-        """Append one frame: ``payload`` is the encoded chunk if :attr:`needs_encoded`, else the array."""
+    def write(self, payload: bytes | np.ndarray, values: Mapping[str, Any]) -> int:
+        """Append one frame: ``payload`` is the encoded chunk if :attr:`needs_encoded`, else the array.
+
+        Returns the bytes handed to HDF5 (the chunk's size when it was encoded beforehand).
+        """
         handles = self._handles()
         index = self.written
         handles.data.resize(index + 1, axis=0)
@@ -134,9 +137,11 @@ class FrameWriter:
         self.written = index + 1
         for field in self.fields:
             self._pending[field.name].append(values.get(field.name, field.fill))
-        self._since_drop += payload.nbytes if isinstance(payload, np.ndarray) else len(payload)
+        nbytes = payload.nbytes if isinstance(payload, np.ndarray) else len(payload)
+        self._since_drop += nbytes
         if self._since_drop >= DROP_EVERY_BYTES:
             self._drop_written_pages()
+        return nbytes
 
     def _drop_written_pages(self) -> None:
         """Ask the kernel to write the file's dirty pages out and drop those already on disk.
