@@ -188,6 +188,22 @@ static void push_front(gt_event *ev, const void *data, size_t len)
 
 #define GT_REMOTE_SLICE_MS 20u /* EventKill / unregister are noticed within this time */
 
+/* The two ways a waiting EventGetData ends without data: the event was unregistered, or EventKill
+ * was called (each call ends one wait).  True, with *r set, if the wait must end. */
+static bool waiting_ended(gt_event *ev, GC_ERROR *r)
+{
+    if (ev->dead) {
+        *r = gt_fail(GC_ERR_ABORT, "EventGetData: the event was unregistered (module closed) while waiting");
+        return true;
+    }
+    if (ev->kills) {
+        ev->kills--;
+        *r = gt_fail(GC_ERR_ABORT, "EventGetData: aborted by EventKill");
+        return true;
+    }
+    return false;
+}
+
 /* EVENT_REMOTE_DEVICE: drain the camera model's event queue (cam_wait_event) with g_gt.data
  * released, in slices, so EventKill and DevClose still wake the waiter.  A message taken from the
  * model goes through the event's own item queue, so BUFFER_TOO_SMALL keeps it queued. */
@@ -198,15 +214,8 @@ static GC_ERROR remote_get_data(gt_event *ev, void *pBuffer, size_t *piSize, uin
     GC_ERROR r;
     ev->waiters++;
     for (;;) {
-        if (ev->dead) {
-            r = gt_fail(GC_ERR_ABORT, "EventGetData: the event was unregistered (module closed) while waiting");
+        if (waiting_ended(ev, &r))
             break;
-        }
-        if (ev->kills) {
-            ev->kills--;
-            r = gt_fail(GC_ERR_ABORT, "EventGetData: aborted by EventKill");
-            break;
-        }
         if (ev->head) {
             r = deliver(ev, pBuffer, piSize);
             break;
@@ -261,15 +270,8 @@ GC_ERROR gt_event_get_data(gt_event *ev, void *pBuffer, size_t *piSize, uint64_t
     GC_ERROR r;
     ev->waiters++;
     for (;;) {
-        if (ev->dead) {
-            r = gt_fail(GC_ERR_ABORT, "EventGetData: the event was unregistered (module closed) while waiting");
+        if (waiting_ended(ev, &r))
             break;
-        }
-        if (ev->kills) {
-            ev->kills--;
-            r = gt_fail(GC_ERR_ABORT, "EventGetData: aborted by EventKill");
-            break;
-        }
         if (has_data(ev)) {
             r = deliver(ev, pBuffer, piSize);
             break;
