@@ -150,6 +150,10 @@ class RecordingConfigError(AceGentlError, ValueError):
     """Recording arguments that cannot work (unknown compression, bad chunk shape, ...)."""
 
 
+class OutputExistsError(RecordingConfigError, FileExistsError):
+    """The output file exists and ``overwrite`` was not given."""
+
+
 class RecordingFileError(AceGentlError):
     """A file is not an ace_gentl recording, or cannot be opened as one."""
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import threading
 import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -13,7 +11,7 @@ from typing import Any
 from genicam import gentl
 from harvesters.core import Device, ImageAcquirer, ParameterKey, ParameterSet
 
-from ace_gentl import devices, snapshot, transport
+from ace_gentl import backend, devices, snapshot, transport
 from ace_gentl.errormap import genicam_reason, gentl_errors
 from ace_gentl.errors import (
     AceGentlError,
@@ -26,6 +24,8 @@ from ace_gentl.errors import (
 from ace_gentl.features import FeatureInfo, FeatureMap, FeatureValue
 from ace_gentl.frames import Frame, Stream
 from ace_gentl.naming import Resolution
+from ace_gentl.recording import recorder as recorder_mod
+from ace_gentl.recording.recorder import Recorder, RecordingResult
 
 _ACCESS_FLAGS = {
     "exclusive": gentl.DEVICE_ACCESS_FLAGS_LIST.DEVICE_ACCESS_EXCLUSIVE,
@@ -38,39 +38,14 @@ _CHUNK_CONTROLS = frozenset({"ChunkModeActive", "ChunkSelector", "ChunkEnable"})
 _CHUNK_SELECTOR_SUFFIX = "Selector"
 #: Seconds added to three frame periods for the default frame timeout.
 TIMEOUT_MARGIN_S = 2.0
-_ia_lock = threading.Lock()  # ImageAcquirer creation swaps the process-wide SIGINT handler
-
-
-def _create_acquirer(device: Device, config: ParameterSet | None) -> ImageAcquirer:
-    """An ImageAcquirer for an opened device, without Harvesters' SIGINT handler.
-
-    Harvesters installs a handler that swallows Ctrl-C (it destroys the acquirer and
-    returns) and keeps the acquirer alive through the handler; the Session wants
-    KeyboardInterrupt to reach the caller and its own ``with`` block to clean up.
-    """
-    with _ia_lock:
-        in_main = threading.current_thread() is threading.main_thread()
-        previous = signal.getsignal(signal.SIGINT) if in_main else None
-        try:
-            return ImageAcquirer(parent=None, device_proxy=device, config=config)
-        finally:
-            if in_main:
-                signal.signal(signal.SIGINT, previous)
 
 
 def _release(ia: ImageAcquirer | None, loaded: transport.LoadedProducer) -> None:
     """Free everything a Session holds; safe to call from a weakref finalizer (no Session reference)."""
     try:
         if ia is not None:
-            # genicam's ChunkAdapter registers weakref.finalize(self, self._destruct): the bound
-            # method keeps the adapter, and the remote node map it holds (~400 KB), alive until
-            # the interpreter exits. Harvesters' ImageAcquirer does the same with destroy().
-            chunk_adapter = ia._chunk_adapter
             with gentl_errors("closing the camera"):
-                ia.destroy()
-                if chunk_adapter is not None:
-                    chunk_adapter._finalizer()  # detaches buffer and node map, drops the self-reference
-            ia._finalizer.detach()
+                backend.destroy_acquirer(ia)
     finally:
         transport.release(loaded)
 
@@ -108,7 +83,7 @@ class Session:
         ia: ImageAcquirer | None = None
         try:
             with gentl_errors(f"{record}: setting up the camera"):
-                ia = _create_acquirer(Device(module=raw_device, parent=found.interface), config)
+                ia = backend.create_acquirer(Device(module=raw_device, parent=found.interface), config)
         except BaseException:
             if ia is None and raw_device.is_open():
                 raw_device.close()
@@ -264,6 +239,12 @@ class Session:
     def streaming(self) -> bool:
         return not self.closed and self._stream.running
 
+    @property
+    def stream(self) -> Stream:
+        """The acquisition stream: start / halt / stop, zero-copy ``fetch``, the producer's counters."""
+        self._check_open()
+        return self._stream
+
     def start(self, num_buffers: int | None = None) -> None:
         """Start acquisition (``grab`` and ``frames`` do this themselves when needed)."""
         self._check_open()
@@ -328,18 +309,14 @@ class Session:
         """Fire a software trigger (``TriggerSoftware``; selected by ``TriggerSelector`` on most cameras)."""
         self.execute("TriggerSoftware")
 
-    def record(self, path: str | os.PathLike[str], *, progress: bool = False, **options: Any) -> Any:
+    def record(self, path: str | os.PathLike[str], *, progress: bool = False, **options: Any) -> RecordingResult:
         """Record to NeXus/HDF5 and block: ``frames=N`` or ``duration=seconds``, ``compression=...``,
         ``chunks=...``; returns a ``RecordingResult``. Ctrl-C finishes the file, then re-raises."""
-        from ace_gentl.recording import record  # imported here: recording builds on this module
-
         self._check_open()
-        return record(self, path, progress=progress, **options)
+        return recorder_mod.record(self, path, progress=progress, **options)
 
-    def recorder(self, path: str | os.PathLike[str], **options: Any) -> Any:
+    def recorder(self, path: str | os.PathLike[str], **options: Any) -> Recorder:
         """A ``Recorder`` for a background recording (``start()``, ``progress``, ``stop()``, ``wait()``)."""
-        from ace_gentl.recording import Recorder  # imported here: recording builds on this module
-
         self._check_open()
         return Recorder(self, path, **options)
 

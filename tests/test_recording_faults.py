@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import signal
 import subprocess
@@ -21,7 +22,7 @@ import pytest
 import ace_gentl
 from ace_gentl.errors import DeviceError
 from ace_gentl.recording.repair import needs_repair
-from ace_gentl.recording.engine import CameraEngine
+from ace_gentl.recording.camera_engine import CameraEngine
 from ace_gentl.recording.writer import FrameWriter
 from recording_helpers import BITS, ROI, configure, expected_frame
 
@@ -50,9 +51,15 @@ def check_frames(recording: ace_gentl.Recording, pixel_format: str = "Mono8", ro
 
 
 def assert_losses_recorded(recording: ace_gentl.Recording, result: ace_gentl.RecordingResult) -> None:
+    """Gaps between recorded frames are in lost_before; the run's count adds what the producer lost outside them."""
     ids = recording.column("frame_id").astype(np.int64)
     gaps = int(np.sum(np.diff(ids) - 1))
-    assert gaps == result.frames_lost == int(recording.column("lost_before").sum())
+    before_first = int(recording.column("lost_before")[0])
+    assert gaps + before_first == int(recording.column("lost_before").sum())
+    details = json.loads(recording.file["entry/recording/result"][()])
+    assert details["frames_lost_in_gaps"] == gaps + before_first
+    producer = details["frames_lost_by_producer"]
+    assert result.frames_lost == max(gaps + before_first, producer if producer is not None else 0)
     assert recording.file["entry/recording/frames_lost"][()] == result.frames_lost
 
 
@@ -62,13 +69,14 @@ def test_slow_disk_loses_frames_at_the_camera_not_memory(cam: ace_gentl.Session,
     configure(cam, unthrottled=False, roi=roi)
     write = FrameWriter.write
 
-    def slow_write(self: FrameWriter, payload: Any, values: Any) -> int:
+    def slow_write(self: FrameWriter, payload: Any, values: Any, **options: Any) -> int:
         time.sleep(0.03)  # a disk that manages ~33 frames/s
-        return write(self, payload, values)
+        return write(self, payload, values, **options)
 
     monkeypatch.setattr(FrameWriter, "write", slow_write)
     frame_bytes = 4096 * 480
-    recorder = cam.recorder(tmp_path / "slow.h5", duration=1.5, queue_bytes=4 * frame_bytes)
+    # Few buffers, so the producer runs out of them within the run (by default it has 1 s of frames).
+    recorder = cam.recorder(tmp_path / "slow.h5", duration=1.5, queue_bytes=4 * frame_bytes, num_buffers=8)
     recorder.start()
     result = recorder.wait()
     assert result.frames_lost > 20, result
@@ -128,8 +136,8 @@ class FailingEngine(CameraEngine):
         super().__init__(session)
         self.after = after
 
-    def frames(self) -> Iterator[ace_gentl.Frame]:
-        inner = super().frames()
+    def frames(self, cancelled: Any) -> Iterator[ace_gentl.Frame]:
+        inner = super().frames(cancelled)
         for count, frame in enumerate(inner):
             if count == self.after:
                 frame.release()
@@ -139,7 +147,7 @@ class FailingEngine(CameraEngine):
 
 def test_camera_error_mid_run_keeps_the_file(cam: ace_gentl.Session, tmp_path: Path) -> None:
     configure(cam)
-    recorder = ace_gentl.Recorder(cam, tmp_path / "gone.h5", frames=50, engine=FailingEngine(cam, 7))
+    recorder = ace_gentl.Recorder(FailingEngine(cam, 7), tmp_path / "gone.h5", frames=50)
     recorder.start()
     with pytest.raises(ace_gentl.CameraLostError, match="after 7 frames.*unplugged") as caught:
         recorder.wait()
@@ -154,10 +162,10 @@ def test_enospc_at_write_stops_cleanly(cam: ace_gentl.Session, tmp_path: Path, m
     configure(cam)
     write = FrameWriter.write
 
-    def failing_write(self: FrameWriter, payload: Any, values: Any) -> int:
+    def failing_write(self: FrameWriter, payload: Any, values: Any, **options: Any) -> int:
         if self.written == 12:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
-        return write(self, payload, values)
+        return write(self, payload, values, **options)
 
     monkeypatch.setattr(FrameWriter, "write", failing_write)
     path = tmp_path / "full.h5"

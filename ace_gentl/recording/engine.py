@@ -1,107 +1,77 @@
-"""The hardware side of a recording: what the camera will deliver, and the frames themselves.
+"""What a :class:`~ace_gentl.recording.recorder.Recorder` needs from the thing that delivers frames.
 
-Kept apart from the :class:`~ace_gentl.recording.recorder.Recorder` (which owns the threads,
-the stop conditions and the file), like pymmcore-plus keeps its engine apart from its runner:
-tests and other front ends can drive a Recorder with another engine.
+The recorder owns the run (threads, stop conditions, the file); an engine owns the hardware.
+Like pymmcore-plus keeps its engine apart from its runner, the recorder talks to hardware only
+through this protocol: :class:`~ace_gentl.recording.camera_engine.CameraEngine` for one camera,
+and tests drive the recorder with engines that make numpy frames without any producer.
+
+A run, as the recorder drives it::
+
+    start = engine.begin()              # geometry, per-frame fields, metadata; nothing acquired yet
+    for frame in engine.frames(stop):   # acquisition starts here; frames may hold a buffer
+        ...                             # the recorder releases every frame it is given
+    engine.halt()                       # no new frames (the camera stops); lent frames stay valid
+    ...                                 # the recorder lets go of every frame still held
+    end = engine.end()                  # what only the end knows: settings, counters
+    engine.stop()                       # buffers revoked; always called, also after errors
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import numpy as np
-
-from ace_gentl import pixels
-from ace_gentl.errors import FeatureError
 from ace_gentl.frames import Frame
-from ace_gentl.recording import layout
-from ace_gentl.session import Session
+from ace_gentl.recording import layout, metadata
 
-_CHUNK_CONTROLS = frozenset({"ChunkModeActive", "ChunkSelector", "ChunkEnable"})
-DEFAULT_BUFFERS = 8
+
+@dataclass(frozen=True)
+class RunStart:
+    """What the engine knows before the first frame."""
+
+    geometry: layout.Geometry
+    fields: list[layout.Field]  # per-frame values beyond layout.BASE_FIELDS (chunk data)
+    static: metadata.StaticMetadata
+    title: str  # a default title ("<model> <serial>")
+    frame_rate_hz: float | None  # the rate frames will come at (free run), None if triggered or unknown
+    trigger: str | None = None  # what starts each frame ("Line1", "Software"), None for free run
+    lendable_frames: int = 1 << 30  # frames the recorder may hold at once without starving the producer
+    config: dict[str, Any] = field(default_factory=dict)  # for the stored run configuration
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """What only the end of a run knows."""
+
+    settings_end: dict[str, Any] | None = None
+    stream_module_end: dict[str, Any] | None = None
+    lost_by_producer: int | None = None  # frames the producer counted as lost during the run
+    counters: dict[str, Any] = field(default_factory=dict)  # the producer's own counts, stored as they are
 
 
 class Engine(Protocol):
-    """What a Recorder needs from the thing that delivers frames."""
+    """The hardware side of a recording (see the module docstring for the order of calls)."""
 
-    session: Session
+    def begin(self) -> RunStart: ...
 
-    def geometry(self) -> layout.Geometry: ...
-    def chunk_fields(self) -> tuple[list[layout.Field], dict[str, Any]]: ...
-    def frames(self) -> Iterator[Frame]: ...
+    def frames(self, cancelled: Callable[[], bool]) -> Iterator[Frame]:
+        """Start acquiring; yield frames until ``cancelled()`` (checked while waiting) or an error."""
+        ...
+
+    def halt(self) -> None: ...
+
+    def end(self) -> RunEnd: ...
+
     def stop(self) -> None: ...
 
+    def waiting_for(self) -> str:
+        """What a frame waits for, for a progress display ("a trigger on Line1"); "" in free run."""
+        ...
 
-def significant_bits(pixel_format: str, container_bits: int) -> int:
-    """12 for Mono12/Mono12p/BayerRG12, 8 for RGB8, ...: the number in the PFNC name."""
-    match = re.search(r"(\d+)", pixel_format)
-    return int(match.group(1)) if match else container_bits
-
-
-class CameraEngine:
-    """Frames from a :class:`Session`, zero-copy: the caller copies ``frame.data`` and releases it."""
-
-    def __init__(self, session: Session, *, num_buffers: int = DEFAULT_BUFFERS, timeout: float | None = None) -> None:
-        self.session = session
-        self.num_buffers = num_buffers
-        self.timeout = timeout
-        self._started_here = False
-
-    def geometry(self) -> layout.Geometry:
-        features = self.session.features
-        fmt = pixels.lookup(str(features["PixelFormat"]))
-        height, width = int(features["Height"]), int(features["Width"])
-        shape = (height, width) if fmt.channels == 1 else (height, width, fmt.channels)
-        return layout.Geometry(shape=shape, dtype=np.dtype(fmt.dtype), pixel_format=fmt.name,
-                               bits=significant_bits(fmt.name, fmt.bits))
-
-    def chunk_fields(self) -> tuple[list[layout.Field], dict[str, Any]]:
-        """Per-frame datasets for every enabled numeric chunk, and the chunk selectors' values.
-
-        Decided before the run starts: the SWMR file cannot get new datasets later.
-        """
-        features = self.session.features
-        if "ChunkModeActive" not in features or not features["ChunkModeActive"]:
-            return [], {}
-        enabled: set[str] | None = None
-        if "ChunkSelector" in features and "ChunkEnable" in features:
-            enabled = {str(entry) for entry in features.selector_values("ChunkSelector")
-                       if features.read("ChunkEnable", ChunkSelector=entry)}
-        fields: list[layout.Field] = []
-        selectors: dict[str, Any] = {}
-        for name in features:
-            if not name.startswith("Chunk") or name in _CHUNK_CONTROLS:
-                continue
-            info = features.describe(name)
-            short = name.removeprefix("Chunk")
-            if name.endswith("Selector"):
-                try:
-                    selectors[short] = features[name]
-                except FeatureError as error:  # kept in the file as the reason
-                    selectors[short] = f"<unreadable: {error}>"
-                continue
-            if info.type not in ("Integer", "Float", "Boolean"):
-                continue
-            if enabled is not None and short not in enabled:
-                continue
-            fields.append(layout.chunk_field(short, info.type, info.unit or ""))
-        return fields, selectors
-
-    def frames(self) -> Iterator[Frame]:
-        """Start acquisition with enough buffers and yield frames that still hold their buffer."""
-        if not self.session.streaming:
-            self.session.start(self.num_buffers)
-            self._started_here = True
-        timeout = self.session.default_timeout() if self.timeout is None else self.timeout
-        # The Session does not stop a stream it did not start; stop() below does.
-        return self.session.frames(timeout, copy=False)
-
-    def stop(self) -> None:
-        if self._started_here and self.session.streaming:
-            self.session.stop()
-        self._started_here = False
+    def max_poll_gap_s(self) -> float:
+        """The longest time the producer was not asked for a buffer (0 if the engine cannot tell)."""
+        ...
 
 
-__all__ = ["CameraEngine", "DEFAULT_BUFFERS", "Engine", "significant_bits"]
+__all__ = ["Engine", "RunEnd", "RunStart"]

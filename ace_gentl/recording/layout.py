@@ -49,6 +49,12 @@ class Field:
     fill: float | int
     units: str = ""
     description: str = ""
+    attrs: tuple[tuple[str, str], ...] = ()
+
+
+#: The per-frame checksum: xxh3_64 of the frame's chunk exactly as stored (``read_direct_chunk``).
+CHECKSUM = "frame_checksum"
+CHECKSUM_ALGORITHM = "xxh3_64"
 
 
 #: Fields every recording has, in this order.
@@ -60,6 +66,8 @@ BASE_FIELDS = (
     Field("incomplete", "u1", 0, "", "1 if the producer delivered the frame incomplete (missing bytes are 0)"),
     Field("lost_before", "u4", 0, "", "frames lost between the previous frame and this one"),
     Field("count_time", "f8", np.nan, "s", "exposure time of the frame"),
+    Field(CHECKSUM, "u8", 0, "", f"{CHECKSUM_ALGORITHM} of the frame's chunk bytes as stored (read_direct_chunk)",
+          (("algorithm", CHECKSUM_ALGORITHM),)),
 )
 CHUNK_PREFIX = "chunk_"
 
@@ -71,6 +79,18 @@ def chunk_field(name: str, kind: str, units: str) -> Field:
     if kind == "Boolean":
         return Field(CHUNK_PREFIX + name, "i1", -1, units, f"chunk data: Chunk{name} (-1: not delivered)")
     return Field(CHUNK_PREFIX + name, "i8", -1, units, f"chunk data: Chunk{name} (-1: not delivered)")
+
+
+def frame_rate(count: int, first_timestamp_ns: int | None, last_timestamp_ns: int | None) -> float:
+    """Frames per second of ``count`` frames by their device timestamps: (count - 1) / (last - first).
+
+    The one definition of a recording's rate (the recorder's result and ``inspect`` use it); 0.0
+    when there are fewer than two frames or no usable timestamps.
+    """
+    if count < 2 or first_timestamp_ns is None or last_timestamp_ns is None:
+        return 0.0
+    span = (int(last_timestamp_ns) - int(first_timestamp_ns)) * 1e-9
+    return (count - 1) / span if span > 0 else 0.0
 
 
 def nexus_name(text: str) -> str:
@@ -193,6 +213,8 @@ def create(file: h5py.File, *, geometry: Geometry, compression: Compression, chu
             dataset.attrs["units"] = field.units
         if field.description:
             dataset.attrs["long_name"] = field.description
+        for key, value in field.attrs:
+            dataset.attrs[key] = value
         handles[field.name] = dataset
     handles["host_timestamp"].attrs["start"] = "1970-01-01T00:00:00Z"
     _text(detector, "description", static.description)
@@ -223,7 +245,8 @@ def create(file: h5py.File, *, geometry: Geometry, compression: Compression, chu
 
 
 def finish(file: h5py.File, *, status: str, settings_end: dict[str, Any] | None,
-           stream_module_end: dict[str, Any] | None, error: str | None, result: dict[str, Any]) -> None:
+           stream_module_end: dict[str, Any] | None, error: str | None, result: dict[str, Any],
+           warnings: list[str] | None = None) -> None:
     """Add what only the end of a run knows (the file is open normally, after the SWMR writer closed it)."""
     entry = file["entry"]
     recording = entry["recording"]
@@ -233,6 +256,7 @@ def finish(file: h5py.File, *, status: str, settings_end: dict[str, Any] | None,
             recording[name][()] = np.int64(result[name])
     _text(recording, "error", error or "")
     _json(recording, "result", result)
+    _json(recording, "warnings", list(warnings or []))
     detector = next(iter(group for group in entry["instrument"].values()
                          if isinstance(group, h5py.Group) and group.attrs.get("NX_class") == "NXdetector"))
     if settings_end is not None:
@@ -241,5 +265,5 @@ def finish(file: h5py.File, *, status: str, settings_end: dict[str, Any] | None,
         _json(detector["genicam"], "stream_module_end", stream_module_end)
 
 
-__all__ = ["BASE_FIELDS", "COUNTERS", "Field", "Geometry", "Layout", "chunk_field", "create", "finish",
+__all__ = ["BASE_FIELDS", "CHECKSUM", "CHECKSUM_ALGORITHM", "COUNTERS", "Field", "Geometry", "Layout", "chunk_field", "create", "finish", "frame_rate",
            "nexus_name", "write_text"]

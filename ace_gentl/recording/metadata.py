@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import h5py
 import numpy as np
 
+from ace_gentl import backend
 from ace_gentl.errors import FeatureError
 
 if TYPE_CHECKING:
@@ -81,14 +82,7 @@ def module_features(features: FeatureMap) -> dict[str, Any]:
 
 def device_xml(session: Session) -> tuple[str, bytes]:
     """(URL, bytes) of the device description file exactly as the device serves it."""
-    port = session.raw.remote_device.port
-    url = str(port.url_info_list[0].url)
-    scheme, _, rest = url.partition(":")
-    if scheme.lower() != "local":
-        return url, b""  # file:// or http:// descriptions are not on the device; the URL says where
-    _name, address, size = rest.split(";")
-    data = port.read(int(address, 16), int(size.split("?")[0], 16))[1]
-    return url, bytes(data).rstrip(b"\0")
+    return backend.read_port_url(session.raw.remote_device.port)
 
 
 @dataclass

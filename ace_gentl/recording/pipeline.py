@@ -1,17 +1,24 @@
-"""Between acquisition and disk: a queue bounded in bytes, compression workers, one writer thread.
+"""Between acquisition and disk: a queue bounded in bytes, worker threads, one writer thread.
 
-The acquisition side reserves a frame's bytes in the :class:`ByteBudget` *before* it takes the
-next buffer from the producer. When the disk falls behind, the budget is used up, acquisition
-stops taking buffers, the producer's buffers fill up and the camera drops frames — which show
-up as gaps in the frame IDs, as with a real camera — instead of memory growing without bound.
+The acquisition thread only takes buffers: it reserves a frame's bytes in the :class:`ByteBudget`
+*before* it takes the next buffer and hands the frame over, still holding its producer buffer.
+Worker threads decode it (packed formats, into arrays made resident before the run), give the
+buffer back, compress it and checksum the stored bytes; one writer thread writes the chunks in
+order and flushes the file at least every ``flush_interval_s``.
 
-Frames are compressed in a thread pool (blosc and zlib release the GIL) and written in order by a
-single writer thread, which also flushes the file at least every ``flush_interval_s``.
+Buffers. A frame holds its producer buffer until it is decoded or compressed (or written, when
+neither is needed), so steady state costs no copy. The producer must keep free buffers, though:
+when more than ``lendable`` frames hold one (the disk or the CPU fell behind), the acquisition
+thread copies the next frames' bytes into the queue's own memory and gives their buffers back at
+once. When the disk falls further behind, the budget is used up, acquisition stops taking
+buffers, the producer's buffers fill up and the camera drops frames — which show up as gaps in
+the frame IDs, as with a real camera — instead of memory growing without bound.
 """
 
 from __future__ import annotations
 
 import queue
+import statistics
 import threading
 import time
 from collections import deque
@@ -22,7 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from ace_gentl.recording.writer import FrameWriter
+from ace_gentl import backend, pixels
+from ace_gentl.frames import Frame
+from ace_gentl.recording.writer import FrameWriter, chunk_checksum
 
 #: Longest single wait, so stop requests are seen promptly.
 WAIT_SLICE_S = 0.1
@@ -64,23 +73,40 @@ class ByteBudget:
 
 
 class FramePool:
-    """Reusable frame arrays: fresh 12-25 MB allocations would be page-faulted in on every frame."""
+    """Reusable flat arrays of ``size`` elements, made resident when created.
 
-    def __init__(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
-        self.shape = shape
-        self.dtype = dtype
+    A fresh 12-25 MB array costs up to 120 ms of page faults on a VM that hands idle memory back
+    to its host (measured); arrays made before the run and reused cost nothing in it.
+    """
+
+    def __init__(self, size: int, dtype: np.dtype[Any] | type[np.generic], *, resident: int = 0) -> None:
+        self.size = int(size)
+        self.dtype = np.dtype(dtype)
         self._free: deque[np.ndarray] = deque()
         self._lock = threading.Lock()
+        self.created = 0
+        for _ in range(resident):
+            self._free.append(self._new())
+
+    def _new(self) -> np.ndarray:
+        array = np.empty(self.size, self.dtype)
+        backend.touch(array)
+        self.created += 1
+        return array
 
     def take(self) -> np.ndarray:
         with self._lock:
             if self._free:
                 return self._free.pop()
-        return np.empty(self.shape, self.dtype)
+        return self._new()
 
     def give(self, array: np.ndarray) -> None:
         with self._lock:
             self._free.append(array)
+
+    @property
+    def free(self) -> int:
+        return len(self._free)
 
     def clear(self) -> None:
         with self._lock:
@@ -94,6 +120,8 @@ class Stats:
     acquired: int = 0  # acquisition thread
     lost: int = 0
     incomplete: int = 0
+    copied: int = 0  # frames copied because too many held a producer buffer
+    held_peak: int = 0
     written: int = 0  # writer thread
     bytes_raw: int = 0
     bytes_stored: int = 0
@@ -104,64 +132,180 @@ class Stats:
                 "frames_acquired": self.acquired, "bytes_raw": self.bytes_raw}
 
 
-@dataclass
+@dataclass(frozen=True)
+class Speed:
+    """How fast the pipeline turned the first frames into chunks on disk."""
+
+    frames: int
+    prepare_s: float  # median wall time per frame in a worker (decode + compress + checksum)
+    write_s: float  # median wall time per frame in the writer
+    workers: int
+
+    @property
+    def sustained_fps(self) -> float:
+        """Frames per second the workers and the writer keep up with (the slower of the two)."""
+        worker_rate = self.workers / self.prepare_s if self.prepare_s > 0 else float("inf")
+        writer_rate = 1.0 / self.write_s if self.write_s > 0 else float("inf")
+        return min(worker_rate, writer_rate)
+
+
 class _Item:
-    array: np.ndarray
-    values: Mapping[str, Any]
-    nbytes: int
-    encoded: Future[Any] | None
+    """One frame on its way to disk."""
+
+    __slots__ = ("frame", "values", "nbytes", "raw_copy", "decoded", "array", "payload", "checksum", "prepared",
+                 "prepare_s", "lock")
+
+    def __init__(self, frame: Frame, values: Mapping[str, Any], nbytes: int) -> None:
+        self.frame = frame
+        self.values = values
+        self.nbytes = nbytes
+        self.raw_copy: np.ndarray | None = None  # queue memory holding the frame's bytes, once copied
+        self.decoded: np.ndarray | None = None  # pool array holding the decoded frame (packed formats)
+        self.array: np.ndarray | None = None  # the decoded frame (a view on ``decoded``)
+        self.payload: bytes | None = None  # the chunk bytes, when compressed in a worker
+        self.checksum: int | None = None
+        self.prepared: Future[None] | None = None
+        self.prepare_s = 0.0
+        self.lock = threading.Lock()  # held while something reads the frame's buffer
 
 
 _STOP = object()
 
 
 class Pipeline:
-    """Compress (in workers) and write (in one thread) frames handed over by the acquisition side."""
+    """Decode and compress (in workers) and write (in one thread) frames handed over by acquisition."""
 
-    def __init__(self, writer: FrameWriter, *, budget: ByteBudget, pool: FramePool, stats: Stats,
-                 workers: int = 2) -> None:
+    def __init__(self, writer: FrameWriter, *, budget: ByteBudget, stats: Stats, workers: int = 2,
+                 lendable: int = 1 << 30, on_speed: Callable[[Speed], None] | None = None,
+                 speed_frames: int = 4) -> None:
         self.writer = writer
         self.budget = budget
-        self.pool = pool
         self.stats = stats
         self.error: BaseException | None = None
+        self.workers = max(1, workers)
+        self.lendable = max(1, lendable)
+        geometry = writer.geometry
+        fmt = pixels.lookup(geometry.pixel_format)
+        height, width = geometry.shape[0], geometry.shape[1]
+        self._raw_bytes = pixels.frame_bytes(fmt.name, width, height)
+        # Packed formats (and 4:2:2) are stored decoded: a worker decodes into one of these arrays.
+        self._decodes = fmt.packing != "none"
+        self._ahead = self.workers + 1
+        self.decoded_pool = FramePool(pixels.decode_capacity(fmt.name, width, height), fmt.dtype,
+                                      resident=self._ahead + 2 if self._decodes else 0)
+        self.raw_pool = FramePool(self._raw_bytes, np.uint8)
         self._queue: queue.SimpleQueue[_Item | object] = queue.SimpleQueue()
-        encode_in_workers = writer.needs_encoded and writer.compression.in_workers
-        self._executor = ThreadPoolExecutor(max(1, workers), "ace-gentl-compress") if encode_in_workers else None
-        # Encodes are started at most this many frames ahead of the disk: enough to keep every worker
-        # busy while the writer writes, and few finished chunks (12-25 MB each) waiting in memory, so
-        # their memory is reused. While the writer itself stalls, the workers wait too; the frames
-        # meanwhile wait in the byte-bounded queue, as they would for busy workers.
-        self._ahead = max(1, workers) + 1
+        self._holding: set[_Item] = set()  # items whose frame holds a producer buffer
+        self._holding_lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(self.workers, "ace-gentl-compress")
+        self._on_speed = on_speed
+        self._speed_frames = speed_frames
+        self._prepare_times: list[float] = []
+        self._write_times: list[float] = []
+        self.speed: Speed | None = None
         self._thread = threading.Thread(target=self._run, name="ace-gentl-writer", daemon=False)
 
     @property
     def failed(self) -> bool:
         return self.error is not None
 
+    @property
+    def holding(self) -> int:
+        """Frames in the pipeline that still hold a producer buffer."""
+        return len(self._holding)
+
     def start(self) -> None:
         self._thread.start()
 
-    def submit(self, array: np.ndarray, values: Mapping[str, Any], nbytes: int) -> None:
-        """Hand over a frame whose ``nbytes`` were reserved in the budget; ``array`` comes from the pool."""
-        self._queue.put(_Item(array, values, nbytes, None))
+    # --- acquisition side -------------------------------------------------------------------------
+
+    def submit(self, frame: Frame, values: Mapping[str, Any], nbytes: int) -> None:
+        """Hand over a frame whose ``nbytes`` were reserved in the budget; the pipeline releases it."""
+        item = _Item(frame, values, nbytes)
+        if frame.holds_buffer:
+            if len(self._holding) >= self.lendable:
+                self._copy_out(item)
+                self.stats.copied += 1
+            else:
+                with self._holding_lock:
+                    self._holding.add(item)
+                    self.stats.held_peak = max(self.stats.held_peak, len(self._holding))
+        self._queue.put(item)
+
+    def _copy_out(self, item: _Item) -> None:
+        """Copy the frame's bytes into queue memory and give its buffer back (caller holds no lock)."""
+        frame = item.frame
+        if not frame.holds_buffer or frame.raw is None:
+            return
+        copy = self.raw_pool.take()
+        frame.detach(copy)
+        item.raw_copy = copy
+
+    def release_buffers(self) -> int:
+        """Copy out every frame still holding a producer buffer (before the stream is stopped).
+
+        Returns how many were copied. Waits for a frame a worker or the writer is reading.
+        """
+        with self._holding_lock:
+            items = list(self._holding)
+        copied = 0
+        for item in items:
+            with item.lock:
+                if item.frame.holds_buffer:
+                    self._copy_out(item)
+                    copied += 1
+            self._not_holding(item)
+        return copied
+
+    def _not_holding(self, item: _Item) -> None:
+        with self._holding_lock:
+            self._holding.discard(item)
+
+    # --- workers ----------------------------------------------------------------------------------
+
+    def _give_back_source(self, item: _Item) -> None:
+        """The frame's bytes are no longer needed: buffer (or queue copy) back."""
+        item.frame.release()
+        self._not_holding(item)
+        if item.raw_copy is not None:
+            self.raw_pool.give(item.raw_copy)
+            item.raw_copy = None
+
+    def _prepare(self, item: _Item) -> None:
+        """Worker: decode, compress, checksum; give the frame's buffer back as early as possible."""
+        t0 = time.perf_counter()
+        compression = self.writer.compression
+        with item.lock:
+            frame = item.frame
+            if self._decodes:
+                item.decoded = self.decoded_pool.take()
+                item.array = frame.decode_into(item.decoded)
+                self._give_back_source(item)
+                array = item.array
+            else:
+                array = frame.data
+            if self.writer.needs_encoded and compression.in_workers:
+                item.payload = compression.encode(array)
+                item.array = None
+                if item.decoded is not None:
+                    self.decoded_pool.give(item.decoded)
+                    item.decoded = None
+                else:
+                    self._give_back_source(item)
+            if self.writer.needs_encoded:
+                item.checksum = chunk_checksum(item.payload if item.payload is not None else array)
+        item.prepare_s = time.perf_counter() - t0
+
+    # --- writer thread ----------------------------------------------------------------------------
 
     def close(self) -> None:
         """Let the writer finish what was submitted, then stop it (blocks until it has)."""
         self._queue.put(_STOP)
         self._thread.join()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-
-    def _payload(self, item: _Item) -> Any:
-        if item.encoded is not None:
-            return item.encoded.result()
-        if self.writer.needs_encoded:
-            return self.writer.compression.encode(item.array)
-        return item.array
+        self._executor.shutdown(wait=True)
 
     def _next_items(self, window: deque[_Item]) -> bool:
-        """Move queued frames into ``window`` (starting their encodes); False once the stop mark is seen."""
+        """Move queued frames into ``window`` (starting their preparation); False once the stop mark is seen."""
         while len(window) < self._ahead:
             try:
                 if window:
@@ -173,13 +317,57 @@ class Pipeline:
             if item is _STOP:
                 return False
             assert isinstance(item, _Item)
-            window.append(item)  # from here on, the loop in _run gives its array and bytes back
-            if self._executor is not None and self.error is None:
+            window.append(item)  # from here on, the loop in _run gives its memory and bytes back
+            if self.error is None:
                 try:
-                    item.encoded = self._executor.submit(self.writer.compression.encode, item.array)
-                except RuntimeError:  # the pool was shut down (interpreter exit): encode in this thread
-                    item.encoded = None
+                    item.prepared = self._executor.submit(self._prepare, item)
+                except RuntimeError:  # the pool was shut down (interpreter exit): prepare in this thread
+                    item.prepared = None
         return True
+
+    def _write(self, item: _Item) -> None:
+        if item.prepared is not None:
+            item.prepared.result()
+        else:
+            self._prepare(item)
+        t0 = time.perf_counter()
+        with item.lock:  # unencoded, the frame is written from its buffer (or from its copy, once copied out)
+            payload = item.payload
+            if payload is None:
+                payload = item.array if item.array is not None else item.frame.data
+            stored = self.writer.write(payload, item.values, checksum=item.checksum)
+        self._measure(item.prepare_s, time.perf_counter() - t0)
+        stats = self.stats
+        stats.written += 1
+        stats.bytes_raw += self.writer.geometry.nbytes
+        stats.bytes_stored += stored
+
+    def _measure(self, prepare_s: float, write_s: float) -> None:
+        """Time the frames after the first one per worker (those pay for warming up)."""
+        if self.speed is not None or self.stats.written < self.workers:
+            return
+        self._prepare_times.append(prepare_s)
+        self._write_times.append(write_s)
+        if len(self._prepare_times) >= self._speed_frames:
+            self.speed = Speed(frames=len(self._prepare_times), prepare_s=statistics.median(self._prepare_times),
+                               write_s=statistics.median(self._write_times), workers=self.workers)
+            if self._on_speed is not None:
+                self._on_speed(self.speed)
+
+    def _done_with(self, item: _Item) -> None:
+        if item.prepared is not None and not item.prepared.done():
+            item.prepared.cancel()
+            try:
+                item.prepared.result()  # a running preparation must end before its memory goes back
+            except BaseException:  # noqa: BLE001 (its error, if any, is already the pipeline's)
+                pass
+        with item.lock:
+            self._give_back_source(item)
+        if item.decoded is not None:
+            self.decoded_pool.give(item.decoded)
+            item.decoded = None
+        item.payload = item.array = None
+        self.budget.release(item.nbytes)
 
     def _run(self) -> None:
         writer, stats = self.writer, self.stats
@@ -192,10 +380,7 @@ class Pipeline:
                     running = self._next_items(window)
                 item = window.popleft() if window else None
                 if item is not None and self.error is None:
-                    stored = writer.write(self._payload(item), item.values)
-                    stats.written += 1
-                    stats.bytes_raw += item.array.nbytes
-                    stats.bytes_stored += stored
+                    self._write(item)
                 if self.error is None and writer.due():
                     writer.flush(stats.counters())
                     stats.history.append((time.monotonic(), stats.written, stats.bytes_raw))
@@ -203,10 +388,7 @@ class Pipeline:
                 self.error = error
             finally:
                 if item is not None:
-                    if item.encoded is not None:
-                        item.encoded.cancel()
-                    self.pool.give(item.array)
-                    self.budget.release(item.nbytes)
+                    self._done_with(item)
 
 
-__all__ = ["ByteBudget", "FramePool", "Pipeline", "Stats"]
+__all__ = ["ByteBudget", "FramePool", "Pipeline", "Speed", "Stats"]

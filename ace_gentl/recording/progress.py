@@ -27,6 +27,8 @@ class Progress:
     target_frames: int | None
     target_duration_s: float | None
     running: bool
+    waiting_for: str = ""  # what the run waits for when frames stopped coming ("a trigger on Line1")
+    recording_s: float = 0.0  # time since the first frame (what a duration counts)
 
     @property
     def fraction(self) -> float | None:
@@ -34,10 +36,12 @@ class Progress:
         if self.target_frames:
             return min(1.0, self.frames_written / self.target_frames)
         if self.target_duration_s:
-            return min(1.0, self.elapsed_s / self.target_duration_s)
+            return min(1.0, self.recording_s / self.target_duration_s)
         return None
 
     def line(self) -> str:
+        if self.waiting_for:
+            return f"waiting for {self.waiting_for}; {self.frames_written} frames, lost {self.frames_lost}"
         return (f"{self.frames_written} frames, {self.fps:.1f} fps, {self.mb_per_s:.0f} MB/s, "
                 f"lost {self.frames_lost}, incomplete {self.frames_incomplete}, queue {self.queue_fill:.0%}")
 
@@ -62,6 +66,10 @@ class ProgressDisplay:
         fraction = progress.fraction
         self._bar.update(self._task, total=1.0 if fraction is not None else None,
                          completed=fraction or 0.0, line=progress.line())
+
+    def warn(self, message: str) -> None:
+        """Print a warning above the bar at once."""
+        self._bar.console.print(f"warning: {message}", markup=False, highlight=False)
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:

@@ -225,7 +225,7 @@ class Recording:
 
     @property
     def record_options(self) -> dict[str, Any]:
-        from ace_gentl.recording.recorder import options_of  # recorder imports Session; keep reading light
+        from ace_gentl.recording.recorder import options_of
 
         return options_of(self.config)
 

@@ -9,6 +9,7 @@ for a clean end; ``wait()`` returns the :class:`RecordingResult` or raises the r
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import threading
 import time
@@ -16,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -24,18 +25,21 @@ from ace_gentl.errors import (
     AceGentlError,
     CameraLostError,
     DiskFullError,
+    OutputExistsError,
     RecordingConfigError,
     RecordingError,
     add_note,
 )
 from ace_gentl.frames import Frame
 from ace_gentl.recording import compression as compression_mod
-from ace_gentl.recording import layout, metadata
-from ace_gentl.recording.engine import DEFAULT_BUFFERS, CameraEngine, Engine
-from ace_gentl.recording.pipeline import ByteBudget, FramePool, Pipeline, Stats
+from ace_gentl.recording import layout
+from ace_gentl.recording.camera_engine import CameraEngine
+from ace_gentl.recording.engine import Engine, RunEnd, RunStart
+from ace_gentl.recording.pipeline import ByteBudget, Pipeline, Speed, Stats
 from ace_gentl.recording.progress import Progress, ProgressDisplay
 from ace_gentl.recording.writer import FrameWriter, is_disk_full
-from ace_gentl.session import Session
+
+log = logging.getLogger(__name__)
 
 #: Default bytes between camera and disk: ~40 full Mono8 frames, 20 Mono12; RSS stays far below 1.5 GB.
 DEFAULT_QUEUE_BYTES = 512 * 1024 * 1024
@@ -46,7 +50,12 @@ RESERVE_SUFFIX = ".reserve"
 
 @dataclass(frozen=True)
 class RecordingResult:
-    """What a finished run wrote."""
+    """What a finished run wrote.
+
+    ``mean_fps`` is the frame rate of the recorded frames by their device timestamps, (frames - 1)
+    / (last - first), the same definition ``inspect`` uses; ``duration_s`` is the time from the
+    start of the recording to its end, setup and draining included.
+    """
 
     path: Path
     frames_written: int
@@ -54,14 +63,17 @@ class RecordingResult:
     frames_incomplete: int
     duration_s: float
     mean_fps: float
-    mb_per_s: float  # decoded frame data per second (MB = 1e6 bytes)
+    mb_per_s: float  # decoded frame data per second of the run (MB = 1e6 bytes)
     file_bytes: int
     status: str  # complete, stopped, interrupted, error
     error: str | None = None
+    warnings: tuple[str, ...] = ()
+    max_stall_s: float = 0.0  # the longest time the producer was not asked for a buffer
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["path"] = str(self.path)
+        data["warnings"] = list(self.warnings)
         return data
 
     def __str__(self) -> str:
@@ -72,12 +84,34 @@ class RecordingResult:
 
 
 def _reserve(path: Path, nbytes: int) -> Path | None:
+    """Space set aside beside the file, given back when the disk fills (so HDF5 can close the file)."""
     if nbytes <= 0:
         return None
     reserve = path.with_name(path.name + RESERVE_SUFFIX)
-    with reserve.open("wb") as handle:
-        os.posix_fallocate(handle.fileno(), 0, nbytes)
+    try:
+        with reserve.open("wb") as handle:
+            os.posix_fallocate(handle.fileno(), 0, nbytes)
+    except OSError as error:
+        reserve.unlink(missing_ok=True)
+        raise _start_error(path, error, f"setting {nbytes >> 20} MB aside beside it") from error
     return reserve
+
+
+def _start_error(path: Path, error: OSError, doing: str) -> RecordingError:
+    """One line for an OS error before the first frame (nothing is left behind by the caller)."""
+    reason = error.strerror or str(error)
+    if is_disk_full(error):
+        return DiskFullError(f"{path}: cannot start recording: the disk is full ({reason} while {doing}); "
+                             f"free space at {path.parent}: {_free_mb(path.parent)} MB")
+    return RecordingError(f"{path}: cannot start recording: {reason} (while {doing})")
+
+
+def _free_mb(folder: Path) -> int:
+    try:
+        info = os.statvfs(folder)
+    except OSError:
+        return -1
+    return info.f_bavail * info.f_frsize >> 20
 
 
 def _give_back(reserve: Path | None) -> None:
@@ -85,27 +119,60 @@ def _give_back(reserve: Path | None) -> None:
         reserve.unlink(missing_ok=True)
 
 
+def _size_limit(folder: Path) -> int | None:
+    """The largest file this process may write in ``folder``: ``ulimit -f`` and the file system's limit."""
+    limits: list[int] = []
+    try:
+        import resource
+
+        soft, _hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        if soft != resource.RLIM_INFINITY and soft > 0:
+            limits.append(int(soft))
+    except (ImportError, OSError, ValueError):
+        pass
+    try:
+        bits = os.pathconf(folder, "PC_FILESIZEBITS")
+        if 0 < bits < 64:
+            limits.append((1 << (bits - 1)) - 1 if bits > 32 else (1 << bits) - 1)
+    except (OSError, ValueError):
+        pass
+    return min(limits) if limits else None
+
+
 class Recorder:
     """A recording that runs in the background: ``start()``, ``progress``, ``stop()``, ``wait()``.
 
-    Also a context manager (``with session.recorder(path) as rec: ...`` starts it and, at the
-    end of the block, stops it and waits).
+    ``source`` is a :class:`~ace_gentl.session.Session` (recorded through a
+    :class:`~ace_gentl.recording.camera_engine.CameraEngine`) or any
+    :class:`~ace_gentl.recording.engine.Engine`. Also a context manager (``with
+    session.recorder(path) as rec: ...`` starts it and, at the end of the block, stops it and waits).
+
+    ``duration`` counts from the first frame. ``num_buffers`` None sizes the producer's buffers
+    from the frame rate (see :mod:`camera_engine`). ``timeout`` bounds the wait for each frame:
+    by default three frame periods plus a margin in free run, and no limit when frames wait for a
+    trigger (stop() and Ctrl-C still end the wait). ``on_warning`` is called (from the recorder's
+    threads) with each warning as it arises, e.g. a compression that cannot keep up.
     """
 
-    def __init__(self, session: Session, path: str | os.PathLike[str], *, frames: int | None = None,
+    def __init__(self, source: Any, path: str | os.PathLike[str], *, frames: int | None = None,
                  duration: float | None = None, compression: str | compression_mod.Compression | None =
                  compression_mod.DEFAULT, chunks: tuple[int, ...] | None = None,
                  queue_bytes: int = DEFAULT_QUEUE_BYTES, workers: int | None = None, title: str = "",
-                 overwrite: bool = False, num_buffers: int = DEFAULT_BUFFERS, timeout: float | None = None,
+                 overwrite: bool = False, num_buffers: int | None = None, timeout: float | None = None,
                  flush_interval: float = 0.5, reserve_bytes: int = DEFAULT_RESERVE_BYTES,
-                 engine: Engine | None = None) -> None:
+                 on_warning: Callable[[str], None] | None = None) -> None:
         if frames is not None and frames < 1:
             raise RecordingConfigError(f"frames must be at least 1, not {frames}")
         if duration is not None and duration <= 0:
             raise RecordingConfigError(f"duration must be positive, not {duration}")
+        if timeout is not None and timeout <= 0:
+            raise RecordingConfigError(f"timeout must be positive, not {timeout}")
+        if num_buffers is not None and num_buffers < 1:
+            raise RecordingConfigError(f"num_buffers must be at least 1, not {num_buffers}")
         if not 0 < flush_interval <= 1.0:
             raise RecordingConfigError(f"flush_interval must be in (0, 1] s, not {flush_interval}")
-        self.session = session
+        self.engine: Engine = source if hasattr(source, "begin") and hasattr(source, "frames") else \
+            CameraEngine(source, num_buffers=num_buffers, timeout=timeout)
         self.path = Path(path)
         self.frames = frames
         self.duration = duration
@@ -113,18 +180,22 @@ class Recorder:
         self.chunks = chunks
         self.queue_bytes = int(queue_bytes)
         self.workers = workers or max(1, os.cpu_count() or 1)
-        self.title = title or f"{session.device.model} {session.device.serial} -> {self.path.name}"
+        self.title = title
         self.overwrite = overwrite
         self.flush_interval = flush_interval
         self.reserve_bytes = reserve_bytes
-        self.engine: Engine = engine or CameraEngine(session, num_buffers=num_buffers, timeout=timeout)
+        self.on_warning = on_warning
         self.config: dict[str, Any] = {
             "frames": frames, "duration": duration, "compression": self.compression.spec,
             "chunks": list(chunks) if chunks else None, "queue_bytes": self.queue_bytes, "workers": self.workers,
-            "num_buffers": num_buffers, "timeout": timeout, "flush_interval": flush_interval, "title": self.title,
+            "num_buffers": num_buffers, "timeout": timeout, "flush_interval": flush_interval, "title": title,
         }
         self.stats = Stats()
         self.result: RecordingResult | None = None
+        self.warnings: list[str] = []
+        self.notes: list[str] = []  # what the recorder did on the user's behalf (a folder it created)
+        self.run_start: RunStart | None = None
+        self.run_end: RunEnd | None = None
         self._error: BaseException | None = None
         self._stop = threading.Event()
         self._interrupted = False
@@ -132,6 +203,10 @@ class Recorder:
         self._thread: threading.Thread | None = None
         self._t0 = 0.0
         self._t_end: float | None = None
+        self._last_frame = 0.0
+        self._first_stamp: int | None = None
+        self._first_frame_monotonic = 0.0
+        self._last_stamp: int | None = None
         self._budget = ByteBudget(self.queue_bytes)
         self._writer: FrameWriter | None = None
         self._pipeline: Pipeline | None = None
@@ -139,47 +214,103 @@ class Recorder:
         self._old_threads: compression_mod.BloscThreads | None = None
         self._exposure_s: float | None = None
 
-    # --- control -------------------------------------------------------------------------------
-
     @property
     def running(self) -> bool:
         return self._thread is not None and not self._done.is_set()
 
+    # --- start ---------------------------------------------------------------------------------
+
+    def _prepare_folder(self) -> None:
+        folder = self.path.parent
+        if folder.is_dir():
+            return
+        if folder.exists():
+            raise RecordingError(f"{self.path}: cannot start recording: {folder} is not a folder")
+        try:
+            folder.mkdir(parents=True)
+        except OSError as error:
+            raise _start_error(self.path, error, f"creating the folder {folder}") from error
+        self.notes.append(f"created the folder {folder}")
+
     def start(self) -> Recorder:
-        """Gather the metadata, create the file, start acquiring. Errors here are raised at once."""
+        """Gather the metadata, create the file, start acquisition; returns at once."""
         if self._thread is not None:
-            raise RecordingError(f"{self.path}: this Recorder was already started; make a new one")
-        geometry = self.engine.geometry()
-        chunk_fields, chunk_selectors = self.engine.chunk_fields()
+            raise RecordingError(f"{self.path}: this Recorder was already started")
+        if self.path.exists() and not self.overwrite:
+            raise OutputExistsError(f"{self.path} exists; pass overwrite=True to replace it")
+        start = self.engine.begin()
+        self.run_start = start
+        geometry = start.geometry
         if self.chunks is not None and len(self.chunks) != 1 + len(geometry.shape):
             raise RecordingConfigError(f"chunks must have {1 + len(geometry.shape)} sizes for frames of shape "
                                        f"{geometry.shape}, not {self.chunks!r}")
-        static = metadata.gather(self.session)
-        static.extra["chunk_selectors"] = chunk_selectors
+        self.title = self.title or f"{start.title} -> {self.path.name}"
+        self.config["title"] = self.title
         self.config["pixel_format"] = geometry.pixel_format
         self.config["frame_shape"] = list(geometry.shape)
-        self.config["chunk_selectors"] = chunk_selectors
+        self.config.update(start.config)
         self.config["settings"] = "see /entry/instrument/<camera>/genicam/settings_start (Session.apply to repeat)"
+        self._prepare_folder()
         writer = FrameWriter(self.path, geometry=geometry, compression=self.compression, chunks=self.chunks,
-                             fields=[*layout.BASE_FIELDS, *chunk_fields], static=static, config=self.config,
-                             title=self.title, overwrite=self.overwrite, flush_interval_s=self.flush_interval)
+                             fields=[*layout.BASE_FIELDS, *start.fields], static=start.static, config=self.config,
+                             title=self.title, overwrite=self.overwrite, flush_interval_s=self.flush_interval,
+                             size_limit=_size_limit(self.path.parent))
         self._reserve = _reserve(self.path, self.reserve_bytes) if self.reserve_bytes else None
         try:
             writer.open()
+        except OSError as error:
+            _give_back(self._reserve)
+            self.path.unlink(missing_ok=True)
+            raise _start_error(self.path, error, "creating the file") from error
         except BaseException:
             _give_back(self._reserve)
             raise
         self._writer = writer
-        self._exposure_s = static.exposure_time_s
+        self._exposure_s = start.static.exposure_time_s
         if self.compression.in_workers:  # one whole frame per worker; blosc's threads share the rest of the cores
             self._old_threads = compression_mod.configure_threads(max(1, (os.cpu_count() or 1) // self.workers))
-        self._pipeline = Pipeline(writer, budget=self._budget, pool=FramePool(geometry.shape, geometry.dtype),
-                                  stats=self.stats, workers=self.workers)
+        self._pipeline = Pipeline(writer, budget=self._budget, stats=self.stats, workers=self.workers,
+                                  lendable=start.lendable_frames, on_speed=self._check_speed)
         self._pipeline.start()
         self._t0 = time.monotonic()
+        self._last_frame = self._t0
         self._thread = threading.Thread(target=self._run, name="ace-gentl-acquire", daemon=False)
         self._thread.start()
         return self
+
+    def _warn(self, message: str) -> None:
+        self.warnings.append(message)
+        log.warning("%s: %s", self.path, message)
+        if self.on_warning is not None:
+            try:
+                self.on_warning(message)
+            except Exception as error:  # noqa: BLE001 (a display's failure must not end the recording)
+                log.debug("on_warning failed: %s", error)
+
+    def _check_speed(self, speed: Speed) -> None:
+        """Say at once when the chosen compression cannot keep up with the camera (writer thread)."""
+        assert self.run_start is not None
+        rate = self.run_start.frame_rate_hz
+        sustained = speed.sustained_fps
+        if rate is None or sustained >= rate:
+            return
+        nbytes = self.run_start.geometry.nbytes
+        fill_s = self.queue_bytes / (nbytes * (rate - sustained))
+        kind = "can be triggered at up to" if self.run_start.trigger else "delivers"
+        compressing = speed.workers / speed.prepare_s < 1.0 / speed.write_s
+        if compressing:
+            faster = [name for name in ("blosc-lz4", "none") if name != self.compression.name]
+            advice = (f"compressing is the slower step ({speed.prepare_s * 1e3:.0f} ms per frame on "
+                      f"{speed.workers} threads); choose a faster compression ({' or '.join(faster)})")
+        else:
+            advice = (f"writing to {self.path.parent} is the slower step ({speed.write_s * 1e3:.0f} ms per frame); "
+                      f"use a faster disk, or compression to write fewer bytes")
+        self._warn(f"compression {self.compression.spec} and this disk sustain about {sustained:.1f} fps on this "
+                   f"machine (measured on the first {speed.frames} frames), but the camera {kind} {rate:.1f} fps: "
+                   f"frames will be lost once the {self.queue_bytes >> 20} MB queue is full (in about {fill_s:.0f} "
+                   f"s); {advice}")
+
+    # --- control -------------------------------------------------------------------------------
 
     def stop(self) -> None:
         """Ask the run to finish cleanly (returns at once; :meth:`wait` for the result)."""
@@ -194,16 +325,17 @@ class Recorder:
             raise RecordingError(f"{self.path}: the Recorder was not started")
         deadline = None if timeout is None else time.monotonic() + timeout
         display = ProgressDisplay(self.path.name) if progress else None
+        shown = 0
         try:
             if display is not None:
                 display.__enter__()
             while not self._done.wait(0.25):
                 if display is not None:
-                    display.update(self.progress)
+                    shown = self._show(display, shown)
                 if deadline is not None and time.monotonic() >= deadline:
                     raise TimeoutError(f"{self.path}: the recording is still running after {timeout} s")
             if display is not None:
-                display.update(self.progress)
+                self._show(display, shown)
         except KeyboardInterrupt:
             self._interrupted = True
             self.stop()
@@ -213,6 +345,12 @@ class Recorder:
             if display is not None:
                 display.__exit__(None, None, None)
         return self._outcome()
+
+    def _show(self, display: ProgressDisplay, shown: int) -> int:
+        for message in self.warnings[shown:]:
+            display.warn(message)
+        display.update(self.progress)
+        return len(self.warnings)
 
     def _outcome(self) -> RecordingResult:
         assert self.result is not None or self._error is not None
@@ -247,10 +385,17 @@ class Recorder:
         else:
             fps = stats.written / elapsed if elapsed > 0 else 0.0
             mbps = stats.bytes_raw / elapsed / 1e6 if elapsed > 0 else 0.0
+        waiting = ""
+        if self.running and self._t_end is None and now - self._last_frame > 1.0:
+            waiting = self.engine.waiting_for() or "the next frame"
+        recording_s = 0.0
+        if self._first_stamp is not None:
+            recording_s = max(0.0, now - self._first_frame_monotonic)
         return Progress(frames_acquired=stats.acquired, frames_written=stats.written, frames_lost=stats.lost,
                         frames_incomplete=stats.incomplete, elapsed_s=elapsed, fps=fps, mb_per_s=mbps,
                         queue_fill=self._budget.fill, queue_bytes=self._budget.used, target_frames=self.frames,
-                        target_duration_s=self.duration, running=self.running)
+                        target_duration_s=self.duration, running=self.running, waiting_for=waiting,
+                        recording_s=recording_s)
 
     # --- the run -------------------------------------------------------------------------------
 
@@ -273,51 +418,81 @@ class Recorder:
         assert self._pipeline is not None and self._writer is not None
         pipeline, stats, geometry = self._pipeline, self.stats, self._writer.geometry
         nbytes = geometry.nbytes
-        frames = self.engine.frames()
+        frames = self.engine.frames(self._cancelled)
+        first_host: int | None = None
+        limit_ns = int(self.duration * 1e9) if self.duration is not None else None
+        failure: BaseException | None = None
         try:
             while not self._cancelled():
                 if self.frames is not None and stats.acquired >= self.frames:
-                    break
-                if self.duration is not None and time.monotonic() - self._t0 >= self.duration:
                     break
                 # Room first, buffer second: while the disk lags, buffers stay with the camera.
                 if not self._budget.reserve(nbytes, self._cancelled):
                     break
                 try:
-                    frame = next(frames)
+                    frame = next(frames, None)
                 except BaseException:
                     self._budget.release(nbytes)
                     raise
+                if frame is None:  # stopped while waiting
+                    self._budget.release(nbytes)
+                    break
+                if limit_ns is not None:  # the duration counts from the first frame's arrival
+                    if first_host is None:
+                        first_host = frame.host_time_ns
+                    elif frame.host_time_ns - first_host >= limit_ns:
+                        frame.release()
+                        self._budget.release(nbytes)
+                        break
                 try:
-                    if frame.data.shape != geometry.shape:
-                        raise RecordingError(f"frame {frame.frame_id} has shape {frame.data.shape}, the recording "
+                    if frame.shape != geometry.shape:
+                        raise RecordingError(f"frame {frame.frame_id} has shape {frame.shape}, the recording "
                                              f"{geometry.shape} (ROI or format changed during the run?)")
-                    array = pipeline.pool.take()
-                    np.copyto(array, frame.data)
                 except BaseException:
                     self._budget.release(nbytes)
                     frame.release()
                     raise
+                if self._first_stamp is None:
+                    self._first_stamp = frame.timestamp_ns
+                    self._first_frame_monotonic = time.monotonic()
+                self._last_stamp = frame.timestamp_ns
+                self._last_frame = time.monotonic()
                 stats.acquired += 1
                 stats.lost += frame.lost_before
                 stats.incomplete += int(frame.incomplete)
-                pipeline.submit(array, self._values(frame), nbytes)
-                frame.release()  # after submit: if the camera is gone, this frame is still kept
+                pipeline.submit(frame, self._values(frame), nbytes)  # the pipeline releases the frame
         except BaseException as error:
-            try:
-                self._stop_engine(frames)
-            except AceGentlError as stop_error:  # the first error is the one that matters; keep both
-                add_note(error, f"stopping acquisition afterwards failed too: {stop_error}")
+            failure = error
             raise
-        self._stop_engine(frames)
-
-    def _stop_engine(self, frames: Any) -> None:
-        close = getattr(frames, "close", None)
-        try:
-            if close is not None:
-                close()
         finally:
-            self.engine.stop()
+            self._end_acquisition(frames, failure)
+
+    def _end_acquisition(self, frames: Any, failure: BaseException | None) -> None:
+        """Camera stops, held buffers are copied out, end state is read, the stream is stopped.
+
+        Called also after an error; a problem here is attached to the first error, or raised.
+        """
+        assert self._pipeline is not None
+        problems: list[BaseException] = []
+
+        def attempt(step: Callable[[], Any], what: str) -> Any:
+            try:
+                return step()
+            except AceGentlError as error:
+                problems.append(error)
+                if failure is not None:
+                    add_note(failure, f"{what} afterwards failed too: {error}")
+                return None
+
+        close = getattr(frames, "close", None)
+        if close is not None:
+            attempt(close, "closing the frame source")
+        attempt(self.engine.halt, "stopping the camera")
+        attempt(self._pipeline.release_buffers, "giving the buffers back")
+        self.run_end = attempt(self.engine.end, "reading the camera's state at the end")
+        attempt(self.engine.stop, "stopping acquisition")
+        if problems and failure is None:
+            raise problems[0]
 
     def _run(self) -> None:
         assert self._pipeline is not None and self._writer is not None
@@ -329,9 +504,10 @@ class Recorder:
             acquire_error = error
         finally:
             pipeline.close()
-            pipeline.pool.clear()
+            pipeline.decoded_pool.clear()
+            pipeline.raw_pool.clear()
             self._t_end = time.monotonic()
-            compression_mod.release_free_memory()  # the pool's frames and the chunks freed in the run
+            compression_mod.release_free_memory()  # the pools' frames and the chunks freed in the run
         self._finish(writer, pipeline.error, acquire_error)
 
     def _status(self, write_error: BaseException | None, acquire_error: BaseException | None) -> str:
@@ -343,12 +519,28 @@ class Recorder:
             return "stopped"
         return "complete"
 
+    def _account_losses(self) -> dict[str, Any]:
+        """Frames lost: the gaps between recorded frames, or the producer's own count if it is larger.
+
+        The producer also counts frames lost before the first recorded frame and after the last one.
+        """
+        stats, end = self.stats, self.run_end
+        in_gaps = stats.lost
+        by_producer = end.lost_by_producer if end is not None else None
+        if by_producer is not None and by_producer > stats.lost:
+            stats.lost = by_producer
+        return {"frames_lost_in_gaps": in_gaps, "frames_lost_by_producer": by_producer,
+                "frames_copied_from_buffers": stats.copied, "buffers_held_at_most": stats.held_peak,
+                "max_stall_s": round(self.engine.max_poll_gap_s(), 6),
+                "producer_counters": end.counters if end is not None else {}}
+
     def _finish(self, writer: FrameWriter, write_error: BaseException | None,
                 acquire_error: BaseException | None) -> None:
         status = self._status(write_error, acquire_error)
-        counters = self.stats.counters()
         problems: list[BaseException] = []
         try:
+            details = self._account_losses()
+            counters = self.stats.counters()
             if write_error is not None:
                 _give_back(self._reserve)  # space for HDF5 to flush what was written, and close
                 self._reserve = None
@@ -365,16 +557,10 @@ class Recorder:
             self._reserve = None
             message = _describe(write_error or acquire_error, self.path)
             self.result = self._make_result(status, message)
-            settings_end = stream_end = None
-            if not self.session.closed:
-                try:
-                    settings_end = self.session.snapshot()
-                    stream_end = metadata.module_features(self.session.stream_features)
-                except AceGentlError as error:  # the camera may be gone: say so in the file
-                    settings_end = {"unavailable": str(error)}
-            result = {**self.result.as_dict(), **self.stats.counters()}
-            writer.finish(status=status, settings_end=settings_end, stream_module_end=stream_end, error=message,
-                          result=result)
+            end = self.run_end or RunEnd(settings_end={"unavailable": "the run ended before the camera was read"})
+            result = {**self.result.as_dict(), **self.stats.counters(), **details, "notes": list(self.notes)}
+            writer.finish(status=status, settings_end=end.settings_end, stream_module_end=end.stream_module_end,
+                          error=message, result=result, warnings=list(self.warnings))
         except BaseException as error:  # noqa: BLE001 (reported through wait())
             problems.append(error)
         finally:
@@ -392,15 +578,19 @@ class Recorder:
         size = self.path.stat().st_size if self.path.exists() else 0
         return RecordingResult(path=self.path, frames_written=stats.written, frames_lost=stats.lost,
                                frames_incomplete=stats.incomplete, duration_s=duration,
-                               mean_fps=stats.written / duration if duration > 0 else 0.0,
+                               mean_fps=layout.frame_rate(stats.written, self._first_stamp, self._last_stamp),
                                mb_per_s=stats.bytes_raw / duration / 1e6 if duration > 0 else 0.0,
-                               file_bytes=size, status=status, error=error)
+                               file_bytes=size, status=status, error=error, warnings=tuple(self.warnings),
+                               max_stall_s=self.engine.max_poll_gap_s())
 
     def _error_for(self, write_error: BaseException | None, acquire_error: BaseException | None,
                    problems: list[BaseException]) -> BaseException | None:
         result = self.result
         if write_error is not None:
-            kind = DiskFullError if is_disk_full(write_error) else RecordingError
+            if isinstance(write_error, RecordingError) and not is_disk_full(write_error):
+                kind: type[RecordingError] = type(write_error)
+            else:
+                kind = DiskFullError if is_disk_full(write_error) else RecordingError
             error: BaseException = kind(f"{_describe(write_error, self.path)}; the file holds the "
                                         f"{self.stats.written} frames flushed before it", result)
             error.__cause__ = write_error
@@ -426,13 +616,15 @@ def _describe(error: BaseException | None, path: Path) -> str | None:
         return None
     if is_disk_full(error):
         return f"{path}: disk full ({os.strerror(errno.ENOSPC)}) while writing: {error}"
+    if isinstance(error, AceGentlError):
+        return str(error)
     return f"{type(error).__name__}: {error}"
 
 
-def record(session: Session, path: str | os.PathLike[str], *, progress: bool = False,
+def record(source: Any, path: str | os.PathLike[str], *, progress: bool = False,
            **options: Any) -> RecordingResult:
     """Record and block until done (see :class:`Recorder` for the options)."""
-    recorder = Recorder(session, path, **options)
+    recorder = Recorder(source, path, **options)
     recorder.start()
     return recorder.wait(progress=progress)
 

@@ -28,14 +28,22 @@ from typing import Any
 
 import h5py
 import numpy as np
+import xxhash
 
-from ace_gentl.errors import RecordingError
+from ace_gentl.errors import OutputExistsError, RecordingError
 from ace_gentl.recording import layout, metadata
 from ace_gentl.recording.compression import Compression
 
 
 log = logging.getLogger(__name__)
 
+
+def chunk_checksum(payload: bytes | np.ndarray) -> int:
+    """xxh3_64 of a chunk's stored bytes (``layout.CHECKSUM``, attribute ``algorithm``)."""
+    return int(xxhash.xxh3_64_intdigest(payload))
+
+#: Room kept below a file-size limit for what closing and finishing the file write (metadata, end snapshot).
+SIZE_LIMIT_MARGIN = 16 << 20
 #: Pages are dropped after this many bytes of frames: every full frame, but small frames at high
 #: rates in batches (each drop also starts writing out HDF5's metadata pages, rewritten often).
 DROP_EVERY_BYTES = 8 << 20
@@ -46,16 +54,20 @@ def now_iso() -> str:
 
 
 def is_disk_full(error: BaseException) -> bool:
-    """True for ENOSPC/EDQUOT, also when HDF5 only reports it in its message."""
+    """True for ENOSPC/EDQUOT/EFBIG (no room, also when HDF5 only reports it in its message)."""
     seen: BaseException | None = error
     while seen is not None:
-        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
             return True
         text = str(seen).lower()
-        if "no space left" in text or "disk quota" in text:
+        if "no space left" in text or "disk quota" in text or "file too large" in text:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+class FileSizeLimitError(RecordingError):
+    """The file reached the largest size this process may write (``ulimit -f``, FAT32's 4 GiB)."""
 
 
 class FrameWriter:
@@ -64,7 +76,7 @@ class FrameWriter:
     def __init__(self, path: str | Path, *, geometry: layout.Geometry, compression: Compression,
                  chunks: tuple[int, ...] | None, fields: list[layout.Field], static: metadata.StaticMetadata,
                  config: dict[str, Any], title: str = "", overwrite: bool = False,
-                 flush_interval_s: float = 0.5, drop_page_cache: bool = True) -> None:
+                 flush_interval_s: float = 0.5, drop_page_cache: bool = True, size_limit: int | None = None) -> None:
         self.path = Path(path)
         self.geometry = geometry
         self.compression = compression
@@ -78,6 +90,7 @@ class FrameWriter:
         self.title = title
         self.overwrite = overwrite
         self.flush_interval_s = flush_interval_s
+        self.size_limit = size_limit  # the largest file allowed here (ulimit -f, the file system's limit)
         self.drop_page_cache = drop_page_cache and hasattr(os, "posix_fadvise")
         self._cache_fd: int | None = None  # the file opened once more, only to advise the kernel about it
         self._since_drop = 0  # bytes written since the last _drop_written_pages
@@ -96,7 +109,7 @@ class FrameWriter:
 
     def open(self) -> None:
         if self.path.exists() and not self.overwrite:
-            raise FileExistsError(f"{self.path} exists; pass overwrite=True to replace it")
+            raise OutputExistsError(f"{self.path} exists; pass overwrite=True to replace it")
         self.start_time = now_iso()
         self._file = h5py.File(self.path, "w", libver="latest")
         try:
@@ -122,26 +135,44 @@ class FrameWriter:
             raise RecordingError(f"{self.path}: the writer is not open")
         return self._layout
 
-    def write(self, payload: bytes | np.ndarray, values: Mapping[str, Any]) -> int:
+    def write(self, payload: bytes | np.ndarray, values: Mapping[str, Any], *, checksum: int | None = None) -> int:
         """Append one frame: ``payload`` is the encoded chunk if :attr:`needs_encoded`, else the array.
 
+        ``checksum`` is the stored chunk's checksum when the caller made the chunk bytes; frames
+        that go through HDF5's filter pipeline are read back as stored and checksummed here.
         Returns the bytes handed to HDF5 (the chunk's size when it was encoded beforehand).
         """
         handles = self._handles()
         index = self.written
+        nbytes = payload.nbytes if isinstance(payload, np.ndarray) else len(payload)
+        if self.size_limit is not None:
+            self._check_size(nbytes)
         handles.data.resize(index + 1, axis=0)
+        offset = (index,) + (0,) * len(self.geometry.shape)
         if self.direct:
-            handles.data.id.write_direct_chunk((index,) + (0,) * len(self.geometry.shape), payload)
+            handles.data.id.write_direct_chunk(offset, payload)
         else:
             handles.data[index] = payload
+        if checksum is None and layout.CHECKSUM in self._pending:
+            checksum = chunk_checksum(handles.data.id.read_direct_chunk(offset)[1])
         self.written = index + 1
         for field in self.fields:
             self._pending[field.name].append(values.get(field.name, field.fill))
-        nbytes = payload.nbytes if isinstance(payload, np.ndarray) else len(payload)
+        if checksum is not None and layout.CHECKSUM in self._pending:
+            self._pending[layout.CHECKSUM][-1] = checksum
         self._since_drop += nbytes
         if self._since_drop >= DROP_EVERY_BYTES:
             self._drop_written_pages()
         return nbytes
+
+    def _check_size(self, nbytes: int) -> None:
+        """Stop before the file outgrows what this process may write (writing past it leaves a broken file)."""
+        assert self._file is not None and self.size_limit is not None
+        size = self._file.id.get_filesize()
+        if size + nbytes + SIZE_LIMIT_MARGIN > self.size_limit:
+            raise FileSizeLimitError(f"{self.path}: the file would outgrow the largest file allowed here "
+                                     f"({self.size_limit / 1e6:.1f} MB: ulimit -f or the file system's limit); "
+                                     f"recording stopped at {size / 1e6:.1f} MB")
 
     def _drop_written_pages(self) -> None:
         """Ask the kernel to write the file's dirty pages out and drop those already on disk.
@@ -217,11 +248,12 @@ class FrameWriter:
             self._close_cache_fd()
 
     def finish(self, *, status: str, settings_end: dict[str, Any] | None,
-               stream_module_end: dict[str, Any] | None, error: str | None, result: dict[str, Any]) -> None:
+               stream_module_end: dict[str, Any] | None, error: str | None, result: dict[str, Any],
+               warnings: list[str] | None = None) -> None:
         """Add end-of-run metadata by reopening the closed file normally (SWMR forbids new objects)."""
         with h5py.File(self.path, "r+", libver="latest") as file:
             layout.finish(file, status=status, settings_end=settings_end, stream_module_end=stream_module_end, error=error,
-                          result=result)
+                          result=result, warnings=warnings or [])
 
     def trim_to_flushed(self) -> None:
         """After a failed write: make ``data`` as long as the per-frame datasets (reopened normally)."""
@@ -250,4 +282,4 @@ def find_detector(file: h5py.File) -> h5py.Group:
     raise RecordingError(f"{file.filename}: no NXdetector under /entry/instrument")
 
 
-__all__ = ["DROP_EVERY_BYTES", "FrameWriter", "find_detector", "is_disk_full", "now_iso", "trim"]
+__all__ = ["DROP_EVERY_BYTES", "FileSizeLimitError", "FrameWriter", "chunk_checksum", "find_detector", "is_disk_full", "now_iso", "trim"]

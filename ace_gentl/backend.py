@@ -1,0 +1,136 @@
+"""Every use of Harvesters' and genicam's private parts, in one place.
+
+ace_gentl drives cameras through Harvesters' public API where it can. Where that API does not
+do what a recorder needs, this module reaches inside, one function per reason, each with a
+one-line why; ``tests/test_backend.py`` checks every assumption made here, so a Harvesters
+release that changes one of them fails a named test instead of a recording.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import signal
+import threading
+from typing import Any
+
+import numpy as np
+from genicam import gentl
+from harvesters.core import Device, ImageAcquirer, ParameterSet
+
+#: Harvesters releases this module was checked against (tests/test_backend.py runs on the installed one).
+CHECKED_HARVESTERS = ("1.4.3",)
+
+_acquirer_lock = threading.Lock()  # ImageAcquirer creation swaps the process-wide SIGINT handler
+
+
+def create_acquirer(device: Device, config: ParameterSet | None) -> ImageAcquirer:
+    """An ImageAcquirer without Harvesters' SIGINT handler.
+
+    Why: Harvesters installs a handler that swallows Ctrl-C (it destroys the acquirer and returns)
+    and keeps the acquirer alive through it; the Session wants KeyboardInterrupt to reach the caller.
+    """
+    with _acquirer_lock:
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = signal.getsignal(signal.SIGINT) if in_main else None
+        try:
+            return ImageAcquirer(parent=None, device_proxy=device, config=config)
+        finally:
+            if in_main:
+                signal.signal(signal.SIGINT, previous)
+
+
+def destroy_acquirer(ia: ImageAcquirer) -> None:
+    """Destroy an ImageAcquirer and free what Harvesters' finalizers would keep until exit.
+
+    Why: genicam's ChunkAdapter registers ``weakref.finalize(self, self._destruct)``: the bound
+    method keeps the adapter, and the remote node map it holds (~400 KB), alive until the
+    interpreter exits; the ImageAcquirer does the same with ``destroy``.
+    """
+    chunk_adapter = ia._chunk_adapter
+    ia.destroy()
+    if chunk_adapter is not None:
+        chunk_adapter._finalizer()  # detaches buffer and node map, drops the self-reference
+    ia._finalizer.detach()
+
+
+def new_buffer_monitor(ia: ImageAcquirer) -> Any:
+    """The genicam new-buffer event manager of the acquirer's first data stream, or None.
+
+    Why: ``ImageAcquirer.fetch`` re-queues incomplete buffers silently, restarts its timeout after
+    each, and with ``timeout=0`` waits forever; the Session waits on the event itself.
+    """
+    monitors = list(ia._new_buffer_event_monitor_dict.values())
+    return monitors[0] if monitors else None
+
+
+def poll_buffer(monitor: Any) -> gentl.Buffer | None:
+    """The next delivered buffer if one is ready now, else None; never waits.
+
+    Why: genicam's ``update_event_data(timeout)`` holds the GIL while it waits in the producer
+    (another Python thread got 6 % of its speed during a 1 s wait), so the Session asks without
+    waiting and sleeps in Python between polls.
+    """
+    try:
+        monitor.update_event_data(0)
+    except gentl.TimeoutException:
+        return None
+    return monitor.buffer
+
+
+def update_chunks(ia: ImageAcquirer, buffer: gentl.Buffer) -> None:
+    """Attach ``buffer``'s chunk data to the remote node map, so Chunk* features read this frame.
+
+    Why: Harvesters does this only inside ``fetch``, which the Session does not use.
+    """
+    ia._update_chunk_data(buffer=buffer, is_manual=True)
+
+
+def stream_module(ia: ImageAcquirer) -> Any:
+    """The genicam DataStream under the acquirer's first data stream (GenTL stream info and counters)."""
+    return ia.data_streams[0].module
+
+
+def use_touched_buffers(ia: ImageAcquirer) -> None:
+    """Make the acquirer's buffers resident before acquisition starts.
+
+    Why: Harvesters allocates its buffers as ``bytes(size)``, whose pages the kernel maps on first
+    write, by the producer, while frames arrive; on a VM that hands idle memory back to its host
+    that first write costs up to 120 ms per 12 MB buffer (measured), paid by the first frames of
+    every run. Writing zeros into the zeroed ``bytes`` (the content does not change) before they
+    are announced moves that cost before AcquisitionStart.
+    """
+    create = ia._create_raw_buffers
+
+    def create_touched(num_buffers: int = 0, size: int = 0) -> list[bytes]:
+        buffers = create(num_buffers, size)
+        for buffer in buffers:
+            touch(buffer)
+        return buffers
+
+    ia._create_raw_buffers = create_touched
+
+
+def touch(buffer: bytes | bytearray | memoryview | np.ndarray) -> None:
+    """Write zeros over a zero-filled buffer (bytes included): its pages become resident."""
+    view = np.frombuffer(buffer, dtype=np.uint8) if not isinstance(buffer, np.ndarray) else buffer
+    if view.nbytes:
+        ctypes.memset(view.ctypes.data, 0, view.nbytes)
+
+
+def read_port_url(port: Any) -> tuple[str, bytes]:
+    """(URL, bytes) of a port's first description file as the device serves it.
+
+    ``Local:name;address;size`` URLs are read from the device; ``file:`` and ``http:`` URLs name
+    files that are not on the device, so only the URL is returned.
+    """
+    url = str(port.url_info_list[0].url)
+    scheme, _, rest = url.partition(":")
+    if scheme.lower() != "local":
+        return url, b""
+    _name, address, size = rest.split(";")
+    data = port.read(int(address, 16), int(size.split("?")[0], 16))[1]
+    return url, bytes(data).rstrip(b"\0")
+
+
+__all__ = ["CHECKED_HARVESTERS", "create_acquirer", "destroy_acquirer", "new_buffer_monitor", "poll_buffer",
+           "read_port_url", "stream_module", "touch", "update_chunks", "use_touched_buffers"]

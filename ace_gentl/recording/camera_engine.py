@@ -1,0 +1,255 @@
+"""The engine for one camera: frames from a :class:`~ace_gentl.session.Session`, zero-copy.
+
+Buffers. The producer needs free buffers to fill while the recorder is busy elsewhere; a frame
+is lost only when it has none. The count is sized from the camera's rate and a time budget
+(:data:`BUFFER_SECONDS` of frames, plus :data:`LENDABLE` that the recorder may hold while it
+decodes, compresses or writes them) instead of a fixed number, within a memory cap. Harvesters'
+buffers are made resident before AcquisitionStart (:func:`ace_gentl.backend.use_touched_buffers`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ace_gentl import pixels
+from ace_gentl.errors import AceGentlError, FeatureError
+from ace_gentl.frames import Frame
+from ace_gentl.recording import layout, metadata
+from ace_gentl.recording.engine import RunEnd, RunStart
+
+if TYPE_CHECKING:  # the Session is only used, never imported at run time: no session <-> recording cycle
+    from ace_gentl.session import Session
+
+_CHUNK_CONTROLS = frozenset({"ChunkModeActive", "ChunkSelector", "ChunkEnable"})
+#: Seconds of frames at the camera's rate that the producer's free buffers cover while the recorder
+#: is away: the longest stall measured in a recording after this design was 0.1 s (README, soak).
+BUFFER_SECONDS = 1.0
+#: Frames the recorder may hold at once (being decoded, compressed or written) without copying them.
+LENDABLE = 8
+MIN_BUFFERS = 8
+MAX_BUFFERS = 1000
+#: The buffers' memory stays below this (unless MIN_BUFFERS alone is more).
+MAX_BUFFER_BYTES = 1 << 30
+#: Trigger selectors whose TriggerMode On means frames wait for a trigger.
+_FRAME_TRIGGERS = ("FrameStart", "FrameBurstStart", "AcquisitionStart", "ExposureStart")
+
+
+def significant_bits(pixel_format: str, container_bits: int) -> int:
+    """12 for Mono12/Mono12p/BayerRG12, 8 for RGB8, ...: the number in the PFNC name."""
+    match = re.search(r"(\d+)", pixel_format)
+    return int(match.group(1)) if match else container_bits
+
+
+def buffer_count(rate_hz: float | None, payload_bytes: int, *, lendable: int = LENDABLE) -> int:
+    """GenTL buffers for a run at ``rate_hz``: :data:`BUFFER_SECONDS` of frames free plus ``lendable``."""
+    wanted = math.ceil((rate_hz or 0.0) * BUFFER_SECONDS) + lendable
+    cap = MAX_BUFFER_BYTES // max(1, payload_bytes)
+    return max(MIN_BUFFERS, min(wanted, cap, MAX_BUFFERS))
+
+
+class CameraEngine:
+    """Frames from a :class:`Session`; each frame holds its buffer until the recorder releases it."""
+
+    def __init__(self, session: Session, *, num_buffers: int | None = None, timeout: float | None = None) -> None:
+        self.session = session
+        self.num_buffers = num_buffers  # None: buffer_count() from the camera's rate
+        self.timeout = timeout  # None: frame period based in free run, no limit when triggered
+        self._started_here = False
+        self._trigger: str | None = None
+        self._lost_at_start: int | None = None
+
+    # --- before the run ------------------------------------------------------------------------
+
+    def geometry(self) -> layout.Geometry:
+        features = self.session.features
+        fmt = pixels.lookup(str(features["PixelFormat"]))
+        height, width = int(features["Height"]), int(features["Width"])
+        shape = (height, width) if fmt.channels == 1 else (height, width, fmt.channels)
+        return layout.Geometry(shape=shape, dtype=np.dtype(fmt.dtype), pixel_format=fmt.name,
+                               bits=significant_bits(fmt.name, fmt.bits))
+
+    def chunk_fields(self) -> tuple[list[layout.Field], dict[str, Any]]:
+        """Per-frame datasets for every enabled numeric chunk, and the chunk selectors' values.
+
+        Decided before the run starts: the SWMR file cannot get new datasets later.
+        """
+        features = self.session.features
+        if "ChunkModeActive" not in features or not features.is_readable("ChunkModeActive") or \
+                not features["ChunkModeActive"]:
+            return [], {}
+        enabled: set[str] | None = None
+        if "ChunkSelector" in features and "ChunkEnable" in features:
+            try:
+                enabled = {str(entry) for entry in features.selector_values("ChunkSelector")
+                           if features.read("ChunkEnable", ChunkSelector=entry)}
+            except FeatureError:  # the enable flags cannot be read: take every chunk the node map has
+                enabled = None
+        fields: list[layout.Field] = []
+        selectors: dict[str, Any] = {}
+        for name in features:
+            if not name.startswith("Chunk") or name in _CHUNK_CONTROLS:
+                continue
+            short = name.removeprefix("Chunk")
+            if name.endswith("Selector"):
+                try:
+                    selectors[short] = features[name]
+                except FeatureError as error:  # kept in the file as the reason
+                    selectors[short] = f"<unreadable: {error}>"
+                continue
+            try:
+                info = features.describe(name)
+            except FeatureError:
+                continue
+            if info.type not in ("Integer", "Float", "Boolean"):
+                continue
+            if enabled is not None and short not in enabled:
+                continue
+            fields.append(layout.chunk_field(short, info.type, info.unit or ""))
+        return fields, selectors
+
+    def _float(self, name: str) -> float | None:
+        features = self.session.features
+        try:
+            if name in features and features.is_readable(name):
+                return float(features[name])
+        except (FeatureError, TypeError, ValueError):
+            pass
+        return None
+
+    def frame_rate(self) -> float | None:
+        """Frames per second the camera runs at (free run) or at most (triggered)."""
+        for name in ("ResultingFrameRate", "AcquisitionResultingFrameRate", "AcquisitionFrameRate"):
+            rate = self._float(name)
+            if rate is not None and rate > 0:
+                return rate
+        return None
+
+    def trigger(self) -> str | None:
+        """The TriggerSource of the first frame trigger that is On, else None (free run)."""
+        features = self.session.features
+        if "TriggerMode" not in features:
+            return None
+        try:
+            if "TriggerSelector" in features:
+                for selector in features.selector_values("TriggerSelector"):
+                    if str(selector) in _FRAME_TRIGGERS and \
+                            str(features.read("TriggerMode", TriggerSelector=selector)) == "On":
+                        source = features.read("TriggerSource", TriggerSelector=selector) \
+                            if "TriggerSource" in features else "a trigger"
+                        return str(source)
+                return None
+            if str(features["TriggerMode"]) == "On":
+                return str(features["TriggerSource"]) if "TriggerSource" in features else "a trigger"
+        except FeatureError:
+            return None
+        return None
+
+    def begin(self) -> RunStart:
+        geometry = self.geometry()
+        fields, selectors = self.chunk_fields()
+        static = metadata.gather(self.session)
+        static.extra["chunk_selectors"] = selectors
+        rate = self.frame_rate()
+        self._trigger = self.trigger()
+        payload = self._payload_bytes(geometry)
+        if self.num_buffers is None:
+            self.num_buffers = buffer_count(rate, payload)
+        device = self.session.device
+        return RunStart(geometry=geometry, fields=fields, static=static, title=f"{device.model} {device.serial}",
+                        frame_rate_hz=rate, trigger=self._trigger, lendable_frames=self.lendable(),
+                        config={"chunk_selectors": selectors, "buffers": self.num_buffers,
+                                "buffer_bytes": payload * self.num_buffers})
+
+    def lendable(self) -> int:
+        """Frames the recorder may hold at once without eating into the producer's slack."""
+        assert self.num_buffers is not None
+        return max(1, min(LENDABLE, self.num_buffers // 2))
+
+    def _payload_bytes(self, geometry: layout.Geometry) -> int:
+        features = self.session.features
+        try:
+            if "PayloadSize" in features and features.is_readable("PayloadSize"):
+                return int(features["PayloadSize"])
+        except FeatureError:
+            pass
+        return pixels.frame_bytes(geometry.pixel_format, geometry.shape[1], geometry.shape[0])
+
+    # --- the run -------------------------------------------------------------------------------
+
+    def frames(self, cancelled: Callable[[], bool]) -> Iterator[Frame]:
+        """Start acquisition and yield frames that still hold their buffer, until ``cancelled()``."""
+        stream = self.session.stream
+        if not stream.running:
+            stream.start(self.num_buffers)
+            self._started_here = True
+        self._lost_at_start = self._lost_count()
+        timeout = self.timeout
+        if timeout is None and self._trigger is None:
+            timeout = self.session.default_timeout()
+        first = True
+        while True:
+            frame = stream.fetch(timeout, copy=False, cancelled=cancelled)
+            if frame is None:
+                return
+            if first:  # frames the producer lost before the first one it delivered
+                first = False
+                lost = self._lost_count()
+                if lost is not None and self._lost_at_start is not None and lost > self._lost_at_start:
+                    frame.lost_before = max(frame.lost_before, lost - self._lost_at_start)
+            yield frame
+
+    def halt(self) -> None:
+        if self._started_here and self.session.streaming:
+            self.session.stream.halt()
+
+    def end(self) -> RunEnd:
+        lost = self._lost_count()
+        lost_in_run = None
+        if lost is not None and self._lost_at_start is not None:
+            lost_in_run = max(0, lost - self._lost_at_start)
+        counters: dict[str, Any] = {}
+        settings_end = stream_end = None
+        if not self.session.closed:
+            counters = {key: value for key, value in vars(self.session.stream.counters()).items()
+                        if value is not None}
+            try:
+                settings_end = self.session.snapshot()
+                stream_end = metadata.module_features(self.session.stream_features)
+            except AceGentlError as error:  # the camera may be gone: say so in the file
+                settings_end = {"unavailable": str(error)}
+        return RunEnd(settings_end=settings_end, stream_module_end=stream_end, lost_by_producer=lost_in_run,
+                      counters=counters)
+
+    def stop(self) -> None:
+        if self._started_here and self.session.streaming:
+            self.session.stop()
+        self._started_here = False
+
+    def waiting_for(self) -> str:
+        return f"a trigger on {self._trigger}" if self._trigger else ""
+
+    def max_poll_gap_s(self) -> float:
+        return self.session.stream.poll_stats.max_gap_s if not self.session.closed else 0.0
+
+    def _lost_count(self) -> int | None:
+        """Frames the producer lost so far: SFNC StreamLostFrameCount, else GenTL's underrun count."""
+        if self.session.closed:
+            return None
+        features = self.session.stream_features
+        try:
+            if "StreamLostFrameCount" in features and features.is_readable("StreamLostFrameCount"):
+                return int(features["StreamLostFrameCount"])
+        except (FeatureError, TypeError, ValueError):
+            pass
+        try:
+            return self.session.stream.counters().underrun
+        except AceGentlError:
+            return None
+
+
+__all__ = ["BUFFER_SECONDS", "CameraEngine", "LENDABLE", "buffer_count", "significant_bits"]
