@@ -1,23 +1,19 @@
-"""Decode PFNC pixel formats into numpy arrays, vectorised.
+"""Decode PFNC pixel formats into numpy arrays.
 
 Unpacked formats (Mono8/10/12/14/16, RGB8, Bayer*8/16, ...) are returned as views on the
-buffer (no copy). Packed formats are unpacked by reading each group of bytes as one
-little-endian word through a strided view and shifting the pixels into place, one block
-of rows at a time so the temporaries stay in cache. A full 4112x3008 Mono12p frame takes
-about 10 ms on a 2-core machine (``benchmarks/bench_pixels.py``).
+buffer (no copy). Packed formats (Mono10p, Mono12p, Mono10Packed, Mono12Packed) are unpacked
+in one pass by a small C kernel that releases the GIL (``csrc/unpack.c``;
+``benchmarks/bench_pixels.py`` measures it against plain numpy).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from ace_gentl import _unpack  # type: ignore[attr-defined]
 from ace_gentl.errors import PixelFormatError
-
-#: Rows decoded per block: small enough for the temporaries to stay in L2.
-BLOCK_PIXELS = 1 << 17
 
 Buffer = bytes | bytearray | memoryview | np.ndarray
 
@@ -88,139 +84,22 @@ def frame_bytes(pixel_format: str | int, width: int, height: int) -> int:
     return (width * height * fmt.bits + 7) // 8
 
 
-# --- packed decoders: each fills out[first:first+count] from the groups starting at byte offset --
+# --- packed formats: unpacked in one pass by the C kernel (csrc/unpack.c), without the GIL -------
 
-
-def _words(data: np.ndarray, offset: int, count: int, stride: int, word: str) -> np.ndarray:
-    """``count`` little-endian words read every ``stride`` bytes from ``offset`` (unaligned view)."""
-    return np.ndarray((count,), dtype=word, buffer=data, offset=offset, strides=(stride,))
-
-
-def _unpack_12(data: np.ndarray, out32: np.ndarray, gige: bool, first: int, count: int) -> None:
-    """``count`` pixel pairs (3 bytes each) into ``out32`` (each uint32 = two uint16 pixels)."""
-    v = _words(data, first * 3, count, 3, "<u4")  # 4-byte read; the caller keeps the last one in bounds
-    o = out32[first:first + count]
-    if gige:  # byte0 = p0[11:4], byte1 = p1[3:0]<<4 | p0[3:0], byte2 = p1[11:4]
-        np.left_shift(v, 4, out=o)
-        o &= 0xFF0
-        t = np.right_shift(v, 8)
-        t &= 0xF
-        o |= t
-        np.left_shift(v, 4, out=t)
-        t &= 0x0FFF0000
-        o |= t
-    else:  # PFNC p: LSB first, p0 = bits 0..11, p1 = bits 12..23
-        np.bitwise_and(v, 0xFFF, out=o)
-        t = np.left_shift(v, 4)
-        t &= 0x0FFF0000
-        o |= t
-
-
-def _unpack_10p(data: np.ndarray, out64: np.ndarray, first: int, count: int) -> None:
-    """``count`` groups of 4 Mono10p pixels (5 bytes) into ``out64`` (each uint64 = four uint16)."""
-    v = _words(data, first * 5, count, 5, "<u8")
-    o = out64[first:first + count]
-    np.bitwise_and(v, 0x3FF, out=o)
-    t = np.empty_like(o)
-    for shift in (6, 12, 18):
-        np.left_shift(v, shift, out=t)
-        t &= np.uint64(0x3FF << (16 * (shift // 6)))
-        o |= t
-
-
-def _unpack_10_gige(data: np.ndarray, out32: np.ndarray, first: int, count: int) -> None:
-    """Mono10Packed: byte0 = p0[9:2], byte1 = p1[1:0]<<4 | p0[1:0], byte2 = p1[9:2]."""
-    v = _words(data, first * 3, count, 3, "<u4")
-    o = out32[first:first + count]
-    np.left_shift(v, 2, out=o)  # b0 -> p0 bits 9..2 and b2 -> p1 bits 9..2 in one shift
-    o &= 0x03FC03FC
-    t = np.right_shift(v, 8)
-    t &= 0x3  # p0 bits 1..0
-    o |= t
-    np.left_shift(v, 4, out=t)
-    t &= 0x00030000  # p1 bits 1..0
-    o |= t
-
-
-def _bits_tail(data: np.ndarray, byte_offset: int, pixels: int, bits: int) -> np.ndarray:
-    """Slow but obviously correct LSB-first unpacking, for the few pixels at the end of a buffer."""
-    nbytes = (pixels * bits + 7) // 8
-    chunk = np.zeros(nbytes, dtype=np.uint8)
-    available = data[byte_offset:byte_offset + nbytes]
-    chunk[:available.size] = available
-    flat = np.unpackbits(chunk, bitorder="little")[: pixels * bits].reshape(pixels, bits)
-    weights = (1 << np.arange(bits, dtype=np.uint32)).astype(np.uint32)
-    return (flat.astype(np.uint32) @ weights).astype(np.uint16)
-
-
-def _gige_tail(data: np.ndarray, first_pair: int, pixels: int, bits: int) -> np.ndarray:
-    b = np.zeros(3, dtype=np.uint16)
-    available = data[first_pair * 3:first_pair * 3 + 3]
-    b[:available.size] = available
-    if bits == 12:
-        values = [(b[0] << 4) | (b[1] & 0xF), (b[2] << 4) | (b[1] >> 4)]
-    else:
-        values = [(b[0] << 2) | (b[1] & 0x3), (b[2] << 2) | ((b[1] >> 4) & 0x3)]
-    return np.array(values[:pixels], dtype=np.uint16)
-
-
-def _group_pixels(fmt: PixelFormat) -> int:
-    return 4 if fmt.name == "Mono10p" else 2
+_KERNELS = {"Mono12p": 0, "Mono12Packed": 1, "Mono10p": 2, "Mono10Packed": 3}
 
 
 def decode_capacity(pixel_format: str | int, width: int, height: int) -> int:
-    """uint16 elements an ``out`` array for :func:`decode` needs: packed decoders write whole groups,
-    up to one group past the last pixel; other formats need exactly ``width * height * channels``."""
+    """Elements an ``out`` array for :func:`decode` needs (``width * height * channels``)."""
     fmt = lookup(pixel_format)
-    pixels = width * height
-    if fmt.packing in ("lsb", "gige"):
-        return (pixels // _group_pixels(fmt) + 1) * _group_pixels(fmt)
-    return pixels * fmt.channels
+    return width * height * fmt.channels
 
 
-def _decode_packed(data: np.ndarray, fmt: PixelFormat, pixels: int, threads: int = 1,
-                   out: np.ndarray | None = None) -> np.ndarray:
+def _decode_packed(data: np.ndarray, fmt: PixelFormat, pixels: int, out: np.ndarray | None = None) -> np.ndarray:
     """Unpack ``pixels`` pixels of a packed format into a flat uint16 array (``out``, or a new one)."""
-    group = _group_pixels(fmt)  # pixels per group
-    group_bytes = 5 if fmt.name == "Mono10p" else 3
-    word_bytes = 8 if group == 4 else 4
-    groups = pixels // group
-    # The strided word read goes past its group; keep the last full-word read inside the buffer.
-    safe = min(groups, max(0, (data.size - word_bytes) // group_bytes + 1))
     if out is None:
-        out = np.empty(groups * group + group, dtype=np.uint16)
-    wide = out[: (groups + 1) * group].view(np.uint64 if group == 4 else np.uint32)
-    step = max(1, BLOCK_PIXELS // group)
-
-    def block(first: int) -> None:
-        count = min(step, safe - first)
-        if fmt.name == "Mono10p":
-            _unpack_10p(data, wide, first, count)
-        elif fmt.name == "Mono10Packed":
-            _unpack_10_gige(data, wide, first, count)
-        else:
-            _unpack_12(data, wide, fmt.packing == "gige", first, count)
-
-    starts = range(0, safe, step)
-    if threads > 1 and len(starts) > 1:
-        # numpy releases the GIL in these ufuncs; blocks are disjoint slices of ``out``.
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            for _ in pool.map(block, starts):
-                pass
-    else:
-        for first in starts:
-            block(first)
-    done = safe * group
-    if done < pixels:  # the last group(s): read byte by byte
-        rest = pixels - done
-        if fmt.packing == "gige":
-            position = done
-            for pair in range(safe, (pixels + 1) // 2):
-                take = min(2, pixels - position)
-                out[position:position + take] = _gige_tail(data, pair, take, 12 if fmt.name == "Mono12Packed" else 10)
-                position += take
-        else:
-            out[done:pixels] = _bits_tail(data, done * fmt.bits // 8, rest, fmt.bits)
+        out = np.empty(pixels, dtype=np.uint16)
+    _unpack.unpack(_KERNELS[fmt.name], data, out[:pixels], pixels)
     return out[:pixels]
 
 
@@ -238,14 +117,13 @@ def _decode_yuv422(data: np.ndarray, fmt: PixelFormat, width: int, height: int) 
 
 
 def decode(data: Buffer, pixel_format: str | int, width: int, height: int, *, copy: bool = False,
-           threads: int = 1, out: np.ndarray | None = None) -> np.ndarray:
+           out: np.ndarray | None = None) -> np.ndarray:
     """The image in ``data`` as an array of shape (height, width) or (height, width, channels).
 
     Unpacked formats give a view on ``data`` unless ``copy``; packed and 4:2:2 formats
     always give a new array. Mono/Bayer >8 bit come as uint16 with the values as
     delivered (not shifted); Bayer stays raw (the pattern is ``lookup(fmt).bayer``);
     4:2:2 gives Y, Cb, Cr planes with each chroma sample repeated for its two pixels.
-    ``threads`` > 1 splits packed formats into blocks of rows decoded in parallel.
 
     ``out``: a flat, C-contiguous array of the decoded dtype with at least
     :func:`decode_capacity` elements, reused instead of a new array (a recording decodes into
@@ -267,7 +145,7 @@ def decode(data: Buffer, pixel_format: str | int, width: int, height: int, *, co
             raise PixelFormatError(f"{fmt.name} {width}x{height}: out must be a flat contiguous {np.dtype(fmt.dtype)} "
                                    f"array of at least {capacity} elements, not {out.dtype} {out.shape}")
     if fmt.packing in ("lsb", "gige"):
-        return _decode_packed(raw, fmt, pixels, threads, out)[:pixels].reshape(height, width)
+        return _decode_packed(raw, fmt, pixels, out).reshape(height, width)
     if fmt.packing == "yuv422":
         decoded = _decode_yuv422(raw, fmt, width, height)
         if out is None:

@@ -155,3 +155,29 @@ def test_lookup_by_code_and_unknown_format_named() -> None:
 def test_short_buffer_is_an_error_not_garbage() -> None:
     with pytest.raises(PixelFormatError, match="needs 6 bytes, the buffer holds 5"):
         pixels.decode(b"\0" * 5, "Mono12p", 2, 2)
+
+
+@pytest.mark.parametrize("name,bits", [("Mono10p", 10), ("Mono12p", 12), ("Mono10Packed", 10), ("Mono12Packed", 12)])
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 7, 8, 9, 13, 1001])
+def test_packed_decoding_never_reads_past_the_source(name: str, bits: int, count: int) -> None:
+    """The source ends right before a page the process may not read: an overread would crash the test."""
+    import ctypes
+    import mmap
+
+    values = RNG.integers(0, 1 << bits, size=count, dtype=np.uint16)
+    data = (pack_lsb if name.endswith("p") else pack_gige)(values.tolist(), bits)
+    page = mmap.PAGESIZE
+    area = mmap.mmap(-1, 2 * page, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    base = ctypes.addressof(ctypes.c_char.from_buffer(area))
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert libc.mprotect(ctypes.c_void_p(base + page), ctypes.c_size_t(page), 0) == 0  # PROT_NONE
+    try:
+        start = page - len(data)
+        area[start:page] = data
+        source = np.frombuffer(area, np.uint8, count=len(data), offset=start)
+        decoded = pixels.decode(source, name, count, 1)
+        np.testing.assert_array_equal(decoded.ravel(), values)
+        del source, decoded
+    finally:
+        libc.mprotect(ctypes.c_void_p(base + page), ctypes.c_size_t(page), mmap.PROT_READ | mmap.PROT_WRITE)
+        area.close()

@@ -61,10 +61,12 @@ def cam() -> Iterator[ace_gentl.Session]:
         yield session
 
 
-def test_buffers_cover_a_second_of_frames_within_the_memory_cap() -> None:
-    assert camera_engine.buffer_count(23.4, 12_368_896) == 24 + camera_engine.LENDABLE
-    assert camera_engine.buffer_count(122.1, 2_000_000) == 123 + camera_engine.LENDABLE
+def test_buffers_cover_two_seconds_of_frames_within_the_memory_cap() -> None:
+    assert camera_engine.buffer_count(23.4, 12_368_896) == 47
+    assert camera_engine.lendable_count(47, 23.4) == 47 - 12  # half a second stays with the producer
+    assert camera_engine.buffer_count(122.1, 2_000_000) == 245
     assert camera_engine.buffer_count(None, 1000) == camera_engine.MIN_BUFFERS  # rate unknown
+    assert camera_engine.lendable_count(camera_engine.MIN_BUFFERS, None) == 8 - camera_engine.MIN_FREE
     big = camera_engine.buffer_count(200.0, 100_000_000)  # 100 MB frames: the memory cap wins
     assert big == max(camera_engine.MIN_BUFFERS, camera_engine.MAX_BUFFER_BYTES // 100_000_000)
 

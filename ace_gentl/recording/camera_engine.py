@@ -1,9 +1,10 @@
 """The engine for one camera: frames from a :class:`~ace_gentl.session.Session`, zero-copy.
 
 Buffers. The producer needs free buffers to fill while the recorder is busy elsewhere; a frame
-is lost only when it has none. The count is sized from the camera's rate and a time budget
-(:data:`BUFFER_SECONDS` of frames, plus :data:`LENDABLE` that the recorder may hold while it
-decodes, compresses or writes them) instead of a fixed number, within a memory cap. Harvesters'
+is lost only when it has none. The count is sized from the camera's rate and a time budget,
+:data:`BUFFER_SECONDS` of frames (within a memory cap), instead of a fixed number. The recorder
+may hold all but :data:`FREE_SECONDS` of them while it decodes, compresses or writes their
+frames; beyond that it copies frames out and gives their buffers back at once. Harvesters'
 buffers are made resident before AcquisitionStart (:func:`ace_gentl.backend.use_touched_buffers`).
 """
 
@@ -26,12 +27,13 @@ if TYPE_CHECKING:  # the Session is only used, never imported at run time: no se
     from ace_gentl.session import Session
 
 _CHUNK_CONTROLS = frozenset({"ChunkModeActive", "ChunkSelector", "ChunkEnable"})
-#: Seconds of frames at the camera's rate that the producer's free buffers cover while the recorder
-#: is away: the longest stall measured in a recording after this design was 0.1 s (README, soak).
-BUFFER_SECONDS = 1.0
-#: Frames the recorder may hold at once (being decoded, compressed or written) without copying them.
-LENDABLE = 8
+#: Seconds of frames at the camera's rate the producer's buffers hold in all.
+BUFFER_SECONDS = 2.0
+#: Seconds of frames kept free for the producer whatever the recorder holds: the slack for the
+#: recorder's stalls (the worst measured in the soaks is in the README).
+FREE_SECONDS = 0.5
 MIN_BUFFERS = 8
+MIN_FREE = 4
 MAX_BUFFERS = 1000
 #: The buffers' memory stays below this (unless MIN_BUFFERS alone is more).
 MAX_BUFFER_BYTES = 1 << 30
@@ -45,11 +47,17 @@ def significant_bits(pixel_format: str, container_bits: int) -> int:
     return int(match.group(1)) if match else container_bits
 
 
-def buffer_count(rate_hz: float | None, payload_bytes: int, *, lendable: int = LENDABLE) -> int:
-    """GenTL buffers for a run at ``rate_hz``: :data:`BUFFER_SECONDS` of frames free plus ``lendable``."""
-    wanted = math.ceil((rate_hz or 0.0) * BUFFER_SECONDS) + lendable
+def buffer_count(rate_hz: float | None, payload_bytes: int) -> int:
+    """GenTL buffers for a run at ``rate_hz``: :data:`BUFFER_SECONDS` of frames, within the caps."""
+    wanted = math.ceil((rate_hz or 0.0) * BUFFER_SECONDS)
     cap = MAX_BUFFER_BYTES // max(1, payload_bytes)
     return max(MIN_BUFFERS, min(wanted, cap, MAX_BUFFERS))
+
+
+def lendable_count(num_buffers: int, rate_hz: float | None) -> int:
+    """Buffers the recorder may hold at once: all but :data:`FREE_SECONDS` of frames (at least :data:`MIN_FREE`)."""
+    free = max(MIN_FREE, math.ceil((rate_hz or 0.0) * FREE_SECONDS))
+    return max(1, num_buffers - free)
 
 
 class CameraEngine:
@@ -161,14 +169,10 @@ class CameraEngine:
             self.num_buffers = buffer_count(rate, payload)
         device = self.session.device
         return RunStart(geometry=geometry, fields=fields, static=static, title=f"{device.model} {device.serial}",
-                        frame_rate_hz=rate, trigger=self._trigger, lendable_frames=self.lendable(),
+                        frame_rate_hz=rate, trigger=self._trigger,
+                        lendable_frames=lendable_count(self.num_buffers, rate),
                         config={"chunk_selectors": selectors, "buffers": self.num_buffers,
                                 "buffer_bytes": payload * self.num_buffers})
-
-    def lendable(self) -> int:
-        """Frames the recorder may hold at once without eating into the producer's slack."""
-        assert self.num_buffers is not None
-        return max(1, min(LENDABLE, self.num_buffers // 2))
 
     def _payload_bytes(self, geometry: layout.Geometry) -> int:
         features = self.session.features
@@ -252,4 +256,4 @@ class CameraEngine:
             return None
 
 
-__all__ = ["BUFFER_SECONDS", "CameraEngine", "LENDABLE", "buffer_count", "significant_bits"]
+__all__ = ["BUFFER_SECONDS", "CameraEngine", "FREE_SECONDS", "buffer_count", "lendable_count", "significant_bits"]

@@ -17,6 +17,7 @@ the frame IDs, as with a real camera — instead of memory growing without bound
 
 from __future__ import annotations
 
+import io
 import queue
 import statistics
 import threading
@@ -27,6 +28,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import h5py
 import numpy as np
 
 from ace_gentl import backend, pixels
@@ -215,7 +217,32 @@ class Pipeline:
         return len(self._holding)
 
     def start(self) -> None:
+        self.warm_up()
         self._thread.start()
+
+    def warm_up(self) -> None:
+        """Run every step once on a small frame before the run.
+
+        This VM pages out memory not touched for a minute (DAMON "pageout", also the libraries'
+        code); a recording started after the camera sat idle would page in the decoder, the
+        compressor, the checksum and HDF5's chunk writing while its first frames arrive.
+        """
+        geometry = self.writer.geometry
+        fmt = pixels.lookup(geometry.pixel_format)
+        width = 64
+        raw = np.zeros(pixels.frame_bytes(fmt.name, width, 4), np.uint8)
+        array = pixels.decode(raw, fmt.name, width, 4, out=np.empty(pixels.decode_capacity(fmt.name, width, 4),
+                                                                     fmt.dtype))
+        compression = self.writer.compression
+        payload = compression.encode(np.ascontiguousarray(array)) if compression.in_workers else array
+        chunk_checksum(payload)
+        with h5py.File(io.BytesIO(), "w") as scratch:  # HDF5's chunk path, with the run's filter
+            dataset = scratch.create_dataset("warm", shape=(1, *array.shape), dtype=array.dtype,
+                                             chunks=(1, *array.shape), **compression.dataset_options())
+            if self.writer.needs_encoded and compression.in_workers:
+                dataset.id.write_direct_chunk((0,) * dataset.ndim, payload)
+            else:
+                dataset[0] = array
 
     # --- acquisition side -------------------------------------------------------------------------
 
