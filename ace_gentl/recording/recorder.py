@@ -529,7 +529,10 @@ class Recorder:
         by_producer = end.lost_by_producer if end is not None else None
         if by_producer is not None and by_producer > stats.lost:
             stats.lost = by_producer
+        speed = self._pipeline.speed if self._pipeline is not None else None
         return {"frames_lost_in_gaps": in_gaps, "frames_lost_by_producer": by_producer,
+                "first_frames_speed": None if speed is None else {**asdict(speed),
+                                                                  "sustained_fps": speed.sustained_fps},
                 "frames_copied_from_buffers": stats.copied, "buffers_held_at_most": stats.held_peak,
                 "max_stall_s": round(self.engine.max_poll_gap_s(), 6),
                 "producer_counters": end.counters if end is not None else {}}
