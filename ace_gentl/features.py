@@ -35,13 +35,13 @@ from ace_gentl.errors import (
 )
 from ace_gentl.featuretypes import (
     VALUE_TYPES,
+    Adapters,
     Choices,
     CommandType,
     EnumerationType,
     FeatureValue,
     NodeType,
     Reading,
-    adapter_for,
     kind_of,
 )
 
@@ -131,6 +131,9 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
     _names: list[str] | None = field(default=None, init=False, repr=False)
     _categories: dict[str, tuple[str, ...]] | None = field(default=None, init=False, repr=False)
     _entries: dict[str, _Entry] = field(default_factory=dict, init=False, repr=False)
+    _access_failed: set[str] = field(default_factory=set, init=False, repr=False)
+    _properties: dict[tuple[str, str], str] = field(default_factory=dict, init=False, repr=False)
+    _adapters: Adapters = field(default_factory=Adapters, init=False, repr=False)
     #: SFNC name -> node actually used, for every neutral name resolved so far.
     used_names: dict[str, str] = field(default_factory=dict, init=False)
 
@@ -142,7 +145,7 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
             for node in self.node_map.nodes:
                 try:
                     inner = node.node
-                    adapter = adapter_for(node)
+                    adapter = self._adapters.of(node)
                     if adapter is not None and adapter.listed and inner.is_feature():
                         names.append(str(inner.name))
                 except GENICAM_ERRORS:  # a node GenApi cannot describe is no feature to list
@@ -189,9 +192,11 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
         if resolution is None:
             raise UnknownFeatureError(name, self.closest(name), self.where)
         node = self._raw(resolution.node)
-        adapter = adapter_for(node)
+        adapter = self._adapters.of(node)
         if adapter is None:
-            raise FeatureTypeError(name, f"is a {kind_of(node)} node, not a feature with a value or a command",
+            kind = kind_of(node)
+            article = "an" if kind[:1] in "AEIOU" else "a"
+            raise FeatureTypeError(name, f"is {article} {kind} node, not a feature with a value or a command",
                                    node=resolution.node)
         if resolution.is_alias:
             self.used_names[name] = resolution.node
@@ -202,7 +207,7 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
             return False
         try:
             node = self._raw(name)
-            return adapter_for(node) is not None and bool(node.node.is_feature())
+            return self._adapters.of(node) is not None and bool(node.node.is_feature())
         except GENICAM_ERRORS:
             return False
 
@@ -257,10 +262,17 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
 
     def _access(self, entry: _Entry) -> tuple[str, str]:
         """(RW/RO/WO/NA/NI, problem): NA with the reason when GenApi cannot evaluate the access mode."""
+        inner, node_name = entry.node.node, entry.resolution.node
         try:
-            mode = entry.node.node.get_access_mode()
-        except GENICAM_ERRORS as error:  # pIsAvailable / pIsImplemented / pIsLocked raised
+            if node_name in self._access_failed:
+                # GenApi caches RW after GetAccessMode() raised once (genicam 1.6): only a fresh evaluation
+                # tells whether pIsAvailable / pIsImplemented / pIsLocked can be evaluated now.
+                inner.invalidate_node()
+            mode = inner.get_access_mode()
+        except GENICAM_ERRORS as error:
+            self._access_failed.add(node_name)
             return "NA", f"its availability cannot be evaluated now: {genicam_reason(error)}"
+        self._access_failed.discard(node_name)
         return _ACCESS_NAMES.get(mode, "NA"), ""
 
     def access_of(self, name: str) -> str:
@@ -346,13 +358,27 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
                 entry.adapter.execute(entry.node)
 
     def put_back(self, name: str, value: FeatureValue) -> None:
-        """Write ``value`` back, also an enumeration's raw integer that no entry names (selectors, snapshots)."""
+        """Write back a value read earlier, even one the node refuses now (a selector at an index outside its
+        range, an enumeration holding an integer no entry names): those go to the node behind it (pValue)."""
         entry = self.entry(name)
-        if isinstance(entry.adapter, EnumerationType) and not isinstance(value, str):
+        if not (isinstance(entry.adapter, EnumerationType) and not isinstance(value, str)):
+            try:
+                self.write(name, value)
+                return
+            except (FeatureValueError, FeatureTypeError) as error:
+                refused: FeatureError = error
+        else:
+            refused = FeatureValueError(name, f"{value!r} names no entry")
+        behind = self._property(entry.node, "pValue")
+        if not behind or not self._has(behind):
+            raise FeatureValueError(name, f"{reason_of(refused)}; no pValue node behind it to write it to",
+                                    node=entry.resolution.node) from refused
+        try:
             with feature_errors(name, entry.resolution.node):
-                entry.adapter.write_raw(entry.node, int(value), self._raw)
-            return
-        self.write(name, value)
+                entry.adapter.write_raw(self._raw(behind), value)
+        except FeatureError as error:
+            raise FeatureValueError(name, f"{reason_of(refused)}; writing it behind the node failed too: "
+                                          f"{reason_of(error)}", node=entry.resolution.node) from error
 
     # --- explanations --------------------------------------------------------------------------
 
@@ -363,10 +389,14 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
             return entry.adapter.available(entry.node)
 
     def _property(self, node: Any, key: str) -> str:
+        """A property of the XML (pValue, pIsAvailable, Formula, ...); cached: GenApi takes ~2 ms per lookup."""
         try:
-            if key not in node.node.property_names:
-                return ""
-            return str(node.node.get_property(key)[0])
+            cache_key = (str(node.node.name), key)
+            known = self._properties.get(cache_key)
+            if known is None:
+                known = str(node.node.get_property(key)[0]) if key in node.node.property_names else ""
+                self._properties[cache_key] = known
+            return known
         except GENICAM_ERRORS:
             return ""
 
@@ -426,7 +456,10 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
             else:
                 reasons.append(f"not {word} while {self._condition(reference)} is false")
         if not reasons and access in ("NA", "NI"):
-            blocker = self._blocker(entry.resolution.node)
+            try:
+                blocker = entry.adapter.unavailable_reason(entry.node) or self._blocker(entry.resolution.node)
+            except GENICAM_ERRORS as error:
+                blocker = f"GenApi cannot say why: {genicam_reason(error)}"
             if blocker:
                 reasons.append(blocker)
         return reasons
@@ -568,7 +601,7 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
 
     def _put_back_all(self, previous: Mapping[str, FeatureValue]) -> list[str]:
         problems = []
-        for selector, value in previous.items():
+        for selector, value in reversed(previous.items()):  # inner selectors first, under the outer values set
             try:
                 self.put_back(selector, value)
             except FeatureError as error:

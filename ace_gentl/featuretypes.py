@@ -130,6 +130,11 @@ class NodeType:
     def write(self, node: Any, raw: FeatureValue) -> None:
         node.value = raw
 
+    def write_raw(self, target: Any, value: FeatureValue) -> None:
+        """Put back a value the node itself refuses (outside its range now, an integer no entry names) by
+        writing it to ``target``, the node behind it (pValue), as it was read. Used to restore selectors."""
+        target.value = value
+
     def details(self, node: Any) -> Details:
         return Details()
 
@@ -140,6 +145,10 @@ class NodeType:
     def parse(self, name: str, text: str) -> FeatureValue:
         """A value of this type from text (command lines, run files)."""
         return text
+
+    def unavailable_reason(self, node: Any) -> str:
+        """Why the node is not available when no pIsAvailable says so ("" if the type cannot tell)."""
+        return ""
 
 
 class IntegerType(NodeType):
@@ -326,23 +335,29 @@ class StringType(NodeType):
     def accepts(self, value: object, converted: bool) -> bool:
         return isinstance(value, str)
 
+    @staticmethod
+    def _escaped_bytes_unchanged(node: Any, raw: FeatureValue) -> bool:
+        """Whether ``raw`` is what :meth:`read` shows for a register holding bytes that are not UTF-8."""
+        try:
+            node.value  # noqa: B018 (only to learn whether the register holds bytes that are not UTF-8)
+        except UnicodeDecodeError as error:
+            return raw == _lossy(bytes(error.object))
+        except GENICAM_ERRORS:
+            pass  # write-only or unreadable now: nothing to compare with
+        return False
+
     def check(self, name: str, node_name: str, node: Any, raw: FeatureValue, given: FeatureValue) -> None:
         try:
             size = len(str(raw).encode("utf-8"))
         except UnicodeEncodeError:
             raise FeatureValueError(name, f"{given!r} is not valid text (lone surrogates)", node=node_name) from None
         limit = int(node.max_length)
-        if size > limit:
+        if size > limit and not self._escaped_bytes_unchanged(node, raw):
             raise FeatureValueError(name, f"{given!r} is {size} bytes in UTF-8, longer than {limit}", node=node_name)
 
     def write(self, node: Any, raw: FeatureValue) -> None:
-        try:
-            node.value  # noqa: B018 (only to learn whether the register holds bytes that are not UTF-8)
-        except UnicodeDecodeError as error:
-            if raw == _lossy(bytes(error.object)):
-                return  # writing back what was read: the bytes stay as they are (genicam cannot write them)
-        except GENICAM_ERRORS:
-            pass  # write-only or unreadable now: nothing to compare with
+        if self._escaped_bytes_unchanged(node, raw):
+            return  # writing back what was read: the bytes stay as they are (genicam cannot write them)
         node.value = str(raw)
 
     def details(self, node: Any) -> Details:
@@ -362,13 +377,27 @@ class EntryState:
 class EnumerationType(NodeType):
     kind = "Enumeration"
 
-    @staticmethod
-    def entries(node: Any) -> list[EntryState]:
+    def __init__(self) -> None:
+        self._conditional: dict[str, bool] = {}  # entry node -> has pIsAvailable / pIsImplemented
+
+    def _is_conditional(self, entry: Any) -> bool:
+        name = str(entry.node.name)
+        known = self._conditional.get(name)
+        if known is None:
+            known = bool({"pIsAvailable", "pIsImplemented"} & set(entry.node.property_names))
+            self._conditional[name] = known
+        return known
+
+    def entries(self, node: Any) -> list[EntryState]:
         """Every entry with its value and availability (an entry whose pIsAvailable raises is unavailable)."""
         states = []
         for entry in node.entries:
             name, value = str(entry.symbolic), int(entry.value)
             try:
+                if self._is_conditional(entry):
+                    # GenApi caches "available" after the condition raised once (genicam 1.6); a fresh
+                    # evaluation gives the same answer every time.
+                    entry.node.invalidate_node()
                 states.append(EntryState(name, value, bool(genapi.is_available(entry))))
             except GENICAM_ERRORS as error:
                 states.append(EntryState(name, value, False, genicam_reason(error)))
@@ -384,7 +413,11 @@ class EnumerationType(NodeType):
             named = ", ".join(f"{state.name}={state.value}" for state in self.entries(node)) or "none"
             return Reading(raw, f"the register holds {raw}, which no entry names (entries: {named}); read as the "
                                 f"raw integer")
-        return Reading(str(current.symbolic))
+        try:
+            available = bool(genapi.is_available(current))
+        except GENICAM_ERRORS:
+            available = True  # unknown: say nothing rather than something wrong
+        return Reading(str(current.symbolic), "" if available else "the current entry is not available now")
 
     def accepts(self, value: object, converted: bool) -> bool:
         return isinstance(value, str)
@@ -400,18 +433,12 @@ class EnumerationType(NodeType):
         states = self.entries(node)
         allowed = [state.name for state in states if state.available]
         if raw not in allowed:
-            why = next((f" ({raw} is not available now)" for state in states if state.name == raw), "")
+            why = next((" (an entry, but not available now)" for state in states if state.name == raw), "")
             raise FeatureValueError(name, f"{_shown(given, raw, node_name)} is not an available entry{why}; "
                                           f"allowed: {', '.join(allowed) or 'none'}", node=node_name)
 
     def write(self, node: Any, raw: FeatureValue) -> None:
         node.from_string(str(raw))
-
-    def write_raw(self, node: Any, value: int, lookup: Callable[[str], Any]) -> None:
-        """Put back an integer no entry names, through the register behind the enumeration (pValue)."""
-        if "pValue" not in node.node.property_names:
-            raise FeatureValueError(node.node.name, f"{value} names no entry and there is no pValue to write it to")
-        lookup(str(node.node.get_property("pValue")[0])).value = int(value)
 
     def details(self, node: Any) -> Details:
         found = Details()
@@ -420,6 +447,12 @@ class EnumerationType(NodeType):
         found.problems += [f"entry {state.name}: availability unknown ({state.problem})"
                            for state in states if state.problem]
         return found
+
+    def unavailable_reason(self, node: Any) -> str:
+        states = self.entries(node)
+        if states and not any(state.available for state in states):
+            return f"none of its entries ({', '.join(state.name for state in states)}) is available now"
+        return ""
 
     def choices(self, node: Any, limit: int) -> Choices:
         states = self.entries(node)
@@ -482,29 +515,35 @@ class RegisterType(NodeType):
 
 
 _I = genapi.EInterfaceType
-#: The adapter of each GenApi interface that carries a value or an action.
-ADAPTERS: dict[Any, NodeType] = {
-    _I.intfIInteger: IntegerType(), _I.intfIFloat: FloatType(), _I.intfIBoolean: BooleanType(),
-    _I.intfIString: StringType(), _I.intfIEnumeration: EnumerationType(), _I.intfICommand: CommandType(),
-    _I.intfIRegister: RegisterType(),
+#: The adapter type of each GenApi interface that carries a value or an action.
+ADAPTER_TYPES: dict[Any, type[NodeType]] = {
+    _I.intfIInteger: IntegerType, _I.intfIFloat: FloatType, _I.intfIBoolean: BooleanType,
+    _I.intfIString: StringType, _I.intfIEnumeration: EnumerationType, _I.intfICommand: CommandType,
+    _I.intfIRegister: RegisterType,
 }
 #: Names of the interfaces without an adapter, for messages ("is a Category node").
 OTHER_KINDS = {_I.intfICategory: "Category", _I.intfIPort: "Port", _I.intfIEnumEntry: "EnumEntry",
                _I.intfIValue: "Value", _I.intfIBase: "Base"}
-VALUE_TYPES = frozenset(adapter.kind for adapter in ADAPTERS.values() if adapter.listed)
+VALUE_TYPES = frozenset(adapter.kind for adapter in ADAPTER_TYPES.values() if adapter.listed)
 
 
-def adapter_for(node: Any) -> NodeType | None:
-    """The adapter of a genicam node (its principal interface), or None for categories, ports, entries."""
-    return ADAPTERS.get(node.node.principal_interface_type)
+class Adapters:
+    """One adapter of each type for one node map: adapters remember what the XML says about its nodes."""
+
+    def __init__(self) -> None:
+        self._by_interface = {interface: kind() for interface, kind in ADAPTER_TYPES.items()}
+
+    def of(self, node: Any) -> NodeType | None:
+        """The adapter of a genicam node (its principal interface), or None for categories, ports, entries."""
+        return self._by_interface.get(node.node.principal_interface_type)
 
 
 def kind_of(node: Any) -> str:
     """The name of a node's principal interface ("Integer", "Category", ...)."""
     interface = node.node.principal_interface_type
-    adapter = ADAPTERS.get(interface)
+    adapter = ADAPTER_TYPES.get(interface)
     return adapter.kind if adapter is not None else OTHER_KINDS.get(interface, "Unknown")
 
 
-__all__ = ["ADAPTERS", "Choices", "Details", "EntryState", "FeatureValue", "NodeType", "Reading", "VALUE_TYPES",
-           "adapter_for", "kind_of"]
+__all__ = ["ADAPTER_TYPES", "Adapters", "Choices", "Details", "EntryState", "FeatureValue", "NodeType", "Reading",
+           "VALUE_TYPES", "kind_of"]

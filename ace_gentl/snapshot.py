@@ -65,15 +65,13 @@ class _Capture:
         self.plain: dict[str, FeatureValue] = {}
         self.selected: dict[str, list[dict[str, Any]]] = {}
         self.unreadable: dict[str, str] = {}
-        self.notes: dict[str, str] = {}
+        self.notes: dict[str, list[str]] = {}
         self.writable: set[str] = set()
 
     def note(self, key: str, text: str) -> None:
-        known = self.notes.get(key)
-        if known is None:
-            self.notes[key] = text
-        elif text not in known.split("; "):
-            self.notes[key] = f"{known}; {text}"
+        known = self.notes.setdefault(key, [])
+        if text not in known:
+            known.append(text)
 
     def read(self, name: str, label: str) -> tuple[bool, FeatureValue | None]:
         try:
@@ -138,16 +136,20 @@ class _Capture:
             yield from self._combinations(selectors, index + 1, {**chosen, selector: current})
             return
         try:
+            before = features.read(selector)
             choices = features.selector_choices(selector, self.limits.selector_values)
         except FeatureError as error:
             self.note(selector, f"its values cannot be listed now: {reason_of(error)}")
             return
         if choices.note:
             self.note(selector, choices.note)
-        for value in choices.values:
-            if not self._select(selector, value):
-                continue
-            yield from self._combinations(selectors, index + 1, {**chosen, selector: value})
+        try:
+            for value in choices.values:
+                if self._select(selector, value):
+                    yield from self._combinations(selectors, index + 1, {**chosen, selector: value})
+        finally:
+            # An inner selector is itself selected (LUTIndex per LUTSelector): put it back under each outer value.
+            self._restore({selector: before})
 
     def _select(self, selector: str, value: FeatureValue) -> bool:
         features = self.features
@@ -189,7 +191,7 @@ def capture(features: FeatureMap, device: Any = None, limits: Limits | None = No
         record["producer"] = str(record["producer"])
     return {"format": FORMAT, "version": VERSION, "device": record, "features": state.plain,
             "selected": state.selected, "writable": sorted(state.writable), "unreadable": state.unreadable,
-            "notes": state.notes}
+            "notes": {key: "; ".join(texts) for key, texts in state.notes.items()}}
 
 
 def _check(settings: Mapping[str, Any]) -> None:
