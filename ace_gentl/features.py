@@ -361,14 +361,15 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
         """Write back a value read earlier, even one the node refuses now (a selector at an index outside its
         range, an enumeration holding an integer no entry names): those go to the node behind it (pValue)."""
         entry = self.entry(name)
-        if not (isinstance(entry.adapter, EnumerationType) and not isinstance(value, str)):
+        refused: FeatureError
+        if isinstance(entry.adapter, EnumerationType) and not isinstance(value, str):
+            refused = FeatureValueError(name, f"{value!r} names no entry")
+        else:
             try:
                 self.write(name, value)
                 return
             except (FeatureValueError, FeatureTypeError) as error:
-                refused: FeatureError = error
-        else:
-            refused = FeatureValueError(name, f"{value!r} names no entry")
+                refused = error
         behind = self._property(entry.node, "pValue")
         if not behind or not self._has(behind):
             raise FeatureValueError(name, f"{reason_of(refused)}; no pValue node behind it to write it to",
@@ -381,12 +382,6 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
                                           f"{reason_of(error)}", node=entry.resolution.node) from error
 
     # --- explanations --------------------------------------------------------------------------
-
-    def available_entries(self, entry: _Entry) -> list[str]:
-        if not isinstance(entry.adapter, EnumerationType):
-            return []
-        with feature_errors(entry.resolution.requested, entry.resolution.node):
-            return entry.adapter.available(entry.node)
 
     def _property(self, node: Any, key: str) -> str:
         """A property of the XML (pValue, pIsAvailable, Formula, ...); cached: GenApi takes ~2 ms per lookup."""

@@ -477,10 +477,6 @@ class CommandType(NodeType):
     def execute(node: Any) -> None:
         node.execute()
 
-    @staticmethod
-    def is_done(node: Any) -> bool:
-        return bool(node.is_done())
-
 
 class RegisterType(NodeType):
     kind = "Register"
