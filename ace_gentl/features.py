@@ -653,7 +653,7 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
             details.problems.clear()  # GenApi refuses ranges of unavailable nodes; why_not_readable says why
         lo, hi, inc, unit = details.min, details.max, details.increment, details.unit
         to_user = resolution.to_user
-        if to_user is not None and kind in ("Integer", "Float"):
+        if to_user is not None:  # only numeric nodes serve SFNC names with a conversion
             try:
                 lo, hi, inc = (None if x is None else to_user(float(x)) for x in (lo, hi, inc))
             except FeatureError as error:

@@ -21,10 +21,12 @@ Adapters call genicam directly; the :class:`~ace_gentl.features.FeatureMap` wrap
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar, Union
 
+import numpy as np
 from genicam import genapi
 
 from ace_gentl import naming
@@ -86,7 +88,13 @@ class Choices:
 
 
 def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """An integer, also numpy's (numbers.Integral), but not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_real(value: object) -> bool:
+    """A number: int, float, or numpy's; not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def _listing(values: list[Any]) -> str:
@@ -159,20 +167,21 @@ class IntegerType(NodeType):
         return Reading(int(node.value))
 
     def accepts(self, value: object, converted: bool) -> bool:
-        return _is_int(value) or (isinstance(value, float) and (converted or value.is_integer()))
+        return _is_int(value) or (_is_real(value) and (converted or float(value).is_integer()))
 
     def to_raw(self, name: str, value: FeatureValue, resolution: naming.Resolution) -> FeatureValue:
         to_node, to_user = resolution.to_node, resolution.to_user
         raw = to_node(float(value)) if to_node is not None else value  # type: ignore[arg-type]
-        if isinstance(raw, float):
-            if not math.isfinite(raw):
-                raise FeatureValueError(name, f"{value!r} is not a finite number", node=resolution.node)
-            if to_node is not None and to_user is not None and abs(raw - round(raw)) > 1e-6 * max(1.0, abs(raw)):
-                below, above = to_user(float(math.floor(raw))), to_user(float(math.ceil(raw)))
-                raise FeatureValueError(name, f"{value!r} is off increment {above - below:g} ({resolution.note}); "
-                                              f"nearest valid {below:g} or {above:g}", node=resolution.node)
-            raw = int(round(raw))
-        return raw
+        if _is_int(raw):
+            return int(raw)  # type: ignore[arg-type]
+        number = float(raw)  # type: ignore[arg-type]
+        if not math.isfinite(number):
+            raise FeatureValueError(name, f"{value!r} is not a finite number", node=resolution.node)
+        if to_node is not None and to_user is not None and abs(number - round(number)) > 1e-6 * max(1.0, abs(number)):
+            below, above = to_user(float(math.floor(number))), to_user(float(math.ceil(number)))
+            raise FeatureValueError(name, f"{value!r} is off increment {above - below:g} ({resolution.note}); "
+                                          f"nearest valid {below:g} or {above:g}", node=resolution.node)
+        return int(round(number))
 
     def check(self, name: str, node_name: str, node: Any, raw: FeatureValue, given: FeatureValue) -> None:
         value, shown = int(raw), _shown(given, raw, node_name)
@@ -242,7 +251,7 @@ class FloatType(NodeType):
                                                                  f"finite number)")
 
     def accepts(self, value: object, converted: bool) -> bool:
-        return _is_int(value) or isinstance(value, float)
+        return _is_real(value)
 
     def to_raw(self, name: str, value: FeatureValue, resolution: naming.Resolution) -> FeatureValue:
         to_node = resolution.to_node

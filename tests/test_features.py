@@ -1,4 +1,5 @@
-"""Typed feature access and error messages that say what is allowed (simulated acA4112-20um)."""
+"""Typed feature access and errors that say what is allowed: the simulated acA4112-20um, the node-map corpus
+(tests/data/nodemaps) over a RAM port, and viky.cti."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from ace_gentl.errors import (
     FeatureValueError,
     UnknownFeatureError,
 )
+from ace_gentl.features import FeatureMap
+from ram_nodemap import CORPUS, load
 from session_fixtures import session  # noqa: F401 (pytest fixture)
 
 #: The GenTL producer in the genicam wheel (three simulated cameras, TL type Custom).
@@ -178,8 +181,6 @@ def test_software_trigger_gives_one_frame_per_trigger(session: ace_gentl.Session
 
 # --- any node map: the corpus (tests/data/nodemaps) over a RAM port, and viky.cti ----------------
 
-from ace_gentl.features import FeatureMap  # noqa: E402 (the corpus tests need no simulator)
-from ram_nodemap import CORPUS, load  # noqa: E402
 
 
 def corpus_map(name: str) -> FeatureMap:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import struct
 
+import numpy as np
 import pytest
 
 from ace_gentl import featuretext, snapshot
@@ -89,11 +90,17 @@ def test_64_bit_and_negative_integers() -> None:
     assert features.describe("PayloadSize").value == 6442450944
     features["BlackLevelOffset"] = -60
     assert loaded.port.peek(0x0200001A, 1) == b"\xc4"
-    with pytest.raises(FeatureValueError, match=r"-62 is off increment 4 \(min -64, max 64\); nearest valid -64 or -60"):
+    with pytest.raises(FeatureValueError,
+                       match=r"-62 is off increment 4 \(min -64, max 64\); nearest valid -64 or -60"):
         features["BlackLevelOffset"] = -62
     with pytest.raises(FeatureValueError, match=r"0 is out of range \(min -1000, max -10, increment 10\)"):
         features["TapBalance"] = features["TapBalance"]  # the zero register is outside the range
     assert featuretext.typed(features, "BlackLevelOffset", "-0x10") == -16
+    features["BlackLevelOffset"] = np.int8(-8)  # values straight from numpy arrays
+    features["Gain"] = np.float32(1.5)
+    assert (features["BlackLevelOffset"], features["Gain"]) == (-8, 1.5)
+    with pytest.raises(FeatureTypeError, match="expects an int, got bool"):
+        features["BlackLevelOffset"] = np.bool_(True)
 
 
 def test_integer_representations_are_described() -> None:
@@ -126,7 +133,8 @@ def test_floats_with_representation_and_notation() -> None:
     assert (gain.representation, gain.display_notation, gain.display_precision, gain.increment) == \
         ("Logarithmic", "Fixed", 1, 0.5)
     assert features.describe("PixelClockFrequency").display_notation == "Scientific"
-    with pytest.raises(FeatureValueError, match=r"0.25 is off increment 0.5 \(min -6, max 36\); nearest valid 0 or 0.5"):
+    with pytest.raises(FeatureValueError,
+                       match=r"0.25 is off increment 0.5 \(min -6, max 36\); nearest valid 0 or 0.5"):
         features["Gain"] = 0.25
     with pytest.raises(FeatureValueError, match="out of range"):
         features["Gain"] = math.nan

@@ -1,4 +1,5 @@
-"""SFNC names on a camera with older names: the tests-only legacy XML over the simulator's registers."""
+"""SFNC names on a camera with older names: the tests-only legacy XML over the simulator's registers, and the
+corpus' legacy map (tests/data/nodemaps/legacy_names.xml)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import pytest
 
 import ace_gentl
 from ace_gentl.errors import FeatureValueError, UnknownFeatureError
+from ace_gentl.features import FeatureMap
+from ace_gentl.naming import time_factor
 from genicam.genapi import NodeMap
 
 from legacy_camera import EXPOSURE_BASE_US, LEGACY_VENDOR
+from ram_nodemap import CORPUS, load
 from session_fixtures import legacy_xml_paths  # noqa: F401 (pytest fixture)
 from simrig import node_map_of
 
@@ -88,9 +92,6 @@ def test_names_that_do_not_exist_anywhere(legacy_xml_paths: dict[str, Path]) -> 
 
 # --- the corpus' legacy camera (tests/data/nodemaps/legacy_names.xml), no simulator needed -------
 
-from ace_gentl.features import FeatureMap  # noqa: E402
-from ace_gentl.naming import time_factor  # noqa: E402
-from ram_nodemap import CORPUS, load  # noqa: E402
 
 
 def test_every_older_name_of_the_corpus_serves_its_sfnc_name() -> None:

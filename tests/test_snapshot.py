@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import pathlib
+import time
 
+import genicam
 import pytest
 
 import ace_gentl
+from ace_gentl import snapshot
 from ace_gentl.errors import ApplyError, SnapshotFormatError
+from ace_gentl.features import FeatureMap
+from ram_nodemap import CORPUS, load
 from session_fixtures import session  # noqa: F401 (pytest fixture)
 
 
@@ -96,14 +102,8 @@ def test_foreign_structure_is_refused(session: ace_gentl.Session) -> None:
 
 # --- any node map: bounded, total, every failure reported (corpus maps over a RAM port; viky.cti) --
 
-import pathlib  # noqa: E402
-import time  # noqa: E402
 
-import genicam  # noqa: E402
 
-from ace_gentl import snapshot  # noqa: E402
-from ace_gentl.features import FeatureMap  # noqa: E402
-from ram_nodemap import CORPUS, load  # noqa: E402
 
 VIKY = str(next(pathlib.Path(genicam.__file__).parent.rglob("viky.cti")))
 

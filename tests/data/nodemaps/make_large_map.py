@@ -360,11 +360,13 @@ def chunks(w: Writer) -> None:
     names = ["Image", "Timestamp", "FrameID", "ExposureTime", "Gain", "LineStatusAll", "CounterValue",
              "SequencerSetActive", "Width", "Height", "OffsetX", "OffsetY", "PixelFormat", "Crc"]
     w.intreg("ChunkSelectorReg")
+    entries = "\n".join(f'    <EnumEntry Name="{n}" NameSpace="Standard"><Value>{i}</Value></EnumEntry>'
+                        for i, n in enumerate(names))
     w.add(f"""  <Enumeration Name="ChunkSelector" NameSpace="Standard">
     <ToolTip>Selects the chunk.</ToolTip>
     <Visibility>Expert</Visibility>
     <pIsAvailable>ChunkModeActive</pIsAvailable>
-{chr(10).join(f'    <EnumEntry Name="{n}" NameSpace="Standard"><Value>{i}</Value></EnumEntry>' for i, n in enumerate(names))}
+{entries}
     <pValue>ChunkSelectorReg</pValue>
     <pSelected>ChunkEnable</pSelected>
   </Enumeration>""")
