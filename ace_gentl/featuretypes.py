@@ -4,8 +4,8 @@ GenApi has seven interfaces that carry a value or an action (Integer, Float, Boo
 Enumeration, Command, Register). Each adapter is the only place that knows its type's calls
 and quirks, as seen on real node maps (``tests/data/nodemaps/`` reproduces them):
 
-* Integer: 64-bit signed (an unsigned 64-bit register above 2**63-1 reads negative); a fixed
-  increment or a list of valid values; older integer nodes behind SFNC float names.
+* Integer: 64-bit signed (an unsigned 64-bit register above 2**63-1 reads negative); ranges and
+  increments below zero; older integer nodes behind SFNC float names.
 * Float: NaN and infinities from float registers and formulas; Representation, DisplayNotation.
 * Boolean: GenApi raises when the register holds neither OnValue nor OffValue.
 * String: genicam refuses register bytes that are not UTF-8; they read with ``\\x`` escapes.
@@ -36,8 +36,6 @@ from ace_gentl.errors import FeatureTypeError, FeatureValueError
 FeatureValue = Union[int, float, bool, str, bytes]
 _T = TypeVar("_T")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-#: How many valid values or entries an error message lists before it says "...".
-_LISTED = 12
 
 _REPRESENTATIONS = {genapi.ERepresentation.Linear: "Linear", genapi.ERepresentation.Logarithmic: "Logarithmic",
                     genapi.ERepresentation.Boolean: "Boolean", genapi.ERepresentation.PureNumber: "PureNumber",
@@ -95,11 +93,6 @@ def _is_int(value: object) -> bool:
 def _is_real(value: object) -> bool:
     """A number: int, float, or numpy's; not a bool."""
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
-def _listing(values: list[Any]) -> str:
-    shown = ", ".join(str(v) for v in values[:_LISTED])
-    return shown + (f", ... ({len(values)} in all)" if len(values) > _LISTED else "")
 
 
 def _shown(given: FeatureValue, raw: FeatureValue, node_name: str) -> str:
@@ -187,14 +180,7 @@ class IntegerType(NodeType):
         value, shown = int(raw), _shown(given, raw, node_name)
         if not INT64_MIN <= value <= INT64_MAX:
             raise FeatureValueError(name, f"{shown} does not fit a 64-bit integer", node=node_name)
-        lo, hi = int(node.min), int(node.max)
-        if node.inc_mode == genapi.EIncMode.listIncrement:
-            valid = [int(v) for v in node.list_of_valid_values]
-            if value not in valid:
-                raise FeatureValueError(name, f"{shown} is not a valid value; valid: {_listing(valid)}",
-                                        node=node_name)
-            return
-        inc = int(node.inc) or 1
+        lo, hi, inc = int(node.min), int(node.max), int(node.inc) or 1
         if value < lo or value > hi:
             raise FeatureValueError(name, f"{shown} is out of range (min {lo}, max {hi}, increment {inc})",
                                     node=node_name)
@@ -217,18 +203,12 @@ class IntegerType(NodeType):
         return found
 
     def choices(self, node: Any, limit: int) -> Choices:
-        if node.inc_mode == genapi.EIncMode.listIncrement:
-            every = [int(v) for v in node.list_of_valid_values]
-        else:
-            lo, hi, inc = int(node.min), int(node.max), int(node.inc) or 1
-            count = (hi - lo) // inc + 1 if hi >= lo else 0
-            if count > limit:
-                return Choices(list(range(lo, lo + limit * inc, inc)),
-                               f"{count} values ({lo}..{hi} step {inc}); only the first {limit} captured")
-            every = list(range(lo, hi + 1, inc))
-        if len(every) > limit:
-            return Choices(list(every[:limit]), f"{len(every)} valid values; only the first {limit} captured")
-        return Choices(list(every))
+        lo, hi, inc = int(node.min), int(node.max), int(node.inc) or 1
+        count = (hi - lo) // inc + 1 if hi >= lo else 0
+        if count > limit:
+            return Choices(list(range(lo, lo + limit * inc, inc)),
+                           f"{count} values ({lo}..{hi} step {inc}); only the first {limit} captured")
+        return Choices(list(range(lo, hi + 1, inc)))
 
     def parse(self, name: str, text: str) -> FeatureValue:
         try:
@@ -262,12 +242,7 @@ class FloatType(NodeType):
         low, high = float(node.min), float(node.max)
         if not math.isfinite(number) or number < low or number > high:
             raise FeatureValueError(name, f"{shown} is out of range (min {low:g}, max {high:g})", node=node_name)
-        if node.inc_mode == genapi.EIncMode.listIncrement:
-            valid = [float(v) for v in node.list_of_valid_values]
-            if not any(math.isclose(number, v, rel_tol=1e-9) for v in valid):
-                raise FeatureValueError(name, f"{shown} is not a valid value; valid: {_listing(valid)}",
-                                        node=node_name)
-        elif node.has_inc():
+        if node.has_inc():
             step = float(node.inc)
             steps = (number - low) / step if step > 0 else 0.0
             if abs(steps - round(steps)) > 1e-9 * max(1.0, abs(steps)):
