@@ -28,6 +28,7 @@ from ace_gentl.cli_common import (
     reference,
     show,
 )
+from ace_gentl.errors import FeatureError
 from ace_gentl.features import FeatureInfo, FeatureMap
 from ace_gentl.producers import find_producers
 
@@ -98,9 +99,13 @@ def list_command(cti: Cti = None, sim: Sim = False,
 
 
 def _maybe(features: FeatureMap, name: str) -> Any:
-    if name not in features or not features.is_readable(name):
-        return None
-    return features[name]
+    """The value, or None when the feature is missing or cannot be read now (shown as '-')."""
+    return features.value_or(name)
+
+
+def _plain(value: Any) -> Any:
+    """A value JSON and people can read: Register bytes as 0x-hex."""
+    return "0x" + value.hex() if isinstance(value, (bytes, bytearray)) else value
 
 
 def info_command(serial: Serial = None, model: Model = None, user_id: UserId = None, index: Index = None,
@@ -159,6 +164,8 @@ def _describe_line(info: FeatureInfo) -> str:
         details.append(f"not writable: {info.why_not_writable}")
     if info.note:
         details.append(info.note)
+    if info.value_note:
+        details.append(info.value_note)
     return f"{info.name}{value}{unit}  ({'; '.join(details)})"
 
 
@@ -208,16 +215,28 @@ def get_command(names: Annotated[list[str], typer.Argument(
                 as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
                 serial: Serial = None, model: Model = None, user_id: UserId = None, index: Index = None,
                 cti: Cti = None, sim: Sim = False) -> None:
-    """Print the values of features."""
+    """Print the values of features (each one that cannot be read is reported, and the exit code is 1)."""
     refs = [reference(name) for name in names]
+    values: dict[str, Any] = {}
+    failures: list[FeatureError] = []
     with _open(serial, model, user_id, index, cti, sim) as session:
         features = module_map(session, module)
-        values = {str(ref): featuretext.read(features, ref) for ref in refs}
+        for ref in refs:
+            try:
+                values[str(ref)] = _plain(featuretext.read(features, ref))
+            except FeatureError as error:
+                failures.append(error)
     if as_json:
         typer.echo(json.dumps(values, indent=1))
-        return
-    for label, value in values.items():
-        typer.echo(f"{label} = {show(value)}")
+    else:
+        for label, value in values.items():
+            typer.echo(f"{label} = {show(value)}")
+    if len(failures) == 1 and not values:
+        raise failures[0]
+    for error in failures:
+        typer.echo(f"error: {error}", err=True)
+    if failures:
+        raise typer.Exit(1)
 
 
 def set_command(assignments: Annotated[list[str], typer.Argument(
@@ -239,7 +258,7 @@ def set_command(assignments: Annotated[list[str], typer.Argument(
         features = module_map(session, module)
         for ref, text in pairs:
             value = featuretext.write(features, ref, text)
-            typer.echo(f"{ref} = {show(value)}")
+            typer.echo(f"{ref} = {show(_plain(value))}")
         if save:
             session.save_user_set(save)
             typer.echo(f"saved to {save}")

@@ -26,36 +26,59 @@ from ace_gentl.errors import (
 
 # genicam appends where in its C++ sources the exception was thrown; users need only the reason.
 _GENICAM_TAIL = re.compile(r"\s*:\s*\w+Exception thrown.*$", re.DOTALL)
+# GenApi's math parser: "Ratio : Failed to evaluate formula '1/D' : error message is '#Infinity somewhere!'".
+_FORMULA = re.compile(r"^(?P<node>\S+) : Failed to evaluate formula '(?P<formula>.*)' : "
+                      r"error message is '(?P<why>.*)'$", re.DOTALL)
 _GENTL_BUSY = (gentl.AccessDeniedException, gentl.ResourceInUseException, gentl.BusyException)
+#: Plain Python errors genicam's SWIG layer raises from GenApi calls: UnicodeDecodeError for string
+#: registers holding bytes that are not UTF-8, TypeError/OverflowError for values outside int64 or of a
+#: type no C++ overload takes, AttributeError when a call returns NULL. Measured on genicam 1.6.
+SWIG_ERRORS: tuple[type[Exception], ...] = (TypeError, ValueError, OverflowError, AttributeError, RuntimeError)
+#: Everything a GenApi call on a node can raise.
+GENICAM_ERRORS: tuple[type[Exception], ...] = (genapi.GenericException, gentl.GenericException, *SWIG_ERRORS)
 
 
 def genicam_reason(error: BaseException) -> str:
     """The human part of a genicam exception's message (without file and line)."""
+    if isinstance(error, UnicodeDecodeError):
+        return f"holds bytes that are not UTF-8 ({bytes(error.object)[:64]!r})"
     text = str(error.args[0]) if error.args else str(error)
     text = _GENICAM_TAIL.sub("", text).strip()
+    formula = _FORMULA.match(text)
+    if formula is not None:
+        why = formula["why"]
+        if "Infinity" in why:
+            why += ": a division by zero or an overflow in the current state"
+        return f"the formula {formula['formula']!r} of {formula['node']} cannot be evaluated now ({why})"
     return text or type(error).__name__
 
 
 def translate_feature_error(error: Exception, feature: str, node: str | None = None) -> FeatureError:
-    """A FeatureError subclass for a GenApi exception raised while touching ``feature``."""
+    """A FeatureError subclass for a GenApi (or genicam SWIG) exception raised while touching ``feature``."""
     reason = genicam_reason(error)
     if isinstance(error, genapi.AccessException):
         return FeatureAccessError(feature, reason, node=node)
-    if isinstance(error, (genapi.OutOfRangeException, genapi.InvalidArgumentException)):
+    if isinstance(error, (genapi.OutOfRangeException, genapi.InvalidArgumentException, OverflowError)):
         return FeatureValueError(feature, reason, node=node)
-    if isinstance(error, genapi.DynamicCastException):
+    if isinstance(error, (genapi.DynamicCastException, TypeError)):
         return FeatureTypeError(feature, reason, node=node)
+    if isinstance(error, (genapi.LogicalErrorException, UnicodeDecodeError)):
+        return FeatureError(feature, reason, node=node)  # the reason already says what went wrong
     return FeatureError(feature, f"{type(error).__name__}: {reason}", node=node)
 
 
 @contextlib.contextmanager
 def feature_errors(feature: str, node: str | None = None) -> Iterator[None]:
-    """Translate GenApi (and GenTL port) exceptions raised inside the block for ``feature``."""
+    """Translate GenApi (and GenTL port) exceptions raised inside the block for ``feature``.
+
+    Keep the block to the genicam calls themselves: plain Python errors of genicam's SWIG
+    layer (:data:`SWIG_ERRORS`) are translated too, so they must not come from our own code.
+    """
     try:
         yield
     except AceGentlError:
         raise
-    except (genapi.GenericException, gentl.GenericException) as error:
+    except GENICAM_ERRORS as error:
         raise translate_feature_error(error, feature, node) from error
 
 

@@ -10,13 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ace_gentl.errors import FeatureTypeError
 from ace_gentl.features import FeatureMap, FeatureValue
 
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_NAME = r"(?:(?:Std|Cust)::)?[A-Za-z_][A-Za-z0-9_]*"
 _REFERENCE = re.compile(rf"^\s*({_NAME})\s*(?:\[(.*)\])?\s*$")
-_TRUE = frozenset({"1", "true", "on", "yes"})
-_FALSE = frozenset({"0", "false", "off", "no"})
 
 
 @dataclass(frozen=True)
@@ -68,30 +65,7 @@ def typed(features: FeatureMap, name: str, value: FeatureValue) -> FeatureValue:
     """``value`` converted to the type of feature ``name`` when it is text; other values pass unchanged."""
     if not isinstance(value, str):
         return value
-    kind = features.type_of(name)
-    text = value.strip()
-    if kind == "Integer":
-        try:
-            return int(text, 0)
-        except ValueError:
-            pass
-        try:
-            return float(text)  # neutral names in other units (ExposureTime on ExposureTimeRaw) take floats
-        except ValueError:
-            raise FeatureTypeError(name, f"expects an integer, got {value!r}") from None
-    if kind == "Float":
-        try:
-            return float(text)
-        except ValueError:
-            raise FeatureTypeError(name, f"expects a number, got {value!r}") from None
-    if kind == "Boolean":
-        lowered = text.lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-        raise FeatureTypeError(name, f"expects true or false (also on/off, yes/no, 1/0), got {value!r}")
-    return value
+    return features.entry(name).adapter.parse(name, value)
 
 
 def typed_ref(features: FeatureMap, ref: FeatureRef) -> FeatureRef:
@@ -109,7 +83,7 @@ def write(features: FeatureMap, ref: FeatureRef, value: FeatureValue) -> Feature
     ref = typed_ref(features, ref)
     with features.selected(ref.name, ref.selectors):
         features.write(ref.name, typed(features, ref.name, value))
-        return features.read(ref.name) if features.is_readable(ref.name) else value
+        return features.value_or(ref.name, value)  # write-only, or unreadable now: what was written
 
 
 __all__ = ["FeatureRef", "parse_ref", "read", "split_assignment", "typed", "typed_ref", "write"]

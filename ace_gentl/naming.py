@@ -12,8 +12,9 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 
-#: Seconds per unit of the time units GenICam XMLs use.
-_TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ns": 1e-9}
+#: Microseconds per unit of the time units GenICam XMLs use (exact factors: 12.5 ms is 12500.0 us, not
+#: 12500.000000000002 as seconds / 1e-6 would give).
+_TIME_UNITS_US = {"s": 1e6, "ms": 1e3, "us": 1.0, "µs": 1.0, "μs": 1.0, "ns": 1e-3}
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,10 @@ ALIASES: dict[str, tuple[Alias, ...]] = {
     "LineDebouncerTime": (Alias("LineDebouncerTimeAbs", time=True),),
     "BalanceRatio": (Alias("BalanceRatioAbs"),),
     "DeviceReset": (Alias("DeviceRst"),),
+    # GigE Vision cameras before SFNC 2.0: the same counter, in the same ticks.
+    "TimestampLatch": (Alias("GevTimestampControlLatch"),),
+    "TimestampReset": (Alias("GevTimestampControlReset"),),
+    "TimestampLatchValue": (Alias("GevTimestampValue"),),
 }
 
 #: The unit the SFNC name is expressed in, where the alias may use another one.
@@ -73,8 +78,7 @@ def _divided_by(divisor: float, value: float) -> float:
 
 def time_factor(unit: str) -> float | None:
     """Node-unit to microseconds factor for a declared time unit, or None if not a time unit."""
-    seconds = _TIME_UNITS.get(unit.strip())
-    return None if seconds is None else seconds / 1e-6
+    return _TIME_UNITS_US.get(unit.strip())
 
 
 def resolve(requested: str, has_node: Callable[[str], bool], has_any_node: Callable[[str], bool],

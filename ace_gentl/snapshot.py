@@ -8,19 +8,27 @@ A snapshot is plain JSON-serialisable data::
      "selected": {"UserDefinedValue": [{"selectors": {"UserDefinedValueSelector": "Value1"},
                                          "value": 0}, ...]},             # every selector combination
      "writable": ["Width", ...],                                         # writable when captured
-     "unreadable": {"Name": "why"}}                                       # implemented but unreadable now
+     "unreadable": {"Name": "why", "Name[Selector=Value]": "why"},        # implemented but unreadable now
+     "notes": {"Name": "what to know"}}                                   # raw values, skipped selector values
+
+Capturing never fails because of one feature: what cannot be read goes under ``unreadable``
+with GenApi's reason, a selector value that cannot be selected is skipped and noted, an
+enumeration whose register holds a value no entry names is stored as that integer (noted).
+It stays bounded on huge node maps (:class:`Limits`): features that share their selectors
+are read together under each combination, each selector contributes at most
+``Limits.selector_values`` values and each group at most ``Limits.combinations``
+combinations; what was left out is noted. Selectors are put back as they were.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from ace_gentl.errors import ApplyError, FeatureError, SnapshotFormatError
-from ace_gentl.features import FeatureMap, FeatureValue
+from ace_gentl.features import MAX_SELECTOR_VALUES, FeatureMap, FeatureValue, reason_of
 
 FORMAT = "ace_gentl.snapshot"
 VERSION = 1
@@ -31,48 +39,179 @@ MAX_ROUNDS = 4
 _FLOAT_RTOL = 1e-6
 
 
-def _selector_combinations(features: FeatureMap, selectors: list[str]) -> Iterable[dict[str, FeatureValue]]:
-    choices = [features.selector_values(s) for s in selectors]
-    for values in itertools.product(*choices):
-        yield dict(zip(selectors, values))
+@dataclass(frozen=True)
+class Limits:
+    """What keeps a snapshot of a huge node map finite (a 4096-entry LUT index, sequencer sets x paths)."""
+
+    #: Values taken from one selector (an integer range is cut after this many, entries likewise).
+    selector_values: int = MAX_SELECTOR_VALUES
+    #: Selector combinations read for one group of features that share the same selectors.
+    combinations: int = 512
 
 
-def capture(features: FeatureMap, device: Any = None) -> dict[str, Any]:
-    """Every readable value feature; selected features once per selector combination."""
-    plain: dict[str, FeatureValue] = {}
-    selected: dict[str, list[dict[str, Any]]] = {}
-    unreadable: dict[str, str] = {}
-    writable: list[str] = []
+def label_of(name: str, selectors: Mapping[str, Any]) -> str:
+    """``LineMode[LineSelector=Line3]``: how snapshots, diffs and errors name a selected variant."""
+    if not selectors:
+        return name
+    return f"{name}[{', '.join(f'{k}={v}' for k, v in selectors.items())}]"
+
+
+@dataclass
+class _Capture:
+    features: FeatureMap
+    limits: Limits
+
+    def __post_init__(self) -> None:
+        self.plain: dict[str, FeatureValue] = {}
+        self.selected: dict[str, list[dict[str, Any]]] = {}
+        self.unreadable: dict[str, str] = {}
+        self.notes: dict[str, list[str]] = {}
+        self.writable: set[str] = set()
+
+    def note(self, key: str, text: str) -> None:
+        known = self.notes.setdefault(key, [])
+        if text not in known:
+            known.append(text)
+
+    def read(self, name: str, label: str) -> tuple[bool, FeatureValue | None]:
+        try:
+            reading = self.features.reading(name)
+        except FeatureError as error:
+            self.unreadable[label] = reason_of(error)
+            return False, None
+        if reading.note:
+            self.note(label, reading.note)
+        if self.features.is_writable(name):
+            self.writable.add(name)
+        return True, reading.value
+
+    def plain_feature(self, name: str) -> None:
+        ok, value = self.read(name, name)
+        if ok:
+            self.plain[name] = value  # type: ignore[assignment]
+
+    def group(self, selectors: list[str], members: list[str]) -> None:
+        """Read ``members`` under every combination of ``selectors`` (outer first), then restore them."""
+        features = self.features
+        original: dict[str, FeatureValue] = {}
+        for selector in selectors:
+            try:
+                original[selector] = features.read(selector)
+            except FeatureError as error:
+                for member in members:
+                    self.unreadable[member] = f"its selector {selector}: {reason_of(error)}"
+                return
+        for member in members:
+            self.selected[member] = []
+        count = 0
+        try:
+            for combination in self._combinations(selectors, 0, {}):
+                if count == self.limits.combinations:
+                    for member in members:
+                        self.note(member, f"only the first {count} combinations of {', '.join(selectors)} captured")
+                    break
+                count += 1
+                for member in members:
+                    ok, value = self.read(member, label_of(member, combination))
+                    if ok:
+                        self.selected[member].append({"selectors": dict(combination), "value": value})
+        finally:
+            self._restore(original)
+
+    def _combinations(self, selectors: list[str], index: int,
+                      chosen: dict[str, FeatureValue]) -> Iterator[dict[str, FeatureValue]]:
+        if index == len(selectors):
+            yield chosen
+            return
+        features, selector = self.features, selectors[index]
+        if not features.is_writable(selector):  # read-only (ActionSelector) or locked now: the current value only
+            try:
+                current = features.read(selector)
+            except FeatureError as error:
+                self.note(selector, f"cannot be read under {label_of('', chosen) or 'the current state'}: "
+                                    f"{reason_of(error)}")
+                return
+            self.note(selector, f"not writable now ({features.why_not_writable(selector)}); only its current "
+                                f"value was captured")
+            yield from self._combinations(selectors, index + 1, {**chosen, selector: current})
+            return
+        try:
+            before = features.read(selector)
+            choices = features.selector_choices(selector, self.limits.selector_values)
+        except FeatureError as error:
+            self.note(selector, f"its values cannot be listed now: {reason_of(error)}")
+            return
+        if choices.note:
+            self.note(selector, choices.note)
+        try:
+            for value in choices.values:
+                if self._select(selector, value):
+                    yield from self._combinations(selectors, index + 1, {**chosen, selector: value})
+        finally:
+            # An inner selector is itself selected (LUTIndex per LUTSelector): put it back under each outer value.
+            self._restore({selector: before})
+
+    def _select(self, selector: str, value: FeatureValue) -> bool:
+        features = self.features
+        try:
+            if not same(features.read(selector), value):
+                features.write(selector, value)
+            actual = features.read(selector)
+        except FeatureError as error:
+            self.note(selector, f"{selector}={value} skipped: cannot be selected ({reason_of(error)})")
+            return False
+        if not same(actual, value):
+            self.note(selector, f"{selector}={value} skipped: reads back {actual!r}")
+            return False
+        return True
+
+    def _restore(self, original: Mapping[str, FeatureValue]) -> None:
+        for selector, value in original.items():  # outer first: inner values are put back under them
+            try:
+                if not same(self.features.read(selector), value):
+                    self.features.put_back(selector, value)
+            except FeatureError as error:
+                self.note(selector, f"could not be put back to {value!r}: {reason_of(error)}")
+
+
+def capture(features: FeatureMap, device: Any = None, limits: Limits | None = None) -> dict[str, Any]:
+    """Every readable value feature; selected features once per selector combination (see module doc)."""
+    state = _Capture(features, limits or Limits())
+    groups: dict[tuple[str, ...], list[str]] = {}
     for name in features:
-        selectors = features.selectors_of(name)
-        if not selectors:
-            if not features.is_readable(name):
-                unreadable[name] = features.why_not_readable(name)
-                continue
-            plain[name] = features.read(name)
-            if features.is_writable(name):
-                writable.append(name)
-            continue
-        variants = []
-        for combination in _selector_combinations(features, selectors):
-            with features.selected(name, combination):
-                if features.is_readable(name):
-                    variants.append({"selectors": combination, "value": features.read(name)})
-                    if features.is_writable(name) and name not in writable:
-                        writable.append(name)
-        selected[name] = variants
+        selectors = [s for s in features.selectors_of(name) if s != name]
+        if selectors:
+            groups.setdefault(tuple(features.outer_first(selectors)), []).append(name)
+        else:
+            state.plain_feature(name)
+    for selectors, members in groups.items():
+        state.group(list(selectors), members)
     record = asdict(device) if device is not None and hasattr(device, "__dataclass_fields__") else {}
     if "producer" in record:
         record["producer"] = str(record["producer"])
-    return {"format": FORMAT, "version": VERSION, "device": record, "features": plain, "selected": selected,
-            "writable": sorted(writable), "unreadable": unreadable}
+    return {"format": FORMAT, "version": VERSION, "device": record, "features": state.plain,
+            "selected": state.selected, "writable": sorted(state.writable), "unreadable": state.unreadable,
+            "notes": {key: "; ".join(texts) for key, texts in state.notes.items()}}
 
 
 def _check(settings: Mapping[str, Any]) -> None:
-    if settings.get("format") != FORMAT:
+    """SnapshotFormatError unless ``settings`` is a snapshot this version reads, with the expected structure."""
+    if not isinstance(settings, Mapping) or settings.get("format") != FORMAT:
         raise SnapshotFormatError("not an ace_gentl snapshot (no 'format': 'ace_gentl.snapshot')")
     if settings.get("version") != VERSION:
         raise SnapshotFormatError(f"snapshot version {settings.get('version')!r}; this ace_gentl reads {VERSION}")
+    if not isinstance(settings.get("features"), Mapping):
+        raise SnapshotFormatError("snapshot without a 'features' mapping")
+    selected = settings.get("selected", {})
+    if not isinstance(selected, Mapping):
+        raise SnapshotFormatError("snapshot 'selected' must map feature names to lists of variants")
+    for name, variants in selected.items():
+        if not isinstance(variants, list) or not all(
+                isinstance(v, Mapping) and isinstance(v.get("selectors"), Mapping) and "value" in v for v in variants):
+            raise SnapshotFormatError(f"snapshot 'selected' {name!r}: each variant needs 'selectors' (a mapping) "
+                                      f"and 'value'")
+    if not isinstance(settings.get("writable", []), list):
+        raise SnapshotFormatError("snapshot 'writable' must be a list of names")
 
 
 # --- ordering ----------------------------------------------------------------------------------
@@ -105,9 +244,7 @@ class _Target:
 
     @property
     def label(self) -> str:
-        if not self.selectors:
-            return self.name
-        return f"{self.name}[{', '.join(f'{k}={v}' for k, v in self.selectors.items())}]"
+        return label_of(self.name, self.selectors)
 
 
 def _targets(features: FeatureMap, settings: Mapping[str, Any]) -> list[_Target]:
@@ -119,8 +256,11 @@ def _targets(features: FeatureMap, settings: Mapping[str, Any]) -> list[_Target]
         for name, variants in settings.get("selected", {}).items():
             if name in writable:
                 targets += [_Target(name, v["value"], dict(v["selectors"])) for v in variants]
+    elif isinstance(settings, Mapping):
+        targets = [_Target(str(k), v, {}) for k, v in settings.items()]
     else:
-        targets = [_Target(k, v, {}) for k, v in settings.items()]
+        raise SnapshotFormatError(f"settings must be a snapshot or a mapping of names to values, not "
+                                  f"{type(settings).__name__}")
     targets = [t for t in targets if t.name not in NEVER_APPLY]
     # Selected variants go last, then the selectors' own values, so the selectors end as captured.
     selector_names = {s for t in targets for s in t.selectors}
@@ -129,11 +269,15 @@ def _targets(features: FeatureMap, settings: Mapping[str, Any]) -> list[_Target]
 
 
 def same(a: Any, b: Any) -> bool:
+    """Equal values, floats within a relative 1e-6 (NaN equals NaN: a register that reads NaN did not change)."""
     if isinstance(a, float) or isinstance(b, float):
         try:
-            return math.isclose(float(a), float(b), rel_tol=_FLOAT_RTOL, abs_tol=1e-9)
+            x, y = float(a), float(b)
         except (TypeError, ValueError):
             return False
+        if math.isnan(x) or math.isnan(y):
+            return math.isnan(x) and math.isnan(y)
+        return math.isclose(x, y, rel_tol=_FLOAT_RTOL, abs_tol=1e-9)
     return bool(a == b)
 
 
@@ -176,8 +320,7 @@ def _flatten(snap: Mapping[str, Any]) -> dict[str, Any]:
     flat: dict[str, Any] = dict(snap["features"])
     for name, variants in snap.get("selected", {}).items():
         for variant in variants:
-            label = f"{name}[{', '.join(f'{k}={v}' for k, v in variant['selectors'].items())}]"
-            flat[label] = variant["value"]
+            flat[label_of(name, variant["selectors"])] = variant["value"]
     return flat
 
 
@@ -195,4 +338,4 @@ def diff(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, tuple[Any, Any
     return out
 
 
-__all__ = ["FORMAT", "VERSION", "apply", "capture", "diff"]
+__all__ = ["FORMAT", "Limits", "VERSION", "apply", "capture", "diff", "label_of", "same"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from genicam import genapi, gentl
 
@@ -69,3 +71,29 @@ def test_other_exceptions_pass_untouched() -> None:
     with pytest.raises(ZeroDivisionError):
         with gentl_errors("x"):
             1 / 0  # noqa: B018
+
+
+def test_formula_failures_say_which_formula() -> None:
+    raised = genapi.LogicalErrorException(
+        "Ratio : Failed to evaluate formula '1/D' : error message is '#Infinity somewhere!' : LogicalErrorException "
+        "thrown in node 'Ratio' while calling 'Ratio.GetValue()' (file 'SwissKnife.cpp', line 189)")
+    with pytest.raises(FeatureError) as info:
+        with feature_errors("Ratio"):
+            raise raised
+    assert str(info.value) == ("Ratio: the formula '1/D' of Ratio cannot be evaluated now (#Infinity somewhere!: a "
+                               "division by zero or an overflow in the current state)")
+
+
+@pytest.mark.parametrize("raised,expected,text", [
+    (UnicodeDecodeError("utf-8", b"ab\xb5", 2, 3, "invalid start byte"),
+     FeatureError, "holds bytes that are not UTF-8 (b'ab\\xb5')"),
+    (TypeError("Wrong number or type of arguments for overloaded function"), FeatureTypeError, "Wrong number"),
+    (OverflowError("in method 'IInteger_set', argument 2 of type 'int64_t'"), FeatureValueError, "int64_t"),
+    (AttributeError("'NoneType' object has no attribute 'symbolic'"), FeatureError, "symbolic"),
+])
+def test_python_errors_of_genicams_swig_layer_are_feature_errors(raised: Exception, expected: type,
+                                                                 text: str) -> None:
+    with pytest.raises(expected, match=re.escape(text)) as info:
+        with feature_errors("Width"):
+            raise raised
+    assert info.value.__cause__ is raised and isinstance(info.value, ace_gentl.AceGentlError)

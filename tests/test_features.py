@@ -1,10 +1,15 @@
-"""Typed feature access and error messages that say what is allowed (simulated acA4112-20um)."""
+"""Typed feature access and errors that say what is allowed: the simulated acA4112-20um, the node-map corpus
+(tests/data/nodemaps) over a RAM port, and viky.cti."""
 
 from __future__ import annotations
 
+import pathlib
+
+import genicam
 import pytest
 
 import ace_gentl
+from ace_gentl import featuretext
 from ace_gentl.errors import (
     AcquisitionTimeout,
     FeatureAccessError,
@@ -13,7 +18,12 @@ from ace_gentl.errors import (
     FeatureValueError,
     UnknownFeatureError,
 )
+from ace_gentl.features import FeatureMap
+from ram_nodemap import CORPUS, load
 from session_fixtures import session  # noqa: F401 (pytest fixture)
+
+#: The GenTL producer in the genicam wheel (three simulated cameras, TL type Custom).
+VIKY = str(next(pathlib.Path(genicam.__file__).parent.rglob("viky.cti")))
 
 
 def test_every_feature_has_a_typed_value(session: ace_gentl.Session) -> None:
@@ -167,3 +177,74 @@ def test_software_trigger_gives_one_frame_per_trigger(session: ace_gentl.Session
             session.grab(1, timeout=0.3)
     finally:
         session.stop()
+
+
+# --- any node map: the corpus (tests/data/nodemaps) over a RAM port, and viky.cti ----------------
+
+
+
+def corpus_map(name: str) -> FeatureMap:
+    loaded = load(CORPUS / f"{name}.xml")
+    features = FeatureMap(loaded.node_map, neutral=True)
+    features._keep = loaded  # type: ignore[attr-defined]  # the port lives as long as the map
+    return features
+
+
+def test_describe_says_why_a_value_is_missing() -> None:
+    features = corpus_map("formula_division_by_zero")
+    info = features.describe("ResultingFrameRate")
+    assert info.value is None and info.type == "Float"
+    assert info.why_not_readable == ("the formula '1000000 / PERIOD' of ResultingFrameRate cannot be evaluated now "
+                                     "(#Infinity somewhere!: a division by zero or an overflow in the current state)")
+    with pytest.raises(FeatureError, match=r"ResultingFrameRate: the formula '1000000 / PERIOD'"):
+        features["ResultingFrameRate"]
+    assert features.value_or("ResultingFrameRate", -1.0) == -1.0 and features.value_or("Nope") is None
+    assert features["ExposureTime"] == 0.0  # reading goes the other way through the converter
+    with pytest.raises(FeatureError, match="the formula 'FROM / BASE' of ExposureTime_ConvertTo"):
+        features["ExposureTime"] = 0.0  # in range [0, 0], but FormulaTo divides by the zero time base
+
+
+def test_availability_that_cannot_be_evaluated_gives_the_same_answer_every_time() -> None:
+    features = corpus_map("availability_throws")
+    for _ in range(3):  # GenApi itself answers RW after the first failure; the map re-evaluates
+        assert not features.is_readable("BlackLevel") and not features.is_writable("BlackLevel")
+        assert features.access_of("BlackLevel") == "NA"
+        assert features.why_not_readable("BlackLevel").startswith(
+            "its availability cannot be evaluated now: the formula '(1000 / V) > 10' of VariantHasBlackLevel")
+        assert features.describe("Gamma").value is None
+    with pytest.raises(FeatureAccessError, match="DigitalShift: not writable now: its availability cannot be"):
+        features["DigitalShift"] = 1
+
+
+def test_unavailable_features_name_their_condition() -> None:
+    features = corpus_map("chunk_mode_off")
+    assert features.why_not_readable("ChunkSelector") == "not available while ChunkModeActive is false"
+    assert features.why_not_readable("ChunkTimestamp") == ("ChunkTimestamp is chunk data (port ChunkPort): it has a "
+                                                           "value only while a frame's chunks are attached")
+    assert features.why_not_readable("ChunkComponentSelector").startswith(
+        "not available: its condition ChunkComponentAvailable (= 1) has no value now (ChunkLayoutReg is chunk data")
+    features["ChunkModeActive"] = True
+    assert features.is_readable("ChunkSelector") and features.read("ChunkEnable", ChunkSelector="Gain") is False
+    locked = corpus_map("readonly_selectors")
+    assert "locked by SequencerSetSelectorLocked" in locked.why_not_writable("SequencerSetSelector")
+    assert locked.why_not_readable("UserSetSelector") == "none of its entries (UserSet1, UserSet2) is available now"
+
+
+def test_namespace_prefixes_and_hidden_nodes() -> None:
+    features = corpus_map("namespaces_std_cust")
+    features["Std::Width"] = 640
+    assert features["Width"] == 640 and features.describe("Std::Width").node == "Width"
+    assert "Cust::VndSensorMode" in features and "Std::VndSensorMode" not in features and "Cust::Width" not in features
+    with pytest.raises(UnknownFeatureError, match="Cust::Width: no such feature on this camera; closest: Width"):
+        features["Cust::Width"]
+    assert "WidthReg" not in list(features) and features["WidthReg"] == 640  # hidden, by its exact name
+    assert features.describe("WidthReg").category == ()
+    assert featuretext.read(features, featuretext.parse_ref("Std::Width")) == 640
+
+
+def test_viky_describes_every_feature() -> None:
+    with ace_gentl.open(cti=VIKY, index=0) as viky:
+        for name in viky.features:
+            info = viky.describe(name)
+            assert info.value is not None or info.why_not_readable, name
+        assert "ChunkScan3dFeatures_AvailCalc" in viky.describe("ChunkComponentSelector").why_not_readable

@@ -1,4 +1,5 @@
-"""SFNC names on a camera with older names: the tests-only legacy XML over the simulator's registers."""
+"""SFNC names on a camera with older names: the tests-only legacy XML over the simulator's registers, and the
+corpus' legacy map (tests/data/nodemaps/legacy_names.xml)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import pytest
 
 import ace_gentl
 from ace_gentl.errors import FeatureValueError, UnknownFeatureError
+from ace_gentl.features import FeatureMap
+from ace_gentl.naming import time_factor
 from genicam.genapi import NodeMap
 
 from legacy_camera import EXPOSURE_BASE_US, LEGACY_VENDOR
+from ram_nodemap import CORPUS, load
 from session_fixtures import legacy_xml_paths  # noqa: F401 (pytest fixture)
 from simrig import node_map_of
 
@@ -84,3 +88,38 @@ def test_names_that_do_not_exist_anywhere(legacy_xml_paths: dict[str, Path]) -> 
             s.features["BalanceRatio"]
         with pytest.raises(AttributeError, match="BalanceRatio: no such feature"):
             s.BalanceRatio  # noqa: B018
+
+
+# --- the corpus' legacy camera (tests/data/nodemaps/legacy_names.xml), no simulator needed -------
+
+
+
+def test_every_older_name_of_the_corpus_serves_its_sfnc_name() -> None:
+    loaded = load(CORPUS / "legacy_names.xml")
+    features = FeatureMap(loaded.node_map, neutral=True)
+    served = {name: features.resolution(name).node for name in (
+        "ExposureTime", "Gain", "BlackLevel", "AcquisitionFrameRate", "AcquisitionFrameRateEnable",
+        "ResultingFrameRate", "SensorReadoutTime", "DeviceVendorName", "DeviceModelName", "DeviceSerialNumber",
+        "DeviceFirmwareVersion", "DeviceUserID", "DeviceTemperature", "TriggerDelay", "LineDebouncerTime",
+        "BalanceRatio", "TimestampLatch", "TimestampReset", "TimestampLatchValue", "DeviceReset")}
+    assert served == {
+        "ExposureTime": "ExposureTimeAbs", "Gain": "GainAbs", "BlackLevel": "BlackLevelRaw",
+        "AcquisitionFrameRate": "AcquisitionFrameRateAbs", "AcquisitionFrameRateEnable": "AcquisitionFrameRateEnabled",
+        "ResultingFrameRate": "ResultingFrameRateAbs", "SensorReadoutTime": "ReadoutTimeAbs",
+        "DeviceVendorName": "VendorName", "DeviceModelName": "ModelName", "DeviceSerialNumber": "DeviceID",
+        "DeviceFirmwareVersion": "FirmwareVersion", "DeviceUserID": "UserDefinedName",
+        "DeviceTemperature": "TemperatureAbs", "TriggerDelay": "TriggerDelayAbs",
+        "LineDebouncerTime": "LineDebouncerTimeAbs", "BalanceRatio": "BalanceRatioAbs",
+        "TimestampLatch": "GevTimestampControlLatch", "TimestampReset": "GevTimestampControlReset",
+        "TimestampLatchValue": "GevTimestampValue", "DeviceReset": "DeviceRst"}
+    assert features["SensorReadoutTime"] == 12500.0  # 12.5 ms, exactly
+    assert features.describe("SensorReadoutTime").note == "SensorReadoutTime [us] = ReadoutTimeAbs [ms] x 1000"
+    features.write("Gain", 3.59, GainSelector="AnalogAll")
+    assert features.read("GainRaw", GainSelector="AnalogAll") == 100
+    assert "no standard conversion" in features.describe("BlackLevel").note
+
+
+def test_time_factors_are_exact() -> None:
+    assert (time_factor("s"), time_factor("ms"), time_factor(" us "), time_factor("µs"), time_factor("ns")) == \
+        (1e6, 1e3, 1.0, 1.0, 1e-3)
+    assert time_factor("Hz") is None

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import pathlib
+import time
 
+import genicam
 import pytest
 
 import ace_gentl
+from ace_gentl import snapshot
 from ace_gentl.errors import ApplyError, SnapshotFormatError
+from ace_gentl.features import FeatureMap
+from ram_nodemap import CORPUS, load
 from session_fixtures import session  # noqa: F401 (pytest fixture)
 
 
@@ -92,3 +98,127 @@ def test_foreign_structure_is_refused(session: ace_gentl.Session) -> None:
         session.apply({"format": "ace_gentl.snapshot", "version": 99, "features": {}})
     with pytest.raises(SnapshotFormatError):
         ace_gentl.diff({"features": {}}, {"features": {}})
+
+
+# --- any node map: bounded, total, every failure reported (corpus maps over a RAM port; viky.cti) --
+
+
+
+
+VIKY = str(next(pathlib.Path(genicam.__file__).parent.rglob("viky.cti")))
+
+
+def corpus_map(name: str, seed: int | None = None) -> FeatureMap:
+    loaded = load(CORPUS / f"{name}.xml", seed)
+    features = FeatureMap(loaded.node_map, neutral=True)
+    features._keep = loaded  # type: ignore[attr-defined]  # the port lives as long as the map
+    return features
+
+
+def test_viky_snapshot_lists_what_it_cannot_read() -> None:
+    with ace_gentl.open(cti=VIKY, index=0) as viky:
+        snap = viky.snapshot()
+        assert snap["features"]["Width"] == viky.Width
+        why = snap["unreadable"]["ChunkComponentSelector"]
+        assert "ChunkScan3dFeatures_AvailCalc" in why and "chunk data" in why
+        assert snap["unreadable"]["ChunkComponentIDValue"].startswith("its selector ChunkComponentSelector: ")
+        viky.apply(snap)
+        assert ace_gentl.diff(snap, viky.snapshot()) == {}
+
+
+def test_nested_and_huge_selectors_stay_bounded() -> None:
+    features = corpus_map("selectors_of_selectors")
+    started = time.perf_counter()
+    snap = snapshot.capture(features)
+    assert time.perf_counter() - started < 10  # 4 x 4096 LUT entries and 10000 defect pixels, bounded
+    lut = snap["selected"]["LUTValue"]
+    assert len(lut) == 4 * snapshot.Limits().selector_values
+    assert {v["selectors"]["LUTSelector"] for v in lut} == {"Luminance", "Red", "Green", "Blue"}
+    assert snap["notes"]["LUTIndex"] == "4096 values (0..4095 step 1); only the first 64 captured"
+    assert snap["notes"]["DefectPixelIndex"] == "10000 values (0..9999 step 1); only the first 64 captured"
+    paths = {(v["selectors"]["SequencerSetSelector"], v["selectors"]["SequencerPathSelector"])
+             for v in snap["selected"]["SequencerSetNext"]}
+    assert paths == {(s, p) for s in range(32) for p in (0, 1)}
+    assert list(snap["selected"]["SequencerSetNext"][0]["selectors"]) == ["SequencerSetSelector",
+                                                                           "SequencerPathSelector"]  # outer first
+    small = snapshot.capture(features, limits=snapshot.Limits(selector_values=8, combinations=10))
+    assert len(small["selected"]["LUTValue"]) == 10
+    assert "only the first 10 combinations of LUTSelector, LUTIndex captured" in small["notes"]["LUTValue"]
+
+
+def test_the_largest_map_snapshots_in_bounded_time() -> None:
+    features = corpus_map("large_map")
+    started = time.perf_counter()
+    snap = snapshot.capture(features)
+    elapsed = time.perf_counter() - started
+    values = len(snap["features"]) + sum(len(v) for v in snap["selected"].values())
+    assert values > 1500 and elapsed < 20, (values, elapsed)  # ~0.15 s on the development machine
+
+
+def test_selectors_that_cannot_be_iterated_are_noted() -> None:
+    features = corpus_map("readonly_selectors")
+    snap = snapshot.capture(features)
+    notes = snap["notes"]
+    assert notes["ActionSelector"] == "not writable now (read-only feature); only its current value was captured"
+    assert [v["selectors"] for v in snap["selected"]["ActionGroupKey"]] == [{"ActionSelector": 0}]
+    assert notes["SequencerSetSelector"].startswith("not writable now (locked by SequencerSetSelectorLocked)")
+    assert notes["GainSelector"] == ("GainSelector=DigitalAll skipped: cannot be selected (Value = 256 must be equal "
+                                     "or smaller than Max = 255.)")
+    assert [v["selectors"]["GainSelector"] for v in snap["selected"]["Gain"]] == ["All", "AnalogAll"]
+    assert snap["unreadable"]["ActionDeviceKey"] == "not readable now (write-only feature)"
+    assert snap["unreadable"]["UserSetDescription"].startswith("its selector UserSetSelector: not readable now")
+    features["SequencerConfigurationMode"] = "On"
+    assert len(snapshot.capture(features)["selected"]["SequencerSetNext"]) == 16
+
+
+def test_chunk_features_while_chunk_mode_is_off_and_on() -> None:
+    features = corpus_map("chunk_mode_off")
+    off = snapshot.capture(features)
+    assert off["unreadable"]["ChunkEnable"] == ("its selector ChunkSelector: not readable now (not available while "
+                                                "ChunkModeActive is false)")
+    assert off["unreadable"]["ChunkGain[ChunkGainSelector=Red]"].startswith("not readable now (ChunkGainReg is chunk")
+    features["ChunkModeActive"] = True
+    on = snapshot.capture(features)
+    assert [v["selectors"]["ChunkSelector"] for v in on["selected"]["ChunkEnable"]] == \
+        ["ExposureTime", "Timestamp", "FrameID", "Gain"]
+    assert "ChunkEnable" in on["writable"]
+
+
+def test_apply_reports_every_failure_on_a_foreign_map() -> None:
+    features = corpus_map("formula_division_by_zero")
+    assert features["Gain"] == 0.0
+    with pytest.raises(ApplyError) as info:
+        snapshot.apply(features, {"Width": 64, "ExposureTime": 5.0, "BinningHorizontal": 9, "SensorWidth": 1,
+                                  "GainRaw": 3, "Gain": 6.0, "WidthMax": "x"})
+    failures = info.value.failures
+    assert set(failures) == {"Width", "ExposureTime", "BinningHorizontal", "SensorWidth", "GainRaw", "WidthMax"}
+    assert "WidthMax cannot be evaluated" in failures["Width"]
+    assert "out of range (min 0, max 4" in failures["BinningHorizontal"]
+    assert "read-only feature" in failures["SensorWidth"]
+    assert features["Gain"] == 6.0  # the good one was applied
+
+
+@pytest.mark.parametrize("settings,message", [
+    ({"format": "ace_gentl.snapshot", "version": 1}, "without a 'features' mapping"),
+    ({"format": "ace_gentl.snapshot", "version": 1, "features": [], "selected": {}}, "without a 'features' mapping"),
+    ({"format": "ace_gentl.snapshot", "version": 1, "features": {}, "selected": {"A": [{"value": 1}]}},
+     "each variant needs 'selectors'"),
+    ({"format": "ace_gentl.snapshot", "version": 1, "features": {}, "selected": []}, "'selected' must map"),
+    ({"format": "ace_gentl.snapshot", "version": 1, "features": {}, "writable": "Width"}, "'writable' must be a list"),
+    (["Width", 5], "settings must be a snapshot or a mapping"),
+])
+def test_malformed_settings_are_refused_clearly(settings: object, message: str) -> None:
+    features = corpus_map("legacy_names")
+    with pytest.raises(SnapshotFormatError, match=message):
+        snapshot.apply(features, settings)  # type: ignore[arg-type]
+
+
+def test_snapshots_with_raw_values_and_escaped_bytes_round_trip_as_json() -> None:
+    features = corpus_map("strings_registers")
+    features["DeviceManufacturerInfoRaw"] = b"Caf\xe9 \xb5m" + bytes(41)
+    snap = json.loads(json.dumps(snapshot.capture(features)))
+    assert snap["features"]["DeviceManufacturerInfo"] == "Caf\\xe9 \\xb5m"
+    assert "not UTF-8" in snap["notes"]["DeviceManufacturerInfo"]
+    snapshot.apply(features, snap)  # a read-only string: not a target; the writable ones read back equal
+    unnamed = json.loads(json.dumps(snapshot.capture(corpus_map("enum_unnamed_values"))))
+    assert unnamed["features"]["PixelFormat"] == 0 and "no entry names" in unnamed["notes"]["PixelFormat"]
