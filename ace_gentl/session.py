@@ -258,15 +258,13 @@ class Session:
         """Seconds to wait for a frame: 3 frame periods plus exposure plus a margin."""
         period = 0.0
         for name in ("ResultingFrameRate", "AcquisitionFrameRate"):
-            if name in self.features and self.features.is_readable(name):
-                rate = float(self.features[name])
-                if rate > 0:
-                    period = 1.0 / rate
-                    break
-        exposure = 0.0
-        if "ExposureTime" in self.features and self.features.is_readable("ExposureTime"):
-            exposure = float(self.features["ExposureTime"]) * 1e-6
-        return TIMEOUT_MARGIN_S + 3 * period + exposure
+            rate = self.features.value_or(name)
+            if isinstance(rate, (int, float)) and not isinstance(rate, bool) and rate > 0:
+                period = 1.0 / float(rate)
+                break
+        exposure = self.features.value_or("ExposureTime")
+        exposure_s = float(exposure) * 1e-6 if isinstance(exposure, (int, float)) and exposure > 0 else 0.0
+        return TIMEOUT_MARGIN_S + 3 * period + exposure_s
 
     def frames(self, timeout: float | None = None, *, copy: bool = True,
                count: int | None = None) -> Iterator[Frame]:
@@ -322,7 +320,7 @@ class Session:
 
     def _read_chunks(self) -> dict[str, FeatureValue]:
         features = self.features
-        if "ChunkModeActive" not in features or not features["ChunkModeActive"]:
+        if not features.value_or("ChunkModeActive", False):
             return {}
         if self._chunk_names is None:
             object.__setattr__(self, "_chunk_names",
@@ -330,8 +328,12 @@ class Session:
                                 and not n.endswith(_CHUNK_SELECTOR_SUFFIX)])
         values: dict[str, FeatureValue] = {}
         for name in self._chunk_names:
-            if features.is_readable(name):  # only chunks enabled and present in this buffer are readable
-                values[name.removeprefix("Chunk")] = features[name]
+            # Only chunks enabled and present in this buffer are readable; a failing formula skips one value.
+            if not features.is_readable(name):
+                continue
+            value = features.value_or(name)
+            if value is not None:
+                values[name.removeprefix("Chunk")] = value
         return values
 
 

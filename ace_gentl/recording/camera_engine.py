@@ -87,15 +87,14 @@ class CameraEngine:
         Decided before the run starts: the SWMR file cannot get new datasets later.
         """
         features = self.session.features
-        if "ChunkModeActive" not in features or not features.is_readable("ChunkModeActive") or \
-                not features["ChunkModeActive"]:
+        if not features.value_or("ChunkModeActive", False):
             return [], {}
         enabled: set[str] | None = None
         if "ChunkSelector" in features and "ChunkEnable" in features:
             try:
                 enabled = {str(entry) for entry in features.selector_values("ChunkSelector")
-                           if features.read("ChunkEnable", ChunkSelector=entry)}
-            except FeatureError:  # the enable flags cannot be read: take every chunk the node map has
+                           if features.value_or("ChunkEnable", False, ChunkSelector=entry)}
+            except FeatureError:  # the selector cannot be listed: take every chunk the node map has
                 enabled = None
         fields: list[layout.Field] = []
         selectors: dict[str, Any] = {}
@@ -121,13 +120,8 @@ class CameraEngine:
         return fields, selectors
 
     def _float(self, name: str) -> float | None:
-        features = self.session.features
-        try:
-            if name in features and features.is_readable(name):
-                return float(features[name])
-        except (FeatureError, TypeError, ValueError):
-            pass
-        return None
+        value = self.session.features.value_or(name)
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
     def frame_rate(self) -> float | None:
         """Frames per second the camera runs at (free run) or at most (triggered)."""
@@ -175,12 +169,9 @@ class CameraEngine:
                                 "buffer_bytes": payload * self.num_buffers})
 
     def _payload_bytes(self, geometry: layout.Geometry) -> int:
-        features = self.session.features
-        try:
-            if "PayloadSize" in features and features.is_readable("PayloadSize"):
-                return int(features["PayloadSize"])
-        except FeatureError:
-            pass
+        payload = self.session.features.value_or("PayloadSize")
+        if isinstance(payload, int) and payload > 0:
+            return payload
         return pixels.frame_bytes(geometry.pixel_format, geometry.shape[1], geometry.shape[0])
 
     # --- the run -------------------------------------------------------------------------------
@@ -244,12 +235,9 @@ class CameraEngine:
         """Frames the producer lost so far: SFNC StreamLostFrameCount, else GenTL's underrun count."""
         if self.session.closed:
             return None
-        features = self.session.stream_features
-        try:
-            if "StreamLostFrameCount" in features and features.is_readable("StreamLostFrameCount"):
-                return int(features["StreamLostFrameCount"])
-        except (FeatureError, TypeError, ValueError):
-            pass
+        lost = self.session.stream_features.value_or("StreamLostFrameCount")
+        if isinstance(lost, int) and not isinstance(lost, bool):
+            return lost
         try:
             return self.session.stream.counters().underrun
         except AceGentlError:

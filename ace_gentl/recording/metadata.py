@@ -21,7 +21,8 @@ import h5py
 import numpy as np
 
 from ace_gentl import backend
-from ace_gentl.errors import FeatureError
+from ace_gentl.errormap import gentl_errors
+from ace_gentl.errors import AceGentlError, FeatureError
 
 if TYPE_CHECKING:
     from ace_gentl.features import FeatureMap
@@ -82,7 +83,11 @@ def module_features(features: FeatureMap) -> dict[str, Any]:
 
 def device_xml(session: Session) -> tuple[str, bytes]:
     """(URL, bytes) of the device description file exactly as the device serves it."""
-    return backend.read_port_url(session.raw.remote_device.port)
+    try:
+        with gentl_errors("reading the device XML"):
+            return backend.read_port_url(session.raw.remote_device.port)
+    except (AceGentlError, ValueError, IndexError) as error:  # a description file we cannot read is noted, not fatal
+        return f"<unreadable: {error}>", b""
 
 
 @dataclass
@@ -109,8 +114,9 @@ def producer_info(session: Session) -> ProducerInfo:
 def pixel_pitch_m(session: Session) -> tuple[float | None, float | None]:
     """Sensor pixel pitch (x, y) in metres: SFNC SensorPixelWidth/Height (µm), else a known model."""
     features = session.features
-    if "SensorPixelWidth" in features and "SensorPixelHeight" in features:
-        return float(features["SensorPixelWidth"]) * 1e-6, float(features["SensorPixelHeight"]) * 1e-6
+    width, height = features.value_or("SensorPixelWidth"), features.value_or("SensorPixelHeight")
+    if isinstance(width, (int, float)) and isinstance(height, (int, float)) and width > 0 and height > 0:
+        return float(width) * 1e-6, float(height) * 1e-6
     pitch = KNOWN_PIXEL_PITCH_M.get(session.device.model)
     return pitch, pitch
 
@@ -155,10 +161,13 @@ def gather(session: Session) -> StaticMetadata:
     record = session.device
     features = session.features
     pitch_x, pitch_y = pixel_pitch_m(session)
-    binning = [int(features[name]) if name in features else 1 for name in ("BinningHorizontal", "BinningVertical")]
-    exposure = float(features["ExposureTime"]) * 1e-6 if "ExposureTime" in features else None
+    # Binning is an Enumeration ("X2") on some cameras: only an integer counts.
+    binning = [value if isinstance(value := features.value_or(name, 1), int) and not isinstance(value, bool)
+               and value > 0 else 1 for name in ("BinningHorizontal", "BinningVertical")]
+    exposure_us = features.value_or("ExposureTime")
+    exposure = float(exposure_us) * 1e-6 if isinstance(exposure_us, (int, float)) else None
     url, xml = device_xml(session)
-    manufacturer = str(features["DeviceManufacturerInfo"]) if "DeviceManufacturerInfo" in features else ""
+    manufacturer = str(features.value_or("DeviceManufacturerInfo", ""))
     return StaticMetadata(
         vendor=record.vendor, model=record.model, serial=record.serial, user_id=record.user_id,
         description=" ".join(part for part in (record.vendor, record.model, manufacturer) if part),
