@@ -175,6 +175,7 @@ def from_recording(path: str | os.PathLike[str], *, serial: str = str(FIRST_SERI
                 device["SimImagePixelFormat"] = fmt
                 device["SimImageWidth"] = shape[1]
                 device["SimImageHeight"] = shape[0]
+                _seed(session, recorded.settings)
             failures: dict[str, str] = {}
             try:
                 session.apply(recorded.settings)
@@ -190,6 +191,20 @@ def from_recording(path: str | os.PathLike[str], *, serial: str = str(FIRST_SERI
                 notes = []
     return Rehearsal(serial=serial, served=Path(served).name if served else "", register_memory=memory,
                      frame_shape=shape, pixel_format=fmt, applied=applied, failures=failures, notes=notes)
+
+
+def _seed(session: Any, settings: dict[str, Any]) -> None:
+    """Write every recorded plain value once, without reading it first.
+
+    Fresh register memory holds zeros, which many enumerations (PixelFormat) do not name; after this
+    pass each recorded feature holds a value of its own, and ``apply`` (which compares, repeats and
+    reports) finishes the job.
+    """
+    writable = set(settings.get("writable", ()))
+    for name, value in settings.get("features", {}).items():
+        if name in writable:
+            with contextlib.suppress(AceGentlError):
+                session.features.write(name, value)
 
 
 def _count_settings(settings: dict[str, Any]) -> int:

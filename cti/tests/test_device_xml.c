@@ -268,6 +268,13 @@ static void test_register_memory(lib_t *l, const char *foreign)
     if (!OK(dev_open(l, 0, &dev)) || !OK(pDevGetPort(dev, &rp)))
         return;
     OK(set_string(dev, "SimDeviceXml", foreign, 1024));
+    /* the very first access of a fresh memory: zeros (stores nothing), then a read */
+    uint32_t zero4 = 0, got4 = 1;
+    size_t sz4 = 4;
+    OK(pGCWritePort(rp, 0x40010, &zero4, &sz4));
+    sz4 = 4;
+    OK(pGCReadPort(rp, 0x40010, &got4, &sz4));
+    check(got4 == 0, "zeros written to a fresh memory read back as zeros");
     char text[1024];
     get_string(dev, "SimDeviceXml", text, sizeof text);
     check(strcmp(text, foreign) == 0, "SimDeviceXml reads back %s, got %s", foreign, text);

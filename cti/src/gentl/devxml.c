@@ -363,17 +363,17 @@ GC_ERROR gt_ram_write(gt_ram *r, uint64_t address, const void *buf, size_t len)
         uint64_t page = address / GT_RAM_PAGE_SIZE;
         size_t off = (size_t)(address % GT_RAM_PAGE_SIZE);
         size_t n = GT_RAM_PAGE_SIZE - off < len ? GT_RAM_PAGE_SIZE - off : len;
-        size_t i = slot_of(r, page);
-        if (!r->slots[i].data && !all_zero(in, n)) {
-            uint8_t *p = calloc(1, GT_RAM_PAGE_SIZE);
-            if (!p)
+        uint8_t *p = page_of(r, page);
+        if (!p && !all_zero(in, n)) { /* reserve() made room: the table exists */
+            if (!(p = calloc(1, GT_RAM_PAGE_SIZE)))
                 return gt_fail(GC_ERR_OUT_OF_MEMORY, "register memory: out of memory");
+            size_t i = slot_of(r, page);
             r->slots[i].page = page;
             r->slots[i].data = p;
             r->n++;
         }
-        if (r->slots[i].data)
-            memcpy(r->slots[i].data + off, in, n);
+        if (p) /* zeros to an absent page store nothing: it reads as zeros already */
+            memcpy(p + off, in, n);
         in += n;
         address += n;
         len -= n;
