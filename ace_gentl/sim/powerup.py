@@ -159,6 +159,7 @@ def from_recording(path: str | os.PathLike[str], *, serial: str = str(FIRST_SERI
     """
     import ace_gentl
 
+    _index_of(serial)
     recording = Path(path)
     recorded = _read_recording(recording)
     note = f"recording {recording.resolve()} ({recorded.camera})"
@@ -208,9 +209,12 @@ def _seed(session: Any, settings: dict[str, Any]) -> None:
 
 
 def _count_settings(settings: dict[str, Any]) -> int:
-    plain = settings.get("features", {})
-    selected = settings.get("selected", {})
-    return len(plain) + sum(len(values) for values in selected.values() if isinstance(values, (dict, list)))
+    """How many values ``apply`` sets: the writable features, each selected variant counted."""
+    writable = set(settings.get("writable", ()))
+    plain = [name for name in settings.get("features", {}) if name in writable]
+    selected = [variant for name, variants in settings.get("selected", {}).items() if name in writable
+                for variant in variants]
+    return len(plain) + len(selected)
 
 
 def reset(serial: str | None = None) -> list[str]:
