@@ -65,6 +65,14 @@ def test_frames_follow_the_node_maps_width_height_and_pixel_format() -> None:
         assert s.device_features["SimImagePixelFormat"] == "Mono8"
 
 
+def test_fresh_memory_does_not_stop_the_frames() -> None:
+    """Width 0 and a PixelFormat no entry names (zeros): the frames keep the model's shape."""
+    with ace_gentl.open(sim=True, device_xml=TINY) as s:
+        s.device_features["SimImageHeight"] = 16
+        frame = s.grab(1)[0]
+        assert frame.data.shape == (16, s.device_features["SimImageWidth"]) and frame.pixel_format == "Mono8"
+
+
 def test_ten_frames_recorded_and_read_back(tmp_path: Path) -> None:
     path = tmp_path / "tiny.h5"
     with ace_gentl.open(sim=True, device_xml=TINY) as s:

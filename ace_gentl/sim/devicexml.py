@@ -153,10 +153,15 @@ def match_frames(session: Session) -> dict[str, Any]:
 
 
 def _readable(features: Any, name: str) -> Any:
+    """The feature's value, or None when it has none to give: the sync must never stop a start.
+
+    Fresh memory holds zeros, which an enumeration (PixelFormat) usually does not name; the feature
+    layer then raises AttributeError instead of a FeatureError, so both count as "no value".
+    """
     try:
         if name in features and features.is_readable(name):
             return features[name]
-    except AceGentlError:  # memory holding a value the node map cannot show (an enumeration without that entry)
+    except (AceGentlError, AttributeError):
         return None
     return None
 
