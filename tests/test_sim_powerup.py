@@ -175,3 +175,17 @@ def test_a_recording_the_model_cannot_shape_exactly_says_so(tmp_path: Path) -> N
     done = powerup.from_recording(recording)
     assert done.pixel_format == "Mono8"
     assert any("renders Mono8, Mono12, Mono12p, not the recording's RGB8" in note for note in done.notes)
+
+
+def test_frames_larger_than_the_simulators_sensor_are_fitted(tmp_path: Path) -> None:
+    recording = tmp_path / "big.h5"
+    record_tiny(recording)
+    with h5py.File(recording, "r+") as file:  # as if the lab camera had a 5472x3648 sensor
+        detector = find_detector(file)
+        del detector["data"]
+        detector.create_dataset("data", shape=(0, 3648, 5472), maxshape=(None, 3648, 5472), dtype="uint16")
+    done = powerup.from_recording(recording)
+    assert done.frame_shape == (3000, 4096) and done.pixel_format == "Mono12"
+    assert any("the recording's 5472x3648 does not fit" in note for note in done.notes)
+    with ace_gentl.open(sim=True) as s:
+        assert (s.device_features["SimImageWidth"], s.device_features["SimImageHeight"]) == (4096, 3000)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ace_gentl import transport
-from ace_gentl.errors import AceGentlError, ApplyError, DeviceError, RecordingFileError
+from ace_gentl.errors import AceGentlError, ApplyError, DeviceError, FeatureError, RecordingFileError
 from ace_gentl.sim import cti_path
 from ace_gentl.sim.devicexml import DEVICE_XML_ENV, MODEL_PIXEL_FORMATS, repair_zip_end
 
@@ -28,8 +28,9 @@ FIRST_SERIAL = 40000001
 MAX_CAMERAS = 16
 CAMERAS_ENV = "ACE_SIM_CAMERAS"
 STATE_ENV = "ACE_SIM_STATE_DIR"
-#: The model's sensor and increments (cti/README.md): the largest frame it renders, and its steps.
-SENSOR = (3008, 4112)
+#: The largest frame (height, width) the camera model takes with its factory offsets (4112x3008
+#: sensor, OffsetX 8, OffsetY 4), and its increments (cti/README.md).
+LARGEST_FRAME = (3000, 4096)
 STEP = (2, 4)
 NOTE_MAX = 255
 
@@ -105,11 +106,12 @@ def _producer_environment(serial: str) -> Iterator[None]:
 def _model_frame(shape: tuple[int, ...], pixel_format: str) -> tuple[tuple[int, int], str, list[str]]:
     """The frame the camera model can deliver closest to a recording's, and what differs."""
     notes: list[str] = []
-    height, width = (int(shape[0]), int(shape[1])) if len(shape) >= 2 else SENSOR
-    fitted = tuple(max(16, min(size, limit) // step * step) for size, limit, step in zip((height, width), SENSOR, STEP))
+    height, width = (int(shape[0]), int(shape[1])) if len(shape) >= 2 else LARGEST_FRAME
+    fitted = tuple(max(16, min(size, limit) // step * step)
+                   for size, limit, step in zip((height, width), LARGEST_FRAME, STEP))
     if fitted != (height, width):
         notes.append(f"frames are {fitted[1]}x{fitted[0]}: the recording's {width}x{height} does not fit the "
-                     f"simulator's {SENSOR[1]}x{SENSOR[0]} sensor and its increments")
+                     f"simulator's sensor and increments; set Width and Height to the frames' size before recording")
     fmt = pixel_format if pixel_format in MODEL_PIXEL_FORMATS else ("Mono8" if "8" in pixel_format else "Mono12")
     if fmt != pixel_format:
         notes.append(f"frames are {fmt}: the simulator renders {', '.join(MODEL_PIXEL_FORMATS)}, not the "
@@ -173,9 +175,14 @@ def from_recording(path: str | os.PathLike[str], *, serial: str = str(FIRST_SERI
             memory = str(device["SimRegisterSpace"]) == "Memory"
             shape, fmt, notes = _model_frame(recorded.shape, recorded.pixel_format)
             if memory:  # a foreign XML: the frames come from the model, shaped like the recording's
-                device["SimImagePixelFormat"] = fmt
-                device["SimImageWidth"] = shape[1]
-                device["SimImageHeight"] = shape[0]
+                for control, value in (("SimImagePixelFormat", fmt), ("SimImageWidth", shape[1]),
+                                       ("SimImageHeight", shape[0])):
+                    try:
+                        device[control] = value
+                    except FeatureError as error:
+                        notes.append(f"{control} stays {device[control]}: {error}")
+                shape = (int(device["SimImageHeight"]), int(device["SimImageWidth"]))
+                fmt = str(device["SimImagePixelFormat"])
                 _seed(session, recorded.settings)
             failures: dict[str, str] = {}
             try:

@@ -169,14 +169,16 @@ gt_devxml *gt_devxml_from_bytes(const uint8_t *bytes, size_t len, const char *na
             i++;
         const uint8_t *tag;
         size_t tag_len;
-        if (i >= len || bytes[i] != '<')
+        if (i >= len || bytes[i] != '<') {
             say(why, why_len, "not a GenICam device description file: neither XML nor a zip archive (it starts "
                 "with neither '<' nor 'PK')");
-        else if (!root_tag(bytes, len, &tag, &tag_len))
+            return NULL;
+        }
+        if (!root_tag(bytes, len, &tag, &tag_len)) {
             say(why, why_len, "not a GenICam device description file: XML without a <RegisterDescription> root "
                 "element");
-        if (i >= len || bytes[i] != '<' || !root_tag(bytes, len, &tag, &tag_len))
             return NULL;
+        }
     }
     gt_devxml *x = calloc(1, sizeof *x);
     if (!x || !(x->bytes = malloc(len))) {
