@@ -34,8 +34,6 @@ class _Commands(TyperGroup):
 app = typer.Typer(cls=_Commands, help="Record GenICam cameras to NeXus/HDF5; includes a simulated Basler "
                                       "acA4112-20um (use --sim).",
                   no_args_is_help=True, pretty_exceptions_enable=False, context_settings={"max_content_width": 110})
-sim_app = typer.Typer(help="The simulated acA4112-20um GenTL producer.", no_args_is_help=True)
-app.add_typer(sim_app, name="sim")
 
 
 def _version(value: bool) -> None:
@@ -53,17 +51,11 @@ def _options(debug: Annotated[bool, typer.Option("--debug", help="Show traceback
     _state["debug"] = debug
 
 
-@sim_app.command("path")
-def sim_path() -> None:
-    """Print the absolute path of the simulated camera's .cti (put its folder on GENICAM_GENTL64_PATH)."""
-    from ace_gentl.sim import cti_path
-
-    typer.echo(str(cti_path()))
-
-
 def _register() -> None:
     from ace_gentl import cli_camera, cli_files, cli_record
+    from ace_gentl.cli_sim import sim_app
 
+    app.add_typer(sim_app, name="sim")
     cli_camera.register(app)
     cli_record.register(app)
     cli_files.register(app)

@@ -20,6 +20,7 @@ from ace_gentl.cli_common import (
     Module,
     Serial,
     Sim,
+    SimXml,
     UserId,
     assignment,
     choice,
@@ -50,8 +51,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _open(serial: str | None, model: str | None, user_id: str | None, index: int | None, cti: list[str] | None,
-          sim: bool) -> ace_gentl.Session:
-    return ace_gentl.open(**choice(serial, model, user_id, index, cti, sim).open_kwargs())
+          sim: bool, sim_xml: str | None) -> ace_gentl.Session:
+    return ace_gentl.open(**choice(serial, model, user_id, index, cti, sim, sim_xml).open_kwargs())
 
 
 def list_command(cti: Cti = None, sim: Sim = False,
@@ -109,10 +110,10 @@ def _plain(value: Any) -> Any:
 
 
 def info_command(serial: Serial = None, model: Model = None, user_id: UserId = None, index: Index = None,
-                 cti: Cti = None, sim: Sim = False,
+                 cti: Cti = None, sim: Sim = False, sim_xml: SimXml = None,
                  as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Show a camera's identity, its producer and its key settings."""
-    with _open(serial, model, user_id, index, cti, sim) as session:
+    with _open(serial, model, user_id, index, cti, sim, sim_xml) as session:
         record = session.device
         system = session.system_features
         identity = {"vendor": record.vendor, "model": record.model, "serial": record.serial,
@@ -176,14 +177,14 @@ def features_command(pattern: Annotated[str | None, typer.Argument(
                      visibility: Annotated[str, typer.Option(
                          help="Deepest visibility shown: beginner, expert, guru or all.")] = "guru",
                      serial: Serial = None, model: Model = None, user_id: UserId = None, index: Index = None,
-                     cti: Cti = None, sim: Sim = False) -> None:
+                     cti: Cti = None, sim: Sim = False, sim_xml: SimXml = None) -> None:
     """Show the feature tree with values, ranges, entries and access."""
     level = visibility.lower()
     if level not in _VISIBILITY:
         raise typer.BadParameter(f"{visibility!r}: choose one of {', '.join(_VISIBILITY)}", param_hint="--visibility")
     allowed = {"beginner": {"Beginner"}, "expert": {"Beginner", "Expert"},
                "guru": {"Beginner", "Expert", "Guru"}}.get(level)
-    with _open(serial, model, user_id, index, cti, sim) as session:
+    with _open(serial, model, user_id, index, cti, sim, sim_xml) as session:
         features = module_map(session, module)
         tree = Tree(f"[bold]{session.device.vendor} {session.device.model}[/bold] ({module})")
         branches: dict[tuple[str, ...], Tree] = {(): tree}
@@ -214,12 +215,12 @@ def get_command(names: Annotated[list[str], typer.Argument(
                 module: Module = "camera",
                 as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
                 serial: Serial = None, model: Model = None, user_id: UserId = None, index: Index = None,
-                cti: Cti = None, sim: Sim = False) -> None:
+                cti: Cti = None, sim: Sim = False, sim_xml: SimXml = None) -> None:
     """Print the values of features (each one that cannot be read is reported, and the exit code is 1)."""
     refs = [reference(name) for name in names]
     values: dict[str, Any] = {}
     failures: list[FeatureError] = []
-    with _open(serial, model, user_id, index, cti, sim) as session:
+    with _open(serial, model, user_id, index, cti, sim, sim_xml) as session:
         features = module_map(session, module)
         for ref in refs:
             try:
@@ -247,14 +248,14 @@ def set_command(assignments: Annotated[list[str], typer.Argument(
                     "--save-user-set", help="Afterwards store the settings in this user set (UserSet1, ...), "
                                             "so they survive closing the camera.")] = None,
                 serial: Serial = None, model: Model = None, user_id: UserId = None, index: Index = None,
-                cti: Cti = None, sim: Sim = False) -> None:
+                cti: Cti = None, sim: Sim = False, sim_xml: SimXml = None) -> None:
     """Set features (in order) and print the values they read back.
 
     A camera keeps settings only while it stays powered and open elsewhere is not resetting it;
     use --save-user-set to store them, or a run file to apply them before each recording.
     """
     pairs = [assignment(text) for text in assignments]
-    with _open(serial, model, user_id, index, cti, sim) as session:
+    with _open(serial, model, user_id, index, cti, sim, sim_xml) as session:
         features = module_map(session, module)
         for ref, text in pairs:
             value = featuretext.write(features, ref, text)
@@ -268,9 +269,9 @@ def snapshot_command(output: Annotated[Path, typer.Option(
                          "--output", "-o", help="JSON file to write ('-' for standard output).",
                          show_default=False)],
                      serial: Serial = None, model: Model = None, user_id: UserId = None, index: Index = None,
-                     cti: Cti = None, sim: Sim = False) -> None:
+                     cti: Cti = None, sim: Sim = False, sim_xml: SimXml = None) -> None:
     """Save every readable feature (each selected variant too) as a JSON snapshot."""
-    with _open(serial, model, user_id, index, cti, sim) as session:
+    with _open(serial, model, user_id, index, cti, sim, sim_xml) as session:
         snap = session.snapshot()
     text = json.dumps(snap, indent=1, sort_keys=False) + "\n"
     if str(output) == "-":

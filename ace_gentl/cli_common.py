@@ -27,6 +27,10 @@ Cti = Annotated[list[str] | None, typer.Option(
          "GENICAM_GENTL64_PATH are searched.", rich_help_panel=CAMERA_PANEL)]
 Sim = Annotated[bool, typer.Option("--sim", help="Use the simulated Basler acA4112-20um.",
                                    rich_help_panel=CAMERA_PANEL)]
+SimXml = Annotated[str | None, typer.Option(
+    "--sim-xml", metavar="FILE", help="The simulated camera serves this GenICam XML (.xml or .zip) as its own: any "
+                                      "camera's node map over a register memory, frames from the simulator. Implies "
+                                      "--sim.", rich_help_panel=CAMERA_PANEL)]
 Module = Annotated[str, typer.Option(
     "--module", "-m", help="Node map: camera (default), device, stream, system or interface (GenTL modules; the "
                            "simulator's Sim* controls are in 'device').")]
@@ -45,15 +49,20 @@ class CameraChoice:
     index: int | None = None
     cti: tuple[str, ...] = ()
     sim: bool = False
+    sim_xml: str | None = None
 
     def open_kwargs(self) -> dict[str, Any]:
         return {"serial": self.serial, "model": self.model, "user_id": self.user_id, "index": self.index,
-                "cti": list(self.cti) or None, "sim": self.sim}
+                "cti": list(self.cti) or None, "sim": self.sim or self.sim_xml is not None,
+                "device_xml": self.sim_xml}
 
 
 def choice(serial: str | None, model: str | None, user_id: str | None, index: int | None,
-           cti: list[str] | None, sim: bool) -> CameraChoice:
-    return CameraChoice(serial, model, user_id, index, tuple(cti or ()), sim)
+           cti: list[str] | None, sim: bool, sim_xml: str | None = None) -> CameraChoice:
+    if sim_xml is not None and cti:
+        raise typer.BadParameter("the simulated camera serves the XML; give --sim-xml without --cti",
+                                 param_hint="--sim-xml")
+    return CameraChoice(serial, model, user_id, index, tuple(cti or ()), sim, sim_xml)
 
 
 def console(stderr: bool = False) -> Console:
@@ -99,5 +108,6 @@ def show(value: Any) -> str:
     return str(value)
 
 
-__all__ = ["CAMERA_PANEL", "CameraChoice", "Cti", "Index", "MODULES", "Model", "Module", "Serial", "Sim", "UserId",
+__all__ = ["CAMERA_PANEL", "CameraChoice", "Cti", "Index", "MODULES", "Model", "Module", "Serial", "Sim", "SimXml",
+           "UserId",
            "assignment", "choice", "console", "metadata_value", "module_map", "reference", "show"]

@@ -14,6 +14,7 @@ from ace_gentl.cli_common import (
     Model,
     Serial,
     Sim,
+    SimXml,
     UserId,
     assignment,
     console,
@@ -36,7 +37,7 @@ def build_config(run_file: Path | None, *, frames: int | None = None, duration: 
                  trigger: str | None = None, compression: str | None = None, title: str | None = None,
                  meta: list[str] | None = None, serial: str | None = None, model: str | None = None,
                  user_id: str | None = None, index: int | None = None, cti: list[str] | None = None,
-                 sim: bool = False) -> runfile.RunConfig:
+                 sim: bool = False, sim_xml: str | None = None) -> runfile.RunConfig:
     """The run file (if any) with the command-line options laid over it, validated as one run file."""
     base = runfile.load(run_file) if run_file is not None else runfile.RunConfig()
     data: dict[str, Any] = base.to_dict() if run_file is not None else {}
@@ -49,10 +50,15 @@ def build_config(run_file: Path | None, *, frames: int | None = None, duration: 
         if value is not None:
             section("camera")[key] = value
             overridden = True
-    if sim or cti:
-        data["producer"] = {"sim": True} if sim else {}
+    if sim_xml is not None and cti:
+        raise typer.BadParameter("the simulated camera serves the XML; give --sim-xml without --cti",
+                                 param_hint="--sim-xml")
+    if sim or cti or sim_xml is not None:
+        data["producer"] = {"sim": True} if sim or sim_xml is not None else {}
         if cti:
             data["producer"]["cti"] = list(cti)
+        if sim_xml is not None:
+            data["producer"]["sim_device_xml"] = sim_xml
         overridden = True
     if frames is not None and duration is not None:
         raise typer.BadParameter("give --frames or --duration, not both", param_hint="--frames/--duration")
@@ -134,7 +140,7 @@ def record_command(
             "--meta", metavar="KEY=VALUE", help="Free metadata (operator=..., sample=..., notes=...); repeat.",
             rich_help_panel=PLAN_PANEL)] = None,
         serial: Serial = None, model: Model = None, user_id: UserId = None, index: Index = None, cti: Cti = None,
-        sim: Sim = False,
+        sim: Sim = False, sim_xml: SimXml = None,
         dry_run: Annotated[bool, typer.Option(
             "--dry-run", help="Open and set up the camera, print the run file and the output path; record "
                               "nothing.")] = False,
@@ -142,7 +148,8 @@ def record_command(
     """Record frames to NeXus/HDF5, from a run file and/or options; the run file is stored in the file."""
     config = build_config(run_file, frames=frames, duration=duration, output=output, sets=sets,
                           device_sets=device_sets, trigger=trigger, compression=compression, title=title,
-                          meta=meta, serial=serial, model=model, user_id=user_id, index=index, cti=cti, sim=sim)
+                          meta=meta, serial=serial, model=model, user_id=user_id, index=index, cti=cti, sim=sim,
+                          sim_xml=sim_xml)
     if dry_run:
         with runs.open_camera(config) as session:
             effective = runs.configure(session, config)

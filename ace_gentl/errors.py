@@ -53,6 +53,11 @@ class SessionClosedError(DeviceError):
     """The Session was closed; open a new one."""
 
 
+class DeviceXmlError(DeviceError):
+    """A device description file (GenICam XML, .xml or .zip) that cannot be used: missing, not XML, or GenApi
+    cannot load it."""
+
+
 # --- features ----------------------------------------------------------------------------------
 
 

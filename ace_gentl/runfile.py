@@ -8,6 +8,7 @@ acquisition plan, the output path template, the compression and free metadata::
 
     [producer]
     sim = true                      # the simulated camera; or cti = "/opt/vendor/lib/x.cti"
+    # sim_device_xml = "lab_camera.xml"  # the simulated camera serves this GenICam XML (implies sim)
 
     [camera]
     serial = "40000001"             # optional: also model, user_id, index
@@ -87,6 +88,7 @@ class ProducerSpec:
     sim: bool = False
     cti: tuple[str, ...] = ()
     env: bool | None = None  # None: GENICAM_GENTL64_PATH only when neither sim nor cti is given
+    sim_device_xml: str | None = None  # the simulated camera serves this description file (.xml or .zip)
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,8 @@ class RunConfig:
             producer["cti"] = list(self.producer.cti)
         if self.producer.env is not None:
             producer["env"] = self.producer.env
+        if self.producer.sim_device_xml is not None:
+            producer["sim_device_xml"] = self.producer.sim_device_xml
         sections: dict[str, Any] = {
             "producer": producer,
             "camera": _without_none(dataclasses.asdict(self.camera)),
@@ -224,7 +228,7 @@ def _label(where: str, key: str) -> str:
 _TOP = ("version", "title", "producer", "camera", "features", "device_features", "acquisition", "output",
         "metadata")
 _CAMERA = ("serial", "model", "user_id", "index")
-_PRODUCER = ("sim", "cti", "env")
+_PRODUCER = ("sim", "cti", "env", "sim_device_xml")
 _ACQUISITION = ("frames", "duration", "trigger", "trigger_activation", "timeout")
 _OUTPUT = ("path", "compression")
 
@@ -274,8 +278,19 @@ def from_dict(data: Mapping[str, Any], *, source: str = "<run file>", text: str 
         cti = [cti]
     if not isinstance(cti, list) or not all(isinstance(item, str) and item for item in cti):
         raise check.fail("[producer] cti", f"must be a path or a list of paths, not {cti!r}")
-    producer = ProducerSpec(sim=bool(check.typed(producer_table, "sim", bool, "producer")), cti=tuple(cti),
-                            env=check.typed(producer_table, "env", bool, "producer"))
+    sim = check.typed(producer_table, "sim", bool, "producer")
+    sim_xml = check.typed(producer_table, "sim_device_xml", str, "producer")
+    if sim_xml is not None:
+        if not sim_xml.strip():
+            raise check.fail("[producer] sim_device_xml", "must be the path of a GenICam XML (.xml or .zip)")
+        if sim is False:
+            raise check.fail("[producer] sim_device_xml", "the simulated camera serves it; remove sim = false")
+        if cti:
+            raise check.fail("[producer] sim_device_xml", "the simulated camera serves it; remove cti (another "
+                                                          "producer's camera cannot serve a different XML)")
+        sim = True
+    producer = ProducerSpec(sim=bool(sim), cti=tuple(cti), env=check.typed(producer_table, "env", bool, "producer"),
+                            sim_device_xml=sim_xml)
 
     features = _feature_table(check, check.table(data, "features"), "features")
     device_features = _feature_table(check, check.table(data, "device_features"), "device_features")

@@ -32,7 +32,8 @@ def open_camera(config: RunConfig) -> Session:
     """The camera a run file names, opened."""
     camera, producer = config.camera, config.producer
     return ace_gentl.open(serial=camera.serial, model=camera.model, user_id=camera.user_id, index=camera.index,
-                          cti=list(producer.cti) or None, sim=producer.sim, env=producer.env)
+                          cti=list(producer.cti) or None, sim=producer.sim, env=producer.env,
+                          device_xml=producer.sim_device_xml)
 
 
 def _apply_table(features: FeatureMap, table: dict[str, Any]) -> dict[str, FeatureValue]:

@@ -26,6 +26,7 @@ from ace_gentl.frames import Frame, Stream
 from ace_gentl.naming import Resolution
 from ace_gentl.recording import recorder as recorder_mod
 from ace_gentl.recording.recorder import Recorder, RecordingResult
+from ace_gentl.sim import devicexml
 
 _ACCESS_FLAGS = {
     "exclusive": gentl.DEVICE_ACCESS_FLAGS_LIST.DEVICE_ACCESS_EXCLUSIVE,
@@ -61,14 +62,13 @@ class Session:
         record = devices.record_of(found)
         object.__setattr__(self, "device", record)  # identity of the camera: vendor, model, serial, ...
         flags = _ACCESS_FLAGS.get(access)
-        if flags is None:
-            raise ValueError(f"access must be one of {', '.join(_ACCESS_FLAGS)}, not {access!r}")
-        config = None
-        if device_xml is not None:
-            xml = Path(device_xml)
-            if not xml.is_file():
-                raise DeviceError(f"device_xml {str(xml)!r} does not exist")
-            config = ParameterSet({ParameterKey.REMOTE_DEVICE_SOURCE_XML_FILE_PATH: str(xml)})
+        try:
+            if flags is None:
+                raise ValueError(f"access must be one of {', '.join(_ACCESS_FLAGS)}, not {access!r}")
+            xml = devicexml.check(device_xml) if device_xml is not None else None
+        except (ValueError, AceGentlError):
+            transport.release(found.producer)
+            raise
         raw_device = found.info.create_device()
         try:
             raw_device.open(flags)
@@ -79,11 +79,17 @@ class Session:
                                   f"{genicam_reason(error)})") from error
         except gentl.GenericException as error:
             transport.release(found.producer)
-            raise DeviceError(f"{record}: cannot open it: {error}") from error
+            raise DeviceError(f"{record}: cannot open it: {genicam_reason(error)}") from error
         ia: ImageAcquirer | None = None
         try:
             with gentl_errors(f"{record}: setting up the camera"):
-                ia = backend.create_acquirer(Device(module=raw_device, parent=found.interface), config)
+                device = Device(module=raw_device, parent=found.interface)
+                config = None
+                if xml is not None and devicexml.is_simulator(device.node_map):
+                    devicexml.serve(device.node_map, xml)  # the simulated camera serves it (register memory)
+                elif xml is not None:  # any other camera: Harvesters loads it instead of the device's own
+                    config = ParameterSet({ParameterKey.REMOTE_DEVICE_SOURCE_XML_FILE_PATH: str(xml)})
+                ia = backend.create_acquirer(device, config)
         except BaseException:
             if ia is None and raw_device.is_open():
                 raw_device.close()
@@ -100,6 +106,8 @@ class Session:
         object.__setattr__(self, "system_features", FeatureMap(ia.system.node_map, "GenTL System module"))
         object.__setattr__(self, "interface_features", FeatureMap(ia.interface.node_map, "GenTL Interface module"))
         object.__setattr__(self, "_chunk_names", None)
+        # A simulated camera serving a foreign XML: its frames follow the node map's shape at each start.
+        object.__setattr__(self, "_frames_from_model", devicexml.serves_register_memory(ia.device.node_map))
 
     # --- life cycle ----------------------------------------------------------------------------
 
@@ -248,7 +256,12 @@ class Session:
     def start(self, num_buffers: int | None = None) -> None:
         """Start acquisition (``grab`` and ``frames`` do this themselves when needed)."""
         self._check_open()
+        self._prepare_stream()
         self._stream.start(num_buffers)
+
+    def _prepare_stream(self) -> None:
+        if self._frames_from_model and not self._stream.running:
+            devicexml.match_frames(self)
 
     def stop(self) -> None:
         self._check_open()
@@ -276,6 +289,7 @@ class Session:
         self._check_open()
         wait = self.default_timeout() if timeout is None else float(timeout)
         started_here = not self._stream.running
+        self._prepare_stream()
         self._stream.start()
         failure: Exception | None = None
         try:
@@ -344,8 +358,9 @@ def open(*, serial: str | None = None, model: str | None = None, user_id: str | 
 
     Producers searched: ``cti`` (one path or several), the simulated camera if ``sim``, and
     the folders of ``GENICAM_GENTL64_PATH`` (by default only when neither ``cti`` nor ``sim``
-    is given). ``device_xml`` replaces the camera's own description file (for cameras
-    with a broken XML, and for tests).
+    is given). ``device_xml`` (a GenICam .xml or .zip): the simulated camera serves it as its own
+    (any camera's node map over a register memory; frames still come from the simulator); any
+    other camera's description file is replaced by it on this side (for cameras with a broken XML).
     """
     use_env = (cti is None and not sim) if env is None else env
     scan = devices.scan(cti, sim=sim, env=use_env)

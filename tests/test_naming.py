@@ -16,13 +16,22 @@ from genicam.genapi import NodeMap
 from legacy_camera import EXPOSURE_BASE_US, LEGACY_VENDOR
 from ram_nodemap import CORPUS, load
 from session_fixtures import legacy_xml_paths  # noqa: F401 (pytest fixture)
-from simrig import node_map_of
+from simrig import GentlPort
 
 
 def original_view(s: ace_gentl.Session) -> NodeMap:
-    """The simulator's own XML on the same device port: what the registers really hold."""
-    node_map, port = node_map_of(s.raw.remote_device.port)
-    _keep_alive.append(port)
+    """The simulator's own XML on the same device port: what the registers really hold.
+
+    The simulator serves the legacy copy (it has the simulator's ProductGuid, so its registers are
+    the camera model's) and offers its own XML as the port's second URL.
+    """
+    port = s.raw.remote_device.port
+    _name, address, size = port.url_info_list[1].url.split(":", 1)[1].split(";")
+    node_map = NodeMap()
+    node_map.load_xml_from_string(port.read(int(address, 16), int(size.split("?")[0], 16))[1].decode("utf-8"))
+    concrete = GentlPort(port)
+    assert node_map.connect(concrete, port.name)
+    _keep_alive.append(concrete)
     return node_map
 
 

@@ -101,6 +101,13 @@ def test_cti_may_be_one_path_or_a_list() -> None:
     assert runfile.loads('[producer]\ncti = ["/a.cti", "/b.cti"]\n').producer.cti == ("/a.cti", "/b.cti")
 
 
+def test_sim_device_xml_implies_the_simulator_and_reads_back() -> None:
+    config = runfile.loads('[producer]\nsim_device_xml = "lab/camera.zip"\n')
+    assert (config.producer.sim, config.producer.sim_device_xml) == (True, "lab/camera.zip")
+    assert runfile.loads(config.dumps()) == config
+    assert 'sim_device_xml = "lab/camera.zip"' in config.dumps()
+
+
 @pytest.mark.parametrize(("text", "message"), [
     # unknown keys, with the closest valid key
     ("acquisiton = 1", "run.toml: unknown key 'acquisiton'; did you mean 'acquisition'?"),
@@ -116,6 +123,11 @@ def test_cti_may_be_one_path_or_a_list() -> None:
     ("[acquisition]\nduration = 'long'", "[acquisition] duration: must be a number, not string 'long'"),
     ("[producer]\nsim = 'yes'", "[producer] sim: must be true or false, not string 'yes'"),
     ("[producer]\ncti = 3", "[producer] cti: must be a path or a list of paths, not 3"),
+    ("[producer]\nsim_device_xml = 3", "[producer] sim_device_xml: must be a string (put it in quotes), not integer"),
+    ("[producer]\nsim_device_xml = ' '", "[producer] sim_device_xml: must be the path of a GenICam XML"),
+    ("[producer]\nsim = false\nsim_device_xml = 'a.xml'", "the simulated camera serves it; remove sim = false"),
+    ("[producer]\ncti = '/a.cti'\nsim_device_xml = 'a.xml'", "the simulated camera serves it; remove cti"),
+    ("[producer]\nsim_xml = 'a.xml'", "[producer] unknown key 'sim_xml'; did you mean 'sim_device_xml'?"),
     ("camera = 'x'", "camera: must be a table ([camera]), not string 'x'"),
     ("title = 3", "title: must be a string (put it in quotes), not integer 3"),
     ("[features]\nWidth = [1, 2]", "[features] Width: must be a string, number or boolean, not list [1, 2]"),

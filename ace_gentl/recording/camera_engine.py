@@ -180,7 +180,7 @@ class CameraEngine:
         """Start acquisition and yield frames that still hold their buffer, until ``cancelled()``."""
         stream = self.session.stream
         if not stream.running:
-            stream.start(self.num_buffers)
+            self.session.start(self.num_buffers)  # the Session prepares the stream (a served XML's frame shape)
             self._started_here = True
         self._lost_at_start = self._lost_count()
         timeout = self.timeout

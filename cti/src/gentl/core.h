@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "gentl_types.h"
+#include "devxml.h"
 #include "../model/camera.h"
 #include "../../generated/camera_regs.h"
 
@@ -83,6 +84,15 @@ typedef struct {
     bool stall_armed;            /* one stall pending */
     uint64_t disc_count;         /* frames delivered since the disconnect fault was armed */
     bool gone;                   /* disconnected (fault) until closed and re-enumerated */
+    /* The description file a new open serves (cti/README.md "Serving any camera's XML"), set when
+     * the camera is created: ACE_SIM_DEVICE_XML, else the saved power-up state; NULL = own XML. */
+    gt_devxml *boot;
+    char boot_origin[1400];      /* where `boot` comes from (Interface feature SimDeviceXmlSource) */
+    char boot_error[1400];       /* ACE_SIM_DEVICE_XML is unusable: IFOpenDevice fails with this text */
+    /* The file last written to SimDeviceXml; kept after DevClose so that opening again with the
+     * same file finds its register memory as it was (like a powered camera). */
+    gt_devxml *chosen;
+    char powerup_note[256];      /* SimPowerUpNote: stored with SimPowerUpSave */
 } gt_camslot;
 
 struct gt_system {
@@ -102,6 +112,13 @@ struct gt_rport {
     gt_device *dev;
 };
 
+/* Which description file an open device serves. */
+typedef enum {
+    GT_XML_BOOT = 0,         /* the camera's power-up choice (slot->boot; NULL = own) */
+    GT_XML_OWN,              /* SimDeviceXml = "": the simulator's own */
+    GT_XML_CHOSEN,           /* SimDeviceXml = a file: slot->chosen */
+} gt_xml_choice;
+
 struct gt_device {
     gt_obj hdr;
     gt_iface *iface;
@@ -109,7 +126,15 @@ struct gt_device {
     DEVICE_ACCESS_FLAGS access;
     gt_rport *rport;
     gt_stream *ds;           /* the open data stream, or NULL */
+    gt_xml_choice xml_choice;
+    bool xml_read;           /* the remote port's URL or XML was read: SimDeviceXml is fixed for this open */
 };
+
+/* The description file `dev` serves: NULL = the simulator's own. */
+gt_devxml *gt_dev_served_xml(const gt_device *dev);
+/* The served file is foreign (not the simulator's register layout): the remote registers are
+ * memory, and the DataStream starts and stops the camera model itself. */
+bool gt_dev_register_memory(const gt_device *dev);
 
 typedef enum {
     GT_BUF_ANNOUNCED = 0, /* announced, in no queue, not with the user as a delivered buffer */
@@ -228,6 +253,14 @@ void gt_camslot_log(gt_camslot *slot);
 /* Cross-process ownership hooks (part 2; no-ops now): claim on IFOpenDevice, release on close. */
 bool gt_camslot_claim(gt_camslot *slot);
 void gt_camslot_release(gt_camslot *slot);
+
+/* The simulator's state folder: $ACE_SIM_STATE_DIR, else $XDG_CACHE_HOME/ace_gentl_sim, else
+ * ~/.cache/ace_gentl_sim (the model's user-set files use the same rule). */
+void gt_state_dir(char *buf, size_t len);
+/* The power-up choice of a camera (re)created now: ACE_SIM_DEVICE_XML or the saved state (system.c). */
+void gt_camslot_boot(gt_camslot *slot);
+/* <state>/<serial>.powerup */
+bool gt_powerup_path(const gt_camslot *slot, char *buf, size_t len);
 
 /* Identity of this library file (dladdr). */
 const char *gt_lib_path(void);

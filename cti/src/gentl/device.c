@@ -2,6 +2,7 @@
  * (incl. the Simulation category), and its remote-device port object. */
 #include "device.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,9 @@ GC_ERROR gt_if_open_device(gt_iface *ifc, const char *id, DEVICE_ACCESS_FLAGS fl
                         holder);
     if (holder < 0)
         return gt_failf(GC_ERR_ACCESS_DENIED, "IFOpenDevice: %s is in use by another process", slot->id);
+    if (slot->boot_error[0])
+        return gt_failf(GC_ERR_INVALID_PARAMETER, "IFOpenDevice: %s: %s; fix the variable or unset it", slot->id,
+                        slot->boot_error);
     if (!gt_camslot_claim(slot))
         return GC_ERR_ACCESS_DENIED; /* claim set the text (PID of the holder) */
     gt_device *dev = calloc(1, sizeof *dev);
@@ -111,6 +115,22 @@ void gt_device_close(gt_device *dev)
     free(dev);
 }
 
+gt_devxml *gt_dev_served_xml(const gt_device *dev)
+{
+    switch (dev->xml_choice) {
+    case GT_XML_OWN: return NULL;
+    case GT_XML_CHOSEN: return dev->slot->chosen;
+    case GT_XML_BOOT: break;
+    }
+    return dev->slot->boot;
+}
+
+bool gt_dev_register_memory(const gt_device *dev)
+{
+    const gt_devxml *x = gt_dev_served_xml(dev);
+    return x && !x->model_layout;
+}
+
 GC_ERROR gt_dev_get_port(gt_device *dev, gt_rport **out)
 {
     *out = dev->rport;
@@ -135,7 +155,13 @@ GC_ERROR gt_dev_stream_id(gt_device *dev, uint32_t index, char *sID, size_t *piS
 /* Feature table of the Device module. */
 enum { DF_ID, DF_VENDOR, DF_MODEL, DF_SERIAL, DF_TYPE, DF_ACCESS, DF_USERID, DF_DISPLAY, DF_TLMAJ, DF_TLMIN,
        DF_TSFREQ, DF_UNTHROTTLED, DF_TRIGSEL, DF_LOSTTRIG, DF_LINESEL, DF_PULSE, DF_PULSEFREQ, DF_LEVEL, DF_DISCONNECT, DF_INCOMPLETE,
-       DF_DROP, DF_STALL, DF_SEED };
+       DF_DROP, DF_STALL, DF_SEED, DF_XML, DF_REGSPACE, DF_IMGW, DF_IMGH, DF_IMGFMT, DF_PUNOTE, DF_PUSAVE, DF_PUCLEAR };
+
+static const char *const regspace_entries[] = {"Model", "Memory", NULL};
+/* SimImagePixelFormat entries and their PFNC codes (the model's PixelFormat entries). */
+static const char *const image_format_entries[] = {"Mono8", "Mono12", "Mono12p", NULL};
+static const uint32_t image_format_pfnc[] = {(uint32_t)CAM_ENUM_PixelFormat_Mono8, (uint32_t)CAM_ENUM_PixelFormat_Mono12,
+                                             (uint32_t)CAM_ENUM_PixelFormat_Mono12p};
 
 static const char *const sim_line_entries[] = {"Line1", "Line3", "Line4", NULL};
 static const unsigned sim_line_of[] = {1, 3, 4};
@@ -188,7 +214,75 @@ static const gt_feature dev_features[] = {
     {DF_SEED, "SimFaultSeed", GF_INT, 8, true, "Simulation",
      "Simulation only: seed of the fault PRNG; the same seed gives the same faulty frame IDs in every acquisition.", NULL, 0,
      INT64_C(4294967295), true},
+    {DF_XML, "SimDeviceXml", GF_STRING, 1024, true, "Simulation",
+     "Simulation only: path of a GenICam device description file (.xml or .zip) the remote device serves in this open; write it after opening the device and before the remote device's XML is read. Empty: the simulator's own. Reads back the file served (empty: the simulator's own).",
+     NULL, 0, 0, true},
+    {DF_REGSPACE, "SimRegisterSpace", GF_ENUM, 8, false, "Simulation",
+     "Simulation only: what is behind the remote device's registers: Model (the simulated camera: its own XML, or one with its ProductGuid) or Memory (a foreign XML: zero-filled memory, writes read back; the DataStream starts and stops the camera).",
+     regspace_entries, 0, 0, true},
+    {DF_IMGW, "SimImageWidth", GF_INT, 8, true, "Simulation",
+     "Simulation only: width of the frames the camera model delivers (its Width register); the way to shape frames while a foreign XML is served.",
+     NULL, 0, 65535, true},
+    {DF_IMGH, "SimImageHeight", GF_INT, 8, true, "Simulation",
+     "Simulation only: height of the frames the camera model delivers (its Height register).", NULL, 0, 65535, true},
+    {DF_IMGFMT, "SimImagePixelFormat", GF_ENUM, 8, true, "Simulation",
+     "Simulation only: pixel format of the frames the camera model delivers (its PixelFormat register).",
+     image_format_entries, 0, 0, true},
+    {DF_PUNOTE, "SimPowerUpNote", GF_STRING, 256, true, "Simulation",
+     "Simulation only: a note saved with SimPowerUpSave (where the setup came from); shown by ace-gentl sim.",
+     NULL, 0, 0, true},
+    {DF_PUSAVE, "SimPowerUpSave", GF_CMD, 8, true, "Simulation",
+     "Simulation only: the description file served now, its register memory and the camera model's settings become this camera's power-up state in the state folder; every process that loads the producer from then on starts the camera that way (unless ACE_SIM_DEVICE_XML is set).",
+     NULL, 0, 0, true},
+    {DF_PUCLEAR, "SimPowerUpClear", GF_CMD, 8, true, "Simulation",
+     "Simulation only: forget the saved power-up state; from the next load of the producer on the camera serves its own XML with factory settings again.",
+     NULL, 0, 0, true},
 };
+
+/* Read a 4-byte register of the camera model (SimImage*). */
+static uint32_t model_reg(cam_camera *cam, uint64_t address)
+{
+    uint8_t b[4] = {0};
+    char why[160];
+    (void)cam_read(cam, address, b, sizeof b, why, sizeof why);
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static GC_ERROR model_write(cam_camera *cam, const char *feature, uint64_t address, uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    char why[256];
+    why[0] = 0;
+    cam_status st = cam_write(cam, address, b, sizeof b, why, sizeof why);
+    char op[64];
+    snprintf(op, sizeof op, "%s: write", feature);
+    return gt_cam_status_error(st, op, address, sizeof b, why);
+}
+
+static GC_ERROR powerup_save(gt_device *dev)
+{
+    gt_camslot *slot = dev->slot;
+    char path[1200], why[600];
+    if (!gt_powerup_path(slot, path, sizeof path))
+        return gt_fail(GC_ERR_IO, "SimPowerUpSave: the state folder path is too long");
+    why[0] = 0;
+    if (cam_powerup_save(slot->cam, why, sizeof why) != CAM_OK)
+        return gt_failf(GC_ERR_IO, "SimPowerUpSave: %s", why);
+    if (!gt_powerup_save(path, slot->powerup_note, gt_dev_served_xml(dev), why, sizeof why)) {
+        cam_powerup_clear(slot->cam);
+        return gt_failf(GC_ERR_IO, "SimPowerUpSave: %s", why);
+    }
+    return GC_ERR_SUCCESS;
+}
+
+static GC_ERROR powerup_clear(gt_device *dev)
+{
+    char path[1200];
+    cam_powerup_clear(dev->slot->cam);
+    if (gt_powerup_path(dev->slot, path, sizeof path) && remove(path) != 0 && errno != ENOENT)
+        return gt_failf(GC_ERR_IO, "SimPowerUpClear: cannot remove %s: %s", path, strerror(errno));
+    return GC_ERR_SUCCESS;
+}
 
 static int64_t dbl_bits(double d)
 {
@@ -235,8 +329,58 @@ static GC_ERROR dev_get(gt_obj *obj, int id, int64_t *iv, char *sv, size_t sl)
     case DF_DROP: *iv = dbl_bits(dev->slot->fault_drop); break;
     case DF_STALL: *iv = dev->slot->fault_stall_ms; break;
     case DF_SEED: *iv = dev->slot->fault_seed; break;
+    case DF_XML: {
+        const gt_devxml *x = gt_dev_served_xml(dev);
+        snprintf(sv, sl, "%s", x ? (x->path[0] ? x->path : x->filename) : "");
+        break;
+    }
+    case DF_REGSPACE: *iv = gt_dev_register_memory(dev) ? 1 : 0; break;
+    case DF_IMGW: *iv = model_reg(cam, CAM_ADDR_Width); break;
+    case DF_IMGH: *iv = model_reg(cam, CAM_ADDR_Height); break;
+    case DF_IMGFMT: {
+        uint32_t code = model_reg(cam, CAM_ADDR_PixelFormat);
+        *iv = 0;
+        for (int64_t i = 0; i < 3; i++)
+            if (image_format_pfnc[i] == code)
+                *iv = i;
+        break;
+    }
+    case DF_PUNOTE: snprintf(sv, sl, "%s", dev->slot->powerup_note); break;
     default: *iv = 0; break;
     }
+    return GC_ERR_SUCCESS;
+}
+
+static GC_ERROR dev_set_string(gt_obj *obj, int id, const char *v)
+{
+    gt_device *dev = (gt_device *)obj;
+    gt_camslot *slot = dev->slot;
+    if (id == DF_PUNOTE) {
+        snprintf(slot->powerup_note, sizeof slot->powerup_note, "%s", v);
+        return GC_ERR_SUCCESS;
+    }
+    if (id != DF_XML)
+        return gt_fail(GC_ERR_ACCESS_DENIED, "Device port: the feature is read-only");
+    if (dev->xml_read)
+        return gt_fail(GC_ERR_ACCESS_DENIED,
+                       "SimDeviceXml: the remote device's XML was already read in this open; close the device, open "
+                       "it again and write SimDeviceXml before the remote device's node map is made");
+    if (!v[0]) {
+        dev->xml_choice = GT_XML_OWN;
+        return GC_ERR_SUCCESS;
+    }
+    char why[600];
+    gt_devxml *x = gt_devxml_load(v, why, sizeof why);
+    if (!x)
+        return gt_failf(GC_ERR_INVALID_PARAMETER, "SimDeviceXml: %.700s: %s", v, why);
+    if (gt_devxml_same(slot->chosen, x)) {
+        gt_devxml_free(x); /* the same file again: its register memory is kept */
+        snprintf(slot->chosen->path, sizeof slot->chosen->path, "%s", v);
+    } else {
+        gt_devxml_free(slot->chosen);
+        slot->chosen = x;
+    }
+    dev->xml_choice = GT_XML_CHOSEN;
     return GC_ERR_SUCCESS;
 }
 
@@ -265,6 +409,11 @@ static GC_ERROR dev_set(gt_obj *obj, int id, int64_t v)
         slot->stall_armed = v > 0;
         return GC_ERR_SUCCESS;
     case DF_SEED: slot->fault_seed = v; return GC_ERR_SUCCESS;
+    case DF_IMGW: return model_write(slot->cam, "SimImageWidth", CAM_ADDR_Width, (uint32_t)v);
+    case DF_IMGH: return model_write(slot->cam, "SimImageHeight", CAM_ADDR_Height, (uint32_t)v);
+    case DF_IMGFMT: return model_write(slot->cam, "SimImagePixelFormat", CAM_ADDR_PixelFormat, image_format_pfnc[v]);
+    case DF_PUSAVE: return powerup_save(dev);
+    case DF_PUCLEAR: return powerup_clear(dev);
     default: break;
     }
     if (st != CAM_OK)
@@ -290,4 +439,5 @@ const gt_module_desc gt_device_desc = {
     .nfeatures = sizeof dev_features / sizeof dev_features[0],
     .get = dev_get,
     .set = dev_set,
+    .set_string = dev_set_string,
 };

@@ -94,7 +94,7 @@ GC_ERROR gt_if_device_info(gt_iface *ifc, const char *id, DEVICE_INFO_CMD cmd, I
 }
 
 /* Feature table of the Interface module. */
-enum { IF_ID, IF_TYPE, IF_UPDATE, IF_SEL, IF_DEVID, IF_VENDOR, IF_MODEL, IF_SERIAL, IF_ACCESS, IF_USERID };
+enum { IF_ID, IF_TYPE, IF_UPDATE, IF_SEL, IF_DEVID, IF_VENDOR, IF_MODEL, IF_SERIAL, IF_ACCESS, IF_USERID, IF_SIMXML };
 
 const char *const gt_access_status_entries[] = {"Unknown", "ReadWrite", "ReadOnly", "NoAccess", "Busy",
                                                 "OpenReadWrite", "OpenReadOnly", NULL};
@@ -110,6 +110,9 @@ static const gt_feature if_features[] = {
     {IF_SERIAL, "DeviceSerialNumber", GF_STRING, 64, false, "DeviceEnumeration", "Serial number of the selected device.", NULL, 0, 0, false},
     {IF_ACCESS, "DeviceAccessStatus", GF_ENUM, 8, false, "DeviceEnumeration", "Access status of the selected device.", gt_access_status_entries, 0, 0, false},
     {IF_USERID, "DeviceUserID", GF_STRING, 64, false, "DeviceEnumeration", "User-defined name of the selected device.", NULL, 0, 0, false},
+    {IF_SIMXML, "SimDeviceXmlSource", GF_STRING, 1024, false, "Simulation",
+     "Simulation only: the description file an open of the selected camera serves unless SimDeviceXml says otherwise, and where that choice comes from (ACE_SIM_DEVICE_XML, the saved power-up state).",
+     NULL, 0, 0, true},
 };
 
 static GC_ERROR if_get(gt_obj *obj, int id, int64_t *iv, char *sv, size_t sl)
@@ -130,6 +133,7 @@ static GC_ERROR if_get(gt_obj *obj, int id, int64_t *iv, char *sv, size_t sl)
     case IF_SERIAL: snprintf(sv, sl, "%s", cam_serial_number(slot->cam)); break;
     case IF_ACCESS: *iv = gt_camslot_access_status(slot); break;
     case IF_USERID: cam_user_id(slot->cam, sv, sl); break;
+    case IF_SIMXML: snprintf(sv, sl, "%s", slot->boot_origin); break;
     default: *iv = 0; break;
     }
     return GC_ERR_SUCCESS;

@@ -116,11 +116,12 @@ char *gt_module_xml_build(const gt_module_desc *d, size_t ncams, size_t *len)
                       "    <ToolTip>%s</ToolTip>\n"
                       "    <Address>0x%llx</Address>\n"
                       "    <Length>%u</Length>\n"
-                      "    <AccessMode>RO</AccessMode>\n"
+                      "    <AccessMode>%s</AccessMode>\n"
                       "    <pPort>%s</pPort>\n"
                       "    <Cachable>NoCache</Cachable>\n"
                       "  </StringReg>\n",
-                      f->name, ns_of(f), f->tooltip, (unsigned long long)addr, f->len, d->port_name);
+                      f->name, ns_of(f), f->tooltip, (unsigned long long)addr, f->len,
+                      f->writable && d->set_string ? "RW" : "RO", d->port_name);
             break;
         case GF_INT: {
             sb_printf(&b,

@@ -93,8 +93,21 @@ static GC_ERROR module_write(gt_obj *obj, const gt_module_desc *d, uint64_t addr
         return gt_failf(GC_ERR_INVALID_ADDRESS, "%s port: no register at 0x%" PRIx64 " (%zu bytes)",
                         d->module_name, address, len);
     }
-    if (!(f->writable || f->kind == GF_CMD) || f->kind == GF_STRING)
+    if (!(f->writable || f->kind == GF_CMD) || (f->kind == GF_STRING && !d->set_string))
         return gt_failf(GC_ERR_ACCESS_DENIED, "%s port: %s is read-only", d->module_name, f->name);
+    if (f->kind == GF_STRING) {
+        /* GenApi writes the whole register, NUL-padded; a shorter write from the start is fine too */
+        char text[1025];
+        if (address != ra || len > f->len || f->len >= sizeof text)
+            return gt_failf(GC_ERR_INVALID_ADDRESS, "%s port: %s must be written from 0x%" PRIx64 ", at most %u bytes",
+                            d->module_name, f->name, ra, f->len);
+        memcpy(text, buf, len);
+        text[len] = 0;
+        if (strlen(text) >= f->len)
+            return gt_failf(GC_ERR_INVALID_VALUE, "%s port: %s takes at most %u characters", d->module_name, f->name,
+                            f->len - 1);
+        return d->set_string(obj, f->id, text);
+    }
     if (address != ra || len != 8)
         return gt_failf(GC_ERR_INVALID_ADDRESS, "%s port: %s must be written as 8 bytes at 0x%" PRIx64,
                         d->module_name, f->name, ra);
@@ -132,34 +145,73 @@ static GC_ERROR module_write(gt_obj *obj, const gt_module_desc *d, uint64_t addr
 
 /* --- Remote device port ------------------------------------------------------------ */
 
+/* Where [address, address + len) lies relative to a file at [xa, xa + n): inside, outside or
+ * across its edge. */
+typedef enum { IN_FILE, OUTSIDE_FILE, ACROSS_FILE } file_overlap;
+
+static file_overlap overlap(uint64_t address, size_t len, uint64_t xa, size_t n)
+{
+    uint64_t end = address + len; /* no wrap: checked by check_port_access */
+    if (end <= xa || address >= xa + n)
+        return OUTSIDE_FILE;
+    return address >= xa && end <= xa + n ? IN_FILE : ACROSS_FILE;
+}
+
 static GC_ERROR remote_read(gt_rport *rp, uint64_t address, void *buf, size_t len)
 {
-    if (rp->dev->slot->gone)
+    gt_device *dev = rp->dev;
+    if (dev->slot->gone)
         return gt_failf(GC_ERR_IO, "read 0x%" PRIx64 " (%zu bytes): %s was disconnected (device lost)", address, len,
-                        rp->dev->slot->id);
+                        dev->slot->id);
+    const gt_devxml *served = gt_dev_served_xml(dev);
+    if (served) {
+        file_overlap o = overlap(address, len, GT_DEVXML_ADDRESS, served->len);
+        if (o == IN_FILE) {
+            dev->xml_read = true;
+            memcpy(buf, served->bytes + (address - GT_DEVXML_ADDRESS), len);
+            return GC_ERR_SUCCESS;
+        }
+        if (o == ACROSS_FILE)
+            return gt_failf(GC_ERR_INVALID_ADDRESS, "read 0x%" PRIx64 " (%zu bytes): crosses the edge of the "
+                            "description file at 0x%" PRIx64 " (%zu bytes)", address, len, GT_DEVXML_ADDRESS,
+                            served->len);
+        if (!served->model_layout)
+            return gt_ram_read(&served->ram, address, buf, len);
+    }
     size_t xml_len = 0;
     const uint8_t *xml = cam_xml(&xml_len);
     uint64_t xa = cam_xml_address();
-    if (xml && address >= xa && address - xa < xml_len && len <= xml_len - (address - xa)) {
+    if (xml && overlap(address, len, xa, xml_len) == IN_FILE) {
+        if (!served)
+            dev->xml_read = true;
         memcpy(buf, xml + (address - xa), len);
         return GC_ERR_SUCCESS;
     }
     char why[256];
     why[0] = 0;
-    cam_status st = cam_read(rp->dev->slot->cam, address, buf, len, why, sizeof why);
+    cam_status st = cam_read(dev->slot->cam, address, buf, len, why, sizeof why);
     return gt_cam_status_error(st, "read", address, len, why);
 }
 
 static GC_ERROR remote_write(gt_rport *rp, uint64_t address, const void *buf, size_t len)
 {
-    if (rp->dev->slot->gone)
+    gt_device *dev = rp->dev;
+    if (dev->slot->gone)
         return gt_failf(GC_ERR_IO, "write 0x%" PRIx64 " (%zu bytes): %s was disconnected (device lost)", address, len,
-                        rp->dev->slot->id);
-    if (rp->dev->access == DEVICE_ACCESS_READONLY)
+                        dev->slot->id);
+    if (dev->access == DEVICE_ACCESS_READONLY)
         return gt_failf(GC_ERR_ACCESS_DENIED, "write 0x%" PRIx64 ": device was opened read-only", address);
+    gt_devxml *served = gt_dev_served_xml(dev);
+    if (served) {
+        if (overlap(address, len, GT_DEVXML_ADDRESS, served->len) != OUTSIDE_FILE)
+            return gt_failf(GC_ERR_ACCESS_DENIED, "write 0x%" PRIx64 " (%zu bytes): the description file at 0x%" PRIx64
+                            " is read-only", address, len, GT_DEVXML_ADDRESS);
+        if (!served->model_layout)
+            return gt_ram_write(&served->ram, address, buf, len);
+    }
     char why[256];
     why[0] = 0;
-    cam_status st = cam_write(rp->dev->slot->cam, address, buf, len, why, sizeof why);
+    cam_status st = cam_write(dev->slot->cam, address, buf, len, why, sizeof why);
     return gt_cam_status_error(st, "write", address, len, why);
 }
 
@@ -217,11 +269,40 @@ typedef struct {
     const char *filename;
     uint64_t address;
     uint64_t size;
+    int64_t schema[3];
+    int64_t version[3];
 } url_parts;
 
-static GC_ERROR url_of(gt_obj *obj, url_parts *u)
+/* The port's URLs: one per port; a remote device serving a file with the simulator's register
+ * layout has a second one, the simulator's own XML (its registers are the same). */
+static uint32_t url_count(gt_obj *obj)
 {
+    if (obj->kind != GT_RPORT)
+        return 1;
+    const gt_devxml *served = gt_dev_served_xml(((gt_rport *)obj)->dev);
+    return served && served->model_layout ? 2 : 1;
+}
+
+static GC_ERROR url_of(gt_obj *obj, uint32_t index, url_parts *u)
+{
+    const int64_t default_schema[3] = {GT_SCHEMA_MAJOR, GT_SCHEMA_MINOR, 0}, default_version[3] = {1, 0, 0};
+    memcpy(u->schema, default_schema, sizeof u->schema);
+    memcpy(u->version, default_version, sizeof u->version);
+    if (index >= url_count(obj))
+        return gt_failf(GC_ERR_INVALID_INDEX, "GCGetPortURLInfo: URL index %u, the port has %u URL%s", index,
+                        url_count(obj), url_count(obj) == 1 ? "" : "s");
     if (obj->kind == GT_RPORT) {
+        gt_device *dev = ((gt_rport *)obj)->dev;
+        const gt_devxml *served = gt_dev_served_xml(dev);
+        dev->xml_read = true; /* the consumer is about to build its node map: the choice is fixed */
+        if (served && index == 0) {
+            u->filename = served->filename;
+            u->address = GT_DEVXML_ADDRESS;
+            u->size = served->len;
+            memcpy(u->schema, served->schema, sizeof u->schema);
+            memcpy(u->version, served->version, sizeof u->version);
+            return GC_ERR_SUCCESS;
+        }
         size_t len = 0;
         const uint8_t *xml = cam_xml(&len);
         if (!xml || !len || !cam_xml_filename())
@@ -243,24 +324,24 @@ static GC_ERROR url_of(gt_obj *obj, url_parts *u)
 
 static void format_url(const url_parts *u, char *out, size_t n)
 {
-    snprintf(out, n, "local:%s;%" PRIx64 ";%" PRIx64 "?SchemaVersion=%d.%d.0", u->filename, u->address,
-             u->size, GT_SCHEMA_MAJOR, GT_SCHEMA_MINOR);
+    snprintf(out, n, "local:%s;%" PRIx64 ";%" PRIx64 "?SchemaVersion=%" PRId64 ".%" PRId64 ".%" PRId64, u->filename,
+             u->address, u->size, u->schema[0], u->schema[1], u->schema[2]);
 }
 
 GC_ERROR gt_port_num_urls(gt_obj *obj, uint32_t *n)
 {
     url_parts u;
-    GC_ERROR e = url_of(obj, &u);
+    GC_ERROR e = url_of(obj, 0, &u);
     if (e != GC_ERR_SUCCESS)
         return e;
-    *n = 1;
+    *n = url_count(obj);
     return GC_ERR_SUCCESS;
 }
 
 GC_ERROR gt_port_url(gt_obj *obj, char *sURL, size_t *piSize)
 {
     url_parts u;
-    GC_ERROR e = url_of(obj, &u);
+    GC_ERROR e = url_of(obj, 0, &u);
     if (e != GC_ERR_SUCCESS)
         return e;
     char url[512];
@@ -272,21 +353,19 @@ GC_ERROR gt_port_url_info(gt_obj *obj, uint32_t index, URL_INFO_CMD cmd, INFO_DA
                           void *pBuffer, size_t *piSize)
 {
     url_parts u;
-    GC_ERROR e = url_of(obj, &u);
+    GC_ERROR e = url_of(obj, index, &u);
     if (e != GC_ERR_SUCCESS)
         return e;
-    if (index != 0)
-        return gt_failf(GC_ERR_INVALID_INDEX, "GCGetPortURLInfo: URL index %u, the port has 1 URL", index);
     char url[512];
     switch (cmd) {
     case URL_INFO_URL:
         format_url(&u, url, sizeof url);
         return gt_info_string(url, piType, pBuffer, piSize);
-    case URL_INFO_SCHEMA_VER_MAJOR: return gt_info_int32(GT_SCHEMA_MAJOR, piType, pBuffer, piSize);
-    case URL_INFO_SCHEMA_VER_MINOR: return gt_info_int32(GT_SCHEMA_MINOR, piType, pBuffer, piSize);
-    case URL_INFO_FILE_VER_MAJOR: return gt_info_int32(1, piType, pBuffer, piSize);
-    case URL_INFO_FILE_VER_MINOR: return gt_info_int32(0, piType, pBuffer, piSize);
-    case URL_INFO_FILE_VER_SUBMINOR: return gt_info_int32(0, piType, pBuffer, piSize);
+    case URL_INFO_SCHEMA_VER_MAJOR: return gt_info_int32((int32_t)u.schema[0], piType, pBuffer, piSize);
+    case URL_INFO_SCHEMA_VER_MINOR: return gt_info_int32((int32_t)u.schema[1], piType, pBuffer, piSize);
+    case URL_INFO_FILE_VER_MAJOR: return gt_info_int32((int32_t)u.version[0], piType, pBuffer, piSize);
+    case URL_INFO_FILE_VER_MINOR: return gt_info_int32((int32_t)u.version[1], piType, pBuffer, piSize);
+    case URL_INFO_FILE_VER_SUBMINOR: return gt_info_int32((int32_t)u.version[2], piType, pBuffer, piSize);
     case URL_INFO_FILE_SHA1_HASH:
         return gt_fail(GC_ERR_NOT_AVAILABLE, "GCGetPortURLInfo: no SHA1 hash is provided for the description files");
     case URL_INFO_FILE_REGISTER_ADDRESS: return gt_info_uint64(u.address, piType, pBuffer, piSize);

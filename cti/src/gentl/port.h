@@ -22,7 +22,7 @@ typedef struct {
     int id;                       /* module-specific id passed to get/set */
     const char *name;
     gt_feat_kind kind;
-    uint32_t len;                 /* string registers: bytes incl. NUL; others 8 */
+    uint32_t len;                 /* string registers: bytes incl. NUL (at most 1024); others 8 */
     bool writable;
     const char *category;
     const char *tooltip;
@@ -45,6 +45,8 @@ typedef struct gt_module_desc {
     GC_ERROR (*get)(gt_obj *obj, int id, int64_t *ival, char *sval, size_t slen);
     /* Write an int/bool/enum/command feature. */
     GC_ERROR (*set)(gt_obj *obj, int id, int64_t ival);
+    /* Write a writable string feature (NULL when the module has none). */
+    GC_ERROR (*set_string)(gt_obj *obj, int id, const char *sval);
 } gt_module_desc;
 
 /* Defined by the module files. */

@@ -220,6 +220,27 @@ static void stream_join(gt_stream *ds, bool kill)
     ds->stop_kill = false;
 }
 
+/* With a foreign XML the consumer's AcquisitionStart/AcquisitionStop land in register memory, so the
+ * DataStream starts and stops the camera model itself (api held; data released around the write,
+ * because AcquisitionStart prepares the renderer: ~0.3 s at full resolution). */
+static GC_ERROR model_acquisition(gt_stream *ds, uint64_t address, const char *what)
+{
+    uint8_t one[4] = {1, 0, 0, 0};
+    char why[256];
+    why[0] = 0;
+    cam_camera *cam = ds->dev->slot->cam;
+    pthread_mutex_unlock(&g_gt.data);
+    cam_status st = cam_write(cam, address, one, sizeof one, why, sizeof why);
+    pthread_mutex_lock(&g_gt.data);
+    return gt_cam_status_error(st, what, address, sizeof one, why);
+}
+
+static void stop_model_if_memory(gt_stream *ds)
+{
+    if (gt_dev_register_memory(ds->dev) && cam_is_acquiring(ds->dev->slot->cam))
+        (void)model_acquisition(ds, GT_CAM_ADDR_ACQUISITION_STOP, "camera AcquisitionStop");
+}
+
 /* --- Open / close ------------------------------------------------------------------------ */
 
 GC_ERROR gt_dev_open_stream(gt_device *dev, const char *id, gt_stream **out)
@@ -256,6 +277,7 @@ void gt_buffer_free(gt_buffer *b)
 void gt_stream_close(gt_stream *ds)
 {
     stream_join(ds, true);
+    stop_model_if_memory(ds);
     gt_event_drop_all(&ds->hdr); /* before the buffers: a new-buffer waiter must not see them */
     for (size_t i = 0; i < ds->nbufs; i++)
         gt_buffer_free(ds->bufs[i]);
@@ -444,6 +466,11 @@ GC_ERROR gt_ds_start(gt_stream *ds, ACQ_START_FLAGS flags, uint64_t num)
                         ds->nbufs, GT_BUF_ANNOUNCE_MIN);
     if (ds->thread_joinable) /* finished by itself after iNumToAcquire buffers */
         stream_join(ds, false);
+    if (gt_dev_register_memory(ds->dev) && !cam_is_acquiring(ds->dev->slot->cam)) {
+        GC_ERROR e = model_acquisition(ds, GT_CAM_ADDR_ACQUISITION_START, "DSStartAcquisition: camera AcquisitionStart");
+        if (e != GC_ERR_SUCCESS)
+            return e;
+    }
     ds->stop_req = ds->stop_kill = false;
     ds->num_to_acquire = num;
     ds->delivered_this_run = 0;
@@ -467,6 +494,7 @@ GC_ERROR gt_ds_stop(gt_stream *ds, ACQ_STOP_FLAGS flags)
     if (!ds->thread_joinable)
         return gt_fail(GC_ERR_RESOURCE_IN_USE, "DSStopAcquisition: acquisition is not started");
     stream_join(ds, flags == ACQ_STOP_FLAGS_KILL);
+    stop_model_if_memory(ds);
     return GC_ERR_SUCCESS;
 }
 

@@ -149,6 +149,67 @@ void gt_camslot_log(gt_camslot *slot)
         fprintf(stderr, "ace_gentl_sim: %s\n", line);
 }
 
+/* --- The served description file at power-up ----------------------------------------------- */
+
+bool gt_powerup_path(const gt_camslot *slot, char *buf, size_t len)
+{
+    char dir[1024];
+    gt_state_dir(dir, sizeof dir);
+    int n = snprintf(buf, len, "%s/%s.powerup", dir, slot->serial);
+    return n > 0 && (size_t)n < len;
+}
+
+static void describe_xml(const gt_devxml *x, char *buf, size_t len)
+{
+    if (!x)
+        snprintf(buf, len, "the simulator's own XML");
+    else
+        snprintf(buf, len, "%s (%zu bytes; %s)", x->filename, x->len,
+                 x->model_layout ? "the simulator's ProductGuid: the camera model's registers" : "register memory");
+}
+
+void gt_camslot_boot(gt_camslot *s)
+{
+    gt_devxml_free(s->boot);
+    s->boot = NULL;
+    s->boot_error[0] = 0;
+    char why[600], what[400];
+    const char *env = getenv("ACE_SIM_DEVICE_XML");
+    if (env && *env) {
+        s->boot = gt_devxml_load(env, why, sizeof why);
+        if (!s->boot) {
+            snprintf(s->boot_error, sizeof s->boot_error, "ACE_SIM_DEVICE_XML=%.700s: %.500s", env, why);
+            snprintf(s->boot_origin, sizeof s->boot_origin, "%.1300s (every open fails until it is fixed or unset)",
+                     s->boot_error);
+            fprintf(stderr, "ace_gentl_sim: %s: %s\n", s->id, s->boot_error);
+            return;
+        }
+        describe_xml(s->boot, what, sizeof what);
+        snprintf(s->boot_origin, sizeof s->boot_origin, "%s from ACE_SIM_DEVICE_XML=%.900s", what, env);
+        return; /* the variable wins over a saved power-up state, which stays saved */
+    }
+    char path[1200];
+    gt_devxml *x = NULL;
+    char note[256];
+    int r = gt_powerup_path(s, path, sizeof path) ? gt_powerup_load(path, &x, note, sizeof note, why, sizeof why) : 0;
+    if (r < 0) {
+        fprintf(stderr, "ace_gentl_sim: %s: the power-up state %s is damaged (%s); serving the simulator's own XML\n",
+                s->id, path, why);
+        snprintf(s->boot_origin, sizeof s->boot_origin, "the simulator's own XML (the power-up state %.900s is "
+                 "damaged: %.300s)", path, why);
+        return;
+    }
+    if (r == 0) {
+        snprintf(s->boot_origin, sizeof s->boot_origin, "the simulator's own XML");
+        return;
+    }
+    s->boot = x;
+    bool settings = cam_powerup_apply(s->cam);
+    describe_xml(x, what, sizeof what);
+    snprintf(s->boot_origin, sizeof s->boot_origin, "%s%s, from the power-up state %.700s%s%.250s", what,
+             settings ? " with saved settings" : "", path, note[0] ? ": " : "", note);
+}
+
 GC_ERROR gt_cameras_create(void)
 {
     g_gt.ncams = camera_count_from_env();
@@ -163,6 +224,7 @@ GC_ERROR gt_cameras_create(void)
             gt_cameras_destroy();
             return gt_fail(GC_ERR_OUT_OF_MEMORY, "GCInitLib: cannot create the simulated cameras");
         }
+        gt_camslot_boot(s);
         gt_camslot_log(s);
     }
     return GC_ERR_SUCCESS;
@@ -176,6 +238,8 @@ void gt_cameras_destroy(void)
             gt_camslot_release(&g_gt.cams[i]);
         if (g_gt.cams[i].cam)
             cam_destroy(g_gt.cams[i].cam);
+        gt_devxml_free(g_gt.cams[i].boot);
+        gt_devxml_free(g_gt.cams[i].chosen);
         memset(&g_gt.cams[i], 0, sizeof g_gt.cams[i]);
     }
     g_gt.ncams = 0;
@@ -198,20 +262,25 @@ gt_camslot *gt_camslot_by_id(const char *id)
  * DevClose closes the file.  The kernel drops the lock when the process dies, even by kill -9,
  * so a crashed holder never leaves the camera busy.  Other processes probe the lock with a
  * non-blocking shared flock. */
-static bool lock_path(const gt_camslot *slot, char *buf, size_t len, bool create_dirs)
+void gt_state_dir(char *buf, size_t len)
 {
-    char dir[1024];
     const char *st = getenv("ACE_SIM_STATE_DIR");
     const char *xdg = getenv("XDG_CACHE_HOME");
     const char *home = getenv("HOME");
     if (st && *st)
-        snprintf(dir, sizeof dir, "%s", st);
+        snprintf(buf, len, "%s", st);
     else if (xdg && *xdg)
-        snprintf(dir, sizeof dir, "%s/ace_gentl_sim", xdg);
+        snprintf(buf, len, "%s/ace_gentl_sim", xdg);
     else if (home && *home)
-        snprintf(dir, sizeof dir, "%s/.cache/ace_gentl_sim", home);
+        snprintf(buf, len, "%s/.cache/ace_gentl_sim", home);
     else
-        snprintf(dir, sizeof dir, "/tmp/ace_gentl_sim-%ld", (long)getuid());
+        snprintf(buf, len, "/tmp/ace_gentl_sim-%ld", (long)getuid());
+}
+
+static bool lock_path(const gt_camslot *slot, char *buf, size_t len, bool create_dirs)
+{
+    char dir[1024];
+    gt_state_dir(dir, sizeof dir);
     if (create_dirs) {
         /* mkdir -p dir/locks */
         char tmp[1100];
@@ -371,6 +440,9 @@ bool gt_cameras_replug(void)
         gt_camslot_log(s);
         cam_destroy(s->cam);
         s->cam = fresh;
+        gt_camslot_boot(s); /* powered up again: the power-up choice, and fresh register memory */
+        gt_devxml_free(s->chosen);
+        s->chosen = NULL;
         gt_camslot_log(s);
         cam_set_unthrottled(fresh, s->unthrottled);
         s->gone = false;

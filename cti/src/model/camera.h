@@ -134,6 +134,16 @@ void cam_flush_events(cam_camera *cam);
  * $ACE_SIM_STATE_DIR (default $XDG_CACHE_HOME/ace_gentl_sim or ~/.cache/ace_gentl_sim), one file
  * per serial number.  cam_create loads it and applies UserSetDefault; a damaged file is reported
  * through cam_take_log() and factory values are used instead (never a crash). */
+/* Power-up settings: a stored copy of every user-set register (the same members as a user set),
+ * kept in the state file as "set PowerUp".  cam_create loads but does not apply them: the adapter
+ * calls cam_powerup_apply() after creating the camera (ACE_SIM_DEVICE_XML unset), so a saved
+ * rehearsal setup (ace-gentl sim --from-recording) comes back in every process until cleared. */
+cam_status cam_powerup_save(cam_camera *cam, char *why, size_t why_len);
+void cam_powerup_clear(cam_camera *cam);
+bool cam_powerup_saved(cam_camera *cam);
+/* Apply the saved power-up settings (not while acquiring); false when there are none. */
+bool cam_powerup_apply(cam_camera *cam);
+
 /* Returns and clears the model's pending log line (empty string if none); the adapter logs it. */
 void cam_take_log(cam_camera *cam, char *buf, size_t len);
 

@@ -138,6 +138,7 @@ struct cam_camera {
 
     /* --- user sets and state file (usersets.c) --- */
     uint8_t *user_set[3];        /* saved UserSet1..3 (whole register store), NULL = never saved */
+    uint8_t *powerup_set;        /* saved power-up settings (cam_powerup_save), NULL = none */
     char state_path[1024];
     char log[512];
 

@@ -10,7 +10,7 @@
  *   ace_gentl_sim state 1
  *   DeviceUserID <hex bytes>
  *   UserSetDefault <entry name>
- *   set UserSet1            (one block per saved set)
+ *   set UserSet1            (one block per saved set; "set PowerUp" for the power-up settings)
  *   <Feature>[<index>] <value>   ints decimal, floats %.17g
  *   endset
  *   end
@@ -129,6 +129,67 @@ void usersets_free(cam_camera *c)
         free(c->user_set[i]);
         c->user_set[i] = NULL;
     }
+    free(c->powerup_set);
+    c->powerup_set = NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Power-up settings: a fourth stored set, outside the UserSetSelector entries, that the adapter
+ * applies after UserSetDefault when it creates the camera (ace-gentl sim --from-recording).
+ * ------------------------------------------------------------------------------------------- */
+cam_status cam_powerup_save(cam_camera *cam, char *why, size_t why_len)
+{
+    if (why && why_len)
+        why[0] = 0;
+    if (!cam)
+        return CAM_ERR_PARAMETER;
+    pthread_mutex_lock(&cam->mu);
+    size_t n = store_size(cam);
+    cam_status st = CAM_OK;
+    if (!cam->powerup_set && !(cam->powerup_set = malloc(n))) {
+        cam_say(why, why_len, "power-up settings: out of memory");
+        st = CAM_ERR_STATE;
+    } else {
+        memcpy(cam->powerup_set, cam->regs.store, n);
+        usersets_persist(cam);
+    }
+    pthread_mutex_unlock(&cam->mu);
+    return st;
+}
+
+void cam_powerup_clear(cam_camera *cam)
+{
+    if (!cam)
+        return;
+    pthread_mutex_lock(&cam->mu);
+    if (cam->powerup_set) {
+        free(cam->powerup_set);
+        cam->powerup_set = NULL;
+        usersets_persist(cam);
+    }
+    pthread_mutex_unlock(&cam->mu);
+}
+
+bool cam_powerup_saved(cam_camera *cam)
+{
+    if (!cam)
+        return false;
+    pthread_mutex_lock(&cam->mu);
+    bool saved = cam->powerup_set != NULL;
+    pthread_mutex_unlock(&cam->mu);
+    return saved;
+}
+
+bool cam_powerup_apply(cam_camera *cam)
+{
+    if (!cam)
+        return false;
+    pthread_mutex_lock(&cam->mu);
+    bool saved = cam->powerup_set != NULL && !cam->acquiring;
+    if (saved)
+        apply(cam, cam->powerup_set);
+    pthread_mutex_unlock(&cam->mu);
+    return saved;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -212,6 +273,8 @@ void usersets_persist(cam_camera *c)
             snprintf(name, sizeof name, "UserSet%u", (unsigned)(i + 1) % 10u);
             write_set(f, name, c, c->user_set[i]);
         }
+    if (c->powerup_set)
+        write_set(f, "PowerUp", c, c->powerup_set);
     fprintf(f, "end\n");
     bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
     ok = (fclose(f) == 0) && ok;
@@ -282,7 +345,7 @@ static int find_reg(const char *name)
 }
 
 /* Parse the file into the out-parameters; returns NULL on success or a reason. */
-static const char *parse_state(cam_camera *c, FILE *f, char *user_id, int64_t *def, uint8_t *sets[3],
+static const char *parse_state(cam_camera *c, FILE *f, char *user_id, int64_t *def, uint8_t *sets[4],
                                char *reason, size_t rn)
 {
     char line[512];
@@ -342,9 +405,12 @@ static const char *parse_state(cam_camera *c, FILE *f, char *user_id, int64_t *d
             if (!ok)
                 return "unknown UserSetDefault";
         } else if (cur < 0 && strcmp(key, "set") == 0) {
-            if (strlen(val) != 8 || strncmp(val, "UserSet", 7) || val[7] < '1' || val[7] > '3')
+            if (strcmp(val, "PowerUp") == 0)
+                cur = 3;
+            else if (strlen(val) != 8 || strncmp(val, "UserSet", 7) || val[7] < '1' || val[7] > '3')
                 return "unknown user set";
-            cur = val[7] - '1';
+            else
+                cur = val[7] - '1';
             if (!sets[cur] && !(sets[cur] = malloc(n)))
                 return "out of memory";
             usersets_factory(c, CAM_ENUM_UserSetSelector_Default, sets[cur]);
@@ -384,18 +450,19 @@ void usersets_load_state(cam_camera *c)
     }
     char user_id[CAM_A_USER_ID_MAX_CHARS + 1] = "";
     int64_t def = CAM_ENUM_UserSetDefault_Default;
-    uint8_t *sets[3] = {NULL, NULL, NULL};
+    uint8_t *sets[4] = {NULL, NULL, NULL, NULL};
     char reason[160];
     const char *err = parse_state(c, f, user_id, &def, sets, reason, sizeof reason);
     fclose(f);
     if (err) {
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 4; i++)
             free(sets[i]);
         cam_log(c, "state file %s is damaged (%s); using factory settings", c->state_path, err);
         return;
     }
     for (int i = 0; i < 3; i++)
         c->user_set[i] = sets[i];
+    c->powerup_set = sets[3]; /* applied by the adapter (cam_powerup_apply), not here */
     regmap_set_string(&c->regs, CAM_REG_DeviceUserID, user_id);
     SI(c, UserSetDefault, def);
     if (def != CAM_ENUM_UserSetDefault_Default) {
