@@ -73,10 +73,14 @@ class CameraEngine:
 
     # --- before the run ------------------------------------------------------------------------
 
-    def geometry(self) -> layout.Geometry:
+    def geometry(self) -> layout.Geometry | None:
+        """The frames' shape as the node map says, or None when it cannot say (read at the first frame)."""
         features = self.session.features
-        fmt = pixels.lookup(str(features["PixelFormat"]))
-        height, width = int(features["Height"]), int(features["Width"])
+        name, height, width = (features.value_or(key) for key in ("PixelFormat", "Height", "Width"))
+        if not isinstance(name, str) or not isinstance(height, int) or not isinstance(width, int) or \
+                height <= 0 or width <= 0:
+            return None
+        fmt = pixels.lookup(name)  # a format ace_gentl cannot decode stops the run here, with its name
         shape = (height, width) if fmt.channels == 1 else (height, width, fmt.channels)
         return layout.Geometry(shape=shape, dtype=np.dtype(fmt.dtype), pixel_format=fmt.name,
                                bits=significant_bits(fmt.name, fmt.bits))
@@ -168,10 +172,12 @@ class CameraEngine:
                         config={"chunk_selectors": selectors, "buffers": self.num_buffers,
                                 "buffer_bytes": payload * self.num_buffers})
 
-    def _payload_bytes(self, geometry: layout.Geometry) -> int:
+    def _payload_bytes(self, geometry: layout.Geometry | None) -> int:
         payload = self.session.features.value_or("PayloadSize")
         if isinstance(payload, int) and payload > 0:
             return payload
+        if geometry is None:
+            return 1  # unknown: the memory cap then leaves the count to the frame rate
         return pixels.frame_bytes(geometry.pixel_format, geometry.shape[1], geometry.shape[0])
 
     # --- the run -------------------------------------------------------------------------------

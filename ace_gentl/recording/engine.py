@@ -30,7 +30,7 @@ from ace_gentl.recording import layout, metadata
 class RunStart:
     """What the engine knows before the first frame."""
 
-    geometry: layout.Geometry
+    geometry: layout.Geometry | None  # None: known only from the first frame (the file is made then)
     fields: list[layout.Field]  # per-frame values beyond layout.BASE_FIELDS (chunk data)
     static: metadata.StaticMetadata
     title: str  # a default title ("<model> <serial>")

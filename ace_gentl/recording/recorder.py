@@ -33,7 +33,8 @@ from ace_gentl.errors import (
 from ace_gentl.frames import Frame
 from ace_gentl.recording import compression as compression_mod
 from ace_gentl.recording import layout
-from ace_gentl.recording.camera_engine import CameraEngine
+from ace_gentl import pixels
+from ace_gentl.recording.camera_engine import CameraEngine, significant_bits
 from ace_gentl.recording.engine import Engine, RunEnd, RunStart
 from ace_gentl.recording.pipeline import ByteBudget, Pipeline, Speed, Stats
 from ace_gentl.recording.progress import Progress, ProgressDisplay
@@ -233,50 +234,74 @@ class Recorder:
         self.notes.append(f"created the folder {folder}")
 
     def start(self) -> Recorder:
-        """Gather the metadata, create the file, start acquisition; returns at once."""
+        """Gather the metadata, create the file, start acquisition; returns at once.
+
+        When the engine cannot tell the frames' shape beforehand (a node map whose Width, Height or
+        PixelFormat cannot be read), the file is created at the first frame, shaped like it.
+        """
         if self._thread is not None:
             raise RecordingError(f"{self.path}: this Recorder was already started")
         if self.path.exists() and not self.overwrite:
             raise OutputExistsError(f"{self.path} exists; pass overwrite=True to replace it")
         start = self.engine.begin()
         self.run_start = start
-        geometry = start.geometry
-        if self.chunks is not None and len(self.chunks) != 1 + len(geometry.shape):
-            raise RecordingConfigError(f"chunks must have {1 + len(geometry.shape)} sizes for frames of shape "
-                                       f"{geometry.shape}, not {self.chunks!r}")
         self.title = self.title or f"{start.title} -> {self.path.name}"
         self.config["title"] = self.title
-        self.config["pixel_format"] = geometry.pixel_format
-        self.config["frame_shape"] = list(geometry.shape)
         self.config.update(start.config)
         self.config["settings"] = "see /entry/instrument/<camera>/genicam/settings_start (Session.apply to repeat)"
+        self._exposure_s = start.static.exposure_time_s
+        if start.geometry is not None:
+            self._check_chunks(start.geometry)
         self._prepare_folder()
-        writer = FrameWriter(self.path, geometry=geometry, compression=self.compression, chunks=self.chunks,
-                             fields=[*layout.BASE_FIELDS, *start.fields], static=start.static, config=self.config,
-                             title=self.title, overwrite=self.overwrite, flush_interval_s=self.flush_interval,
-                             size_limit=_size_limit(self.path.parent))
         self._reserve = _reserve(self.path, self.reserve_bytes) if self.reserve_bytes else None
         try:
-            writer.open()
-        except OSError as error:
-            _give_back(self._reserve)
-            self.path.unlink(missing_ok=True)
-            raise _start_error(self.path, error, "creating the file") from error
+            if start.geometry is not None:
+                self._open_output(start.geometry)
         except BaseException:
             _give_back(self._reserve)
+            self._reserve = None
             raise
-        self._writer = writer
-        self._exposure_s = start.static.exposure_time_s
-        if self.compression.in_workers:  # one whole frame per worker; blosc's threads share the rest of the cores
-            self._old_threads = compression_mod.configure_threads(max(1, (os.cpu_count() or 1) // self.workers))
-        self._pipeline = Pipeline(writer, budget=self._budget, stats=self.stats, workers=self.workers,
-                                  lendable=start.lendable_frames, on_speed=self._check_speed)
-        self._pipeline.start()
         self._t0 = time.monotonic()
         self._last_frame = self._t0
         self._thread = threading.Thread(target=self._run, name="ace-gentl-acquire", daemon=False)
         self._thread.start()
         return self
+
+    def _check_chunks(self, geometry: layout.Geometry) -> None:
+        if self.chunks is not None and len(self.chunks) != 1 + len(geometry.shape):
+            raise RecordingConfigError(f"chunks must have {1 + len(geometry.shape)} sizes for frames of shape "
+                                       f"{geometry.shape}, not {self.chunks!r}")
+
+    def _open_output(self, geometry: layout.Geometry) -> None:
+        """Create the file for frames of ``geometry`` and start the pipeline to it."""
+        assert self.run_start is not None
+        self._check_chunks(geometry)
+        self.config["pixel_format"] = geometry.pixel_format
+        self.config["frame_shape"] = list(geometry.shape)
+        writer = FrameWriter(self.path, geometry=geometry, compression=self.compression, chunks=self.chunks,
+                             fields=[*layout.BASE_FIELDS, *self.run_start.fields], static=self.run_start.static,
+                             config=self.config, title=self.title, overwrite=self.overwrite,
+                             flush_interval_s=self.flush_interval, size_limit=_size_limit(self.path.parent))
+        try:
+            writer.open()
+        except OSError as error:
+            self.path.unlink(missing_ok=True)
+            raise _start_error(self.path, error, "creating the file") from error
+        self._writer = writer
+        if self.compression.in_workers and self._old_threads is None:
+            # one whole frame per worker; blosc's threads share the rest of the cores
+            self._old_threads = compression_mod.configure_threads(max(1, (os.cpu_count() or 1) // self.workers))
+        self._pipeline = Pipeline(writer, budget=self._budget, stats=self.stats, workers=self.workers,
+                                  lendable=self.run_start.lendable_frames, on_speed=self._check_speed)
+        self._pipeline.start()
+
+    def _discard_output(self) -> None:
+        """Remove a file that holds no frame yet (its shape was not the frames')."""
+        assert self._pipeline is not None and self._writer is not None
+        self._pipeline.close()
+        self._writer.abandon()
+        self.path.unlink(missing_ok=True)
+        self._pipeline = self._writer = None
 
     def _warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -414,19 +439,37 @@ class Recorder:
                 values[layout.CHUNK_PREFIX + name] = value
         return values
 
+    def _first_frame(self, frame: Frame) -> layout.Geometry:
+        """Make sure the file is shaped like the frames the camera really delivers."""
+        fmt = pixels.lookup(frame.pixel_format)
+        geometry = layout.Geometry(shape=frame.shape, dtype=np.dtype(fmt.dtype), pixel_format=fmt.name,
+                                   bits=significant_bits(fmt.name, fmt.bits))
+        if self._writer is not None and self._writer.geometry == geometry:
+            return geometry
+        if self._writer is not None:
+            expected = self._writer.geometry
+            self.notes.append(f"the camera delivers {fmt.name} {frame.width}x{frame.height} frames where its node "
+                              f"map said {expected.pixel_format} {expected.shape[1]}x{expected.shape[0]}: the "
+                              f"file follows the frames")
+            self._discard_output()
+        self._open_output(geometry)
+        return geometry
+
     def _acquire(self) -> None:
-        assert self._pipeline is not None and self._writer is not None
-        pipeline, stats, geometry = self._pipeline, self.stats, self._writer.geometry
-        nbytes = geometry.nbytes
+        stats = self.stats
+        geometry = self._writer.geometry if self._writer is not None else None
         frames = self.engine.frames(self._cancelled)
         first_host: int | None = None
         limit_ns = int(self.duration * 1e9) if self.duration is not None else None
         failure: BaseException | None = None
+        first = True
         try:
             while not self._cancelled():
                 if self.frames is not None and stats.acquired >= self.frames:
                     break
-                # Room first, buffer second: while the disk lags, buffers stay with the camera.
+                # Room first, buffer second: while the disk lags, buffers stay with the camera. (The
+                # first frame always finds room: one item may enter an empty budget.)
+                nbytes = geometry.nbytes if geometry is not None else 0
                 if not self._budget.reserve(nbytes, self._cancelled):
                     break
                 try:
@@ -437,6 +480,22 @@ class Recorder:
                 if frame is None:  # stopped while waiting
                     self._budget.release(nbytes)
                     break
+                try:
+                    if first:
+                        first = False
+                        geometry = self._first_frame(frame)
+                        self._budget.release(nbytes)
+                        nbytes = geometry.nbytes
+                        self._budget.reserve(nbytes, lambda: False)
+                    assert geometry is not None
+                    if frame.shape != geometry.shape or frame.pixel_format != geometry.pixel_format:
+                        raise RecordingError(f"frame {frame.frame_id} is {frame.pixel_format} {frame.shape}, the "
+                                             f"recording {geometry.pixel_format} {geometry.shape} (ROI or format "
+                                             f"changed during the run?)")
+                except BaseException:
+                    self._budget.release(nbytes)
+                    frame.release()
+                    raise
                 if limit_ns is not None:  # the duration counts from the first frame's arrival
                     if first_host is None:
                         first_host = frame.host_time_ns
@@ -444,14 +503,6 @@ class Recorder:
                         frame.release()
                         self._budget.release(nbytes)
                         break
-                try:
-                    if frame.shape != geometry.shape:
-                        raise RecordingError(f"frame {frame.frame_id} has shape {frame.shape}, the recording "
-                                             f"{geometry.shape} (ROI or format changed during the run?)")
-                except BaseException:
-                    self._budget.release(nbytes)
-                    frame.release()
-                    raise
                 if self._first_stamp is None:
                     self._first_stamp = frame.timestamp_ns
                     self._first_frame_monotonic = time.monotonic()
@@ -460,7 +511,8 @@ class Recorder:
                 stats.acquired += 1
                 stats.lost += frame.lost_before
                 stats.incomplete += int(frame.incomplete)
-                pipeline.submit(frame, self._values(frame), nbytes)  # the pipeline releases the frame
+                assert self._pipeline is not None
+                self._pipeline.submit(frame, self._values(frame), nbytes)  # the pipeline releases the frame
         except BaseException as error:
             failure = error
             raise
@@ -472,7 +524,6 @@ class Recorder:
 
         Called also after an error; a problem here is attached to the first error, or raised.
         """
-        assert self._pipeline is not None
         problems: list[BaseException] = []
 
         def attempt(step: Callable[[], Any], what: str) -> Any:
@@ -488,27 +539,46 @@ class Recorder:
         if close is not None:
             attempt(close, "closing the frame source")
         attempt(self.engine.halt, "stopping the camera")
-        attempt(self._pipeline.release_buffers, "giving the buffers back")
+        if self._pipeline is not None:
+            attempt(self._pipeline.release_buffers, "giving the buffers back")
         self.run_end = attempt(self.engine.end, "reading the camera's state at the end")
         attempt(self.engine.stop, "stopping acquisition")
         if problems and failure is None:
             raise problems[0]
 
     def _run(self) -> None:
-        assert self._pipeline is not None and self._writer is not None
-        writer, pipeline = self._writer, self._pipeline
         acquire_error: BaseException | None = None
         try:
             self._acquire()
         except BaseException as error:  # noqa: BLE001 (re-raised from wait())
             acquire_error = error
         finally:
-            pipeline.close()
-            pipeline.decoded_pool.clear()
-            pipeline.raw_pool.clear()
+            pipeline = self._pipeline
+            if pipeline is not None:
+                pipeline.close()
+                pipeline.decoded_pool.clear()
+                pipeline.raw_pool.clear()
             self._t_end = time.monotonic()
             compression_mod.release_free_memory()  # the pools' frames and the chunks freed in the run
-        self._finish(writer, pipeline.error, acquire_error)
+        if self._writer is None or self._pipeline is None:  # no frame came, so no file was made
+            self._finish_without_file(acquire_error)
+            return
+        self._finish(self._writer, self._pipeline.error, acquire_error)
+
+    def _finish_without_file(self, acquire_error: BaseException | None) -> None:
+        try:
+            _give_back(self._reserve)
+            self._reserve = None
+            if self._old_threads is not None:
+                compression_mod.restore_threads(self._old_threads)
+            status = self._status(None, acquire_error)
+            reason = _describe(acquire_error, self.path) or "no frame came before the run ended"
+            if acquire_error is None:
+                self._warn(f"no file was written: {reason} (the camera's frame shape is known only from a frame)")
+            self.result = self._make_result(status, reason if acquire_error is not None else None)
+            self._error = self._error_for(None, acquire_error, [])
+        finally:
+            self._done.set()
 
     def _status(self, write_error: BaseException | None, acquire_error: BaseException | None) -> str:
         if write_error is not None or acquire_error is not None:
