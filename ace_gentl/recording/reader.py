@@ -192,7 +192,7 @@ def _lookup(group: h5py.Group, path: str) -> Any:
     try:
         return group[path]
     except KeyError as error:
-        if "doesn't exist" in str(error) or "does not exist" in str(error):
+        if any(words in str(error) for words in ("doesn't exist", "does not exist", "component not found")):
             return None
         raise
 

@@ -95,7 +95,7 @@ def read_superblock(path: str | os.PathLike[str]) -> Superblock:
             handle.seek(offset)
             head = handle.read(12)
             if len(head) < 12:
-                raise RecordingFileError(f"{path}: not an HDF5 file (no HDF5 superblock found)")
+                raise RecordingFileError(f"{path}: cannot open as HDF5: no HDF5 superblock found (not an HDF5 file?)")
             if head[:8] == SIGNATURE:
                 break
             offset = 512 if offset == 0 else offset * 2
