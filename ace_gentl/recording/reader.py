@@ -26,10 +26,17 @@ import numpy as np
 
 from ace_gentl.errors import AceGentlError, RecordingFileError
 from ace_gentl.recording import metadata
-from ace_gentl.recording.fileaccess import H5PY_ERRORS, file_errors, open_flags_cleared, open_swmr, reason
+from ace_gentl.recording.fileaccess import (
+    H5PY_ERRORS,
+    damaged_objects,
+    file_errors,
+    open_flags_cleared,
+    open_swmr,
+    reason,
+)
 from ace_gentl.recording.superblock import checked_superblock, read_superblock
 from ace_gentl.recording.writer import find_detector
-from ace_gentl.recording.writerlock import WriterInfo, WriterState, writer_state
+from ace_gentl.recording.writerlock import LOCK_SUFFIX, WriterInfo, WriterState, lock_file_state, writer_state
 
 #: Errors of reading pixel data (a chunk that does not decode, an I/O error); others are the caller's.
 _DATA_ERRORS = (OSError, RuntimeError)
@@ -155,10 +162,11 @@ class Verification:
     bad: list[int] = field(default_factory=list)  # stored bytes differ from the checksum (or do not decode)
     unreadable: list[int] = field(default_factory=list)  # chunk missing or not readable
     frame_ids: dict[int, int] = field(default_factory=dict)  # index -> frame ID of the frames named above
+    damaged_objects: list[str] = field(default_factory=list)  # metadata that cannot be read ("/path: why")
 
     @property
     def ok(self) -> bool:
-        return not self.bad and not self.unreadable
+        return not self.bad and not self.unreadable and not self.damaged_objects
 
     def _named(self, indices: list[int], limit: int = 20) -> str:
         shown = ", ".join(f"{i} (ID {self.frame_ids[i]})" if i in self.frame_ids else str(i) for i in indices[:limit])
@@ -172,8 +180,10 @@ class Verification:
             head = f"no checksums stored; {self.frames} frames decoded"
             problem = "do not decode"
         if self.ok:
-            return f"{head}: all {'match' if self.checksums else 'decode'}"
+            return f"{head}: all {'match' if self.checksums else 'decode'}; all metadata readable"
         parts = []
+        if self.damaged_objects:
+            parts.append(f"{len(self.damaged_objects)} objects unreadable: " + "; ".join(self.damaged_objects[:3]))
         if self.bad:
             parts.append(f"{len(self.bad)} {problem}: frames {self._named(self.bad)}")
         if self.unreadable:
@@ -185,6 +195,29 @@ def _str(value: Any) -> str:
     if isinstance(value, np.ndarray):
         value = value[()]
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def too_young(path: Path, writer: WriterInfo | None) -> str:
+    """The message for a file whose writer died before the recording's structure was complete."""
+    who = f" (PID {writer.pid})" if writer else ""
+    side = [p.name for p in (path.with_name(path.name + suffix) for suffix in (".reserve", LOCK_SUFFIX)) if p.exists()]
+    also = f" (and {', '.join(side)})" if side else ""
+    return (f"{path}: holds no frames: its writer{who} ended before the recording's structure was complete (frames "
+            f"start only after that); nothing to repair: delete it{also}")
+
+
+#: A file smaller than this without a readable superblock, beside a stale lock file, was killed as it was made.
+_YOUNG_BYTES = 1 << 16
+
+
+def young_file_error(path: Path) -> RecordingFileError | None:
+    """For a file without a readable superblock: being created now, or killed as it was being created."""
+    held, info = lock_file_state(path)
+    if held is True:
+        return RecordingFileError(f"{path}: is being created by {info or 'another process'}; try again in a moment")
+    if held is False and path.stat().st_size < _YOUNG_BYTES:
+        return RecordingFileError(too_young(path, info))
+    return None
 
 
 def _lookup(group: h5py.Group, path: str) -> Any:
@@ -217,7 +250,13 @@ class Recording:
             raise RecordingFileError(f"{self.path}: no such file")
         self._view: Any = None  # the file object under a file opened with its flags cleared
         try:
-            block = checked_superblock(self.path)
+            try:
+                block = checked_superblock(self.path)
+            except RecordingFileError:
+                young = young_file_error(self.path)
+                if young is not None:
+                    raise young from None
+                raise
             self._open_for_write = block.open_for_write
             if block.open_for_write and not block.swmr:
                 self._file = self._open_without_swmr(block)
@@ -250,19 +289,17 @@ class Recording:
         if state.running:
             raise RecordingFileError(f"{self.path}: is being created or finished by {state.info or 'another process'}"
                                      f" right now ({state.how}); try again in a moment")
+        file = None
         try:
             file, self._view = open_flags_cleared(self.path, block)
+            if "entry/ace_gentl_schema" in file and "entry/recording/status" in file:
+                return file
+            hdf5_says = "its layout is missing"
         except H5PY_ERRORS as error:
-            who = f" (PID {state.info.pid})" if state.info else ""
-            raise RecordingFileError(
-                f"{self.path}: holds no frames: its writer{who} ended before the recording's structure was complete "
-                f"(frames start only after that); nothing to repair, delete it [{reason(error)}]") from error
-        if "entry/ace_gentl_schema" not in file:
+            hdf5_says = reason(error)
+        if file is not None:
             file.close()
-            self._view.close()
-            raise RecordingFileError(f"{self.path}: holds no frames: its writer ended before the recording's "
-                                     f"structure was complete; nothing to repair, delete it")
-        return file
+        raise RecordingFileError(f"{too_young(self.path, state.info)} [{hdf5_says}]")
 
     # --- life cycle ----------------------------------------------------------------------------
 
@@ -457,7 +494,8 @@ class Recording:
     # --- integrity -----------------------------------------------------------------------------
 
     def verify(self, progress: Callable[[int, int], None] | None = None) -> Verification:
-        """Check every frame: its stored chunk against its checksum, or (no checksums) that it decodes.
+        """Check every frame: its stored chunk against its checksum, or (no checksums) that it decodes;
+        and that every object's metadata can be read.
 
         Reads one chunk at a time (memory: one frame). ``progress(done, total)`` is called now and then.
         """
@@ -491,7 +529,7 @@ class Recording:
                 progress(index + 1, count)
         named = {int(i): int(ids[i]) for i in [*bad, *unreadable]}
         return Verification(path=self.path, frames=count, checksums=sums is not None, bad=bad, unreadable=unreadable,
-                            frame_ids=named)
+                            frame_ids=named, damaged_objects=damaged_objects(self._file))
 
     def __repr__(self) -> str:
         return f"<Recording {self.path} {len(self)} frames, {self.status}>"
@@ -538,4 +576,4 @@ def summary(path: str | os.PathLike[str]) -> Summary:
 
 
 __all__ = ["CHECKSUM_ALGORITHM", "CHECKSUM_FIELD", "LazyFrames", "Recording", "Summary", "Verification",
-           "open_recording", "summary"]
+           "open_recording", "summary", "too_young", "young_file_error"]

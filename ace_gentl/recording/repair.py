@@ -31,7 +31,7 @@ import numpy as np
 
 from ace_gentl.errors import AceGentlError, RecordingFileError
 from ace_gentl.recording import layout
-from ace_gentl.recording.fileaccess import H5PY_ERRORS, open_flags_cleared, reason
+from ace_gentl.recording.fileaccess import H5PY_ERRORS, damaged_objects, open_flags_cleared, reason
 from ace_gentl.recording.superblock import (
     SIGNATURE,
     Superblock,
@@ -41,7 +41,8 @@ from ace_gentl.recording.superblock import (
     write_superblock,
 )
 from ace_gentl.recording.writer import find_detector, now_iso
-from ace_gentl.recording.writerlock import LOCK_SUFFIX, WriterInfo, WriterLock, writer_state
+from ace_gentl.recording.reader import too_young, young_file_error
+from ace_gentl.recording.writerlock import WriterInfo, WriterLock, writer_state
 
 _RESERVE_SUFFIX = ".reserve"  # the recorder's disk-space reserve, left behind by a dead writer
 
@@ -108,6 +109,7 @@ def _dry_run(path: Path, block: Superblock) -> _Content:
         if "entry/ace_gentl_schema" not in file or "entry/recording/status" not in file:
             missing = "entry/ace_gentl_schema" if "entry/ace_gentl_schema" not in file else "entry/recording/status"
             raise _Incomplete(f"no /{missing}")
+        _check_metadata(file)
         recording = file["entry/recording"]
         detector = find_detector(file)
         data, frame_id = detector["data"], detector["frame_id"]
@@ -127,6 +129,16 @@ class _Incomplete(Exception):
     """The file opens but lacks the recording's structure."""
 
 
+class _Damaged(Exception):
+    """An object of the file cannot be read."""
+
+
+def _check_metadata(file: h5py.File) -> None:
+    damaged = damaged_objects(file)
+    if damaged:
+        raise _Damaged("; ".join(damaged[:3]) + (f" and {len(damaged) - 3} more" if len(damaged) > 3 else ""))
+
+
 def repair(path: str | os.PathLike[str], *, force: bool = False) -> RepairReport:
     """Repair a recording left open by a dead writer; a healthy file is left untouched.
 
@@ -136,7 +148,13 @@ def repair(path: str | os.PathLike[str], *, force: bool = False) -> RepairReport
     target = Path(path)
     if not target.is_file():
         raise RecordingFileError(f"{target}: no such file")
-    block = checked_superblock(target)
+    try:
+        block = checked_superblock(target)
+    except RecordingFileError:
+        young = young_file_error(target)
+        if young is not None:
+            raise young from None
+        raise
     if block.version < 2:
         raise RecordingFileError(f"{target}: superblock version {block.version}; only versions 2 and 3 carry the "
                                  f"status flags repair clears (files written by ace_gentl use 3)")
@@ -144,7 +162,7 @@ def repair(path: str | os.PathLike[str], *, force: bool = False) -> RepairReport
     failure: BaseException | None = None
     try:
         content = _dry_run(target, block)
-    except (_Incomplete, AceGentlError, *H5PY_ERRORS) as error:
+    except (_Incomplete, _Damaged, AceGentlError, *H5PY_ERRORS) as error:
         failure = error
     state = writer_state(target, block.open_for_write, content.writer if content else None)
     if state.running:
@@ -180,16 +198,13 @@ def _explain(target: Path, block: Superblock, writer: WriterInfo | None, failure
     """The one-line error for a file the dry run could not read (nothing was written)."""
     if isinstance(failure, RecordingFileError):
         return failure
-    if block.open_for_write and not block.swmr:
-        who = f" (PID {writer.pid})" if writer else ""
-        side = [p.name for p in (target.with_name(target.name + s) for s in (_RESERVE_SUFFIX, LOCK_SUFFIX))
-                if p.exists()]
-        extra = f" and {', '.join(side)}" if side else ""
-        return RecordingFileError(f"{target}: holds no frames: its writer{who} ended before the recording's "
-                                  f"structure was complete (frames start only after that); nothing to repair: "
-                                  f"delete it{extra}")
+    if block.open_for_write and not block.swmr and not isinstance(failure, _Damaged):
+        return RecordingFileError(too_young(target, writer))
     if isinstance(failure, _Incomplete):
         return RecordingFileError(f"{target}: not an ace_gentl recording ({failure}); not touched")
+    if isinstance(failure, _Damaged):
+        return RecordingFileError(f"{target}: damaged beyond what repair mends (it clears a dead writer's marks), "
+                                  f"not touched: {failure}")
     return RecordingFileError(f"{target}: cannot be repaired, not touched: {reason(failure)}")
 
 

@@ -184,7 +184,7 @@ def _read_info(fd: int) -> WriterInfo | None:
         return None
 
 
-def _lock_file_held(path: Path) -> tuple[bool | None, WriterInfo | None]:
+def lock_file_state(path: Path) -> tuple[bool | None, WriterInfo | None]:
     """(held?, identity) of ``NAME.lock``: None for no lock file or no locks on this file system."""
     try:
         fd = os.open(lock_path(path), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
@@ -246,7 +246,7 @@ def writer_state(path: str | os.PathLike[str], open_for_write: bool,
     target = Path(path)
     if not open_for_write:
         return WriterState("closed", stored, "the file is not marked open")
-    held, info = _lock_file_held(target)
+    held, info = lock_file_state(target)
     info = info or stored
     if hdf5_lock_held(target):
         return WriterState("running", info, "a process holds HDF5's lock on it")
@@ -266,5 +266,5 @@ def writer_state(path: str | os.PathLike[str], open_for_write: bool,
     return WriterState("dead", stored, "that process no longer runs")
 
 
-__all__ = ["LOCK_SUFFIX", "WriterInfo", "WriterLock", "WriterState", "hdf5_lock_held", "lock_path",
+__all__ = ["LOCK_SUFFIX", "WriterInfo", "WriterLock", "WriterState", "hdf5_lock_held", "lock_file_state", "lock_path",
            "process_token", "writer_state"]
