@@ -90,7 +90,9 @@ def examine(recording: Recording) -> Report:
         actual = runfile.hash_text(text)
         run_info = {"source": stored.get("source", ""), "sha256": stored.get("sha256", ""),
                     "hash_ok": actual == stored.get("sha256")}
-        if not run_info["hash_ok"]:
+        if not stored.get("sha256"):
+            problems.append("the stored run file has no SHA-256 (the run configuration is damaged)")
+        elif not run_info["hash_ok"]:
             problems.append(f"the stored run file's SHA-256 is {actual}, not the {stored.get('sha256')} recorded")
         if isinstance(stored.get("reproduces"), dict):
             run_info["reproduces"] = stored["reproduces"].get("path", "")
@@ -99,6 +101,9 @@ def examine(recording: Recording) -> Report:
     except RecordingFileError as error:
         problems.append(str(error).removeprefix(f"{recording.path}: "))
         settings_start = {}
+    else:
+        if not isinstance(settings_start.get("features"), dict) or not isinstance(settings_start.get("device"), dict):
+            problems.append("the settings snapshot (settings_start) lacks its camera record or feature values")
     settings = {name: value for name in SHOWN_SETTINGS
                 if (value := current_value(settings_start, name)) is not None}
     rates = {"fps": summary.fps, **_intervals(stamps)}
