@@ -237,3 +237,31 @@ def test_a_damaged_superblock_is_refused_untouched(tmp_path: Path) -> None:
         with pytest.raises(RecordingFileError, match="superblock's checksum does not match"):
             attempt(path)
     assert _digest(path) == before
+
+
+_KILLED_WHILE_FINISHING = """
+import h5py, os, signal, sys
+sys.path.insert(0, {tests!r})
+from pathlib import Path
+from test_recording_repair import write_closed
+write_closed(Path({path!r}), 4)
+file = h5py.File({path!r}, "r+", libver="latest")  # what FrameWriter.finish does after the SWMR writer closed
+file.flush()
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_writer_killed_while_finishing_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "finishing.h5"
+    code = _KILLED_WHILE_FINISHING.format(tests=str(Path(__file__).parent), path=str(path))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert read_superblock(path).flags == 0x01  # open for writing without SWMR: HDF5 refuses every read mode
+    with ace_gentl.open_recording(path) as recording:  # read through the flags-cleared view, nothing written
+        assert len(recording) == 4 and recording.status == "complete"
+        assert recording.writer.state == "dead"
+        np.testing.assert_array_equal(recording.frames[3], _frame(3))
+    report = repair(path)
+    assert report.changed and report.flags_before == 0x01 and report.frames_kept == 4
+    with h5py.File(path, "r") as file:
+        assert file["entry/recording/status"][()] == b"complete"
