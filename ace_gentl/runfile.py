@@ -273,8 +273,9 @@ def _check_text(check: _Checker, data: Mapping[str, Any]) -> None:
         if isinstance(value, Mapping):
             for key, item in value.items():
                 if "\0" in key:
-                    raise check.fail(f"[{'.'.join(where)}]" if where else "", f"the key {key!r} contains a NUL character (\\u0000), which "
-                                                    f"HDF5 text cannot hold")
+                    table = f"[{'.'.join(where)}]" if where else ""
+                    raise check.fail(table, f"the key {key!r} contains a NUL character (\\u0000), which HDF5 text "
+                                            f"cannot hold")
                 pending.append((item, (*where, key), depth + 1))
         elif isinstance(value, list):
             pending.extend((item, where, depth + 1) for item in value)

@@ -71,7 +71,9 @@ def hdf5_library() -> ctypes.CDLL | None:
         if not _LIBRARY_NAME.search(image):
             continue
         try:
-            library = ctypes.CDLL(image, mode=getattr(os, "RTLD_NOLOAD", 0) | getattr(os, "RTLD_NOW", 0) | ctypes.RTLD_LOCAL)
+            # RTLD_NOLOAD: the library already in the process, never a second copy of it
+            mode = getattr(os, "RTLD_NOLOAD", 0) | getattr(os, "RTLD_NOW", 0) | ctypes.RTLD_LOCAL
+            library = ctypes.CDLL(image, mode=mode)
             version = (ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint())
             if library.H5get_libversion(*(ctypes.byref(part) for part in version)) < 0:
                 continue
@@ -264,5 +266,5 @@ def file_errors(path: Path | str, what: str = "",
         raise RecordingFileError(f"{path}: {where}{reason(error)}") from error
 
 
-__all__ = ["H5PY_ERRORS", "PROBE_TIMEOUT_S", "READ_ATTEMPTS", "damaged_objects", "file_errors", "hdf5_library", "open_flags_cleared",
-           "open_swmr", "reason", "swmr_read_access"]
+__all__ = ["H5PY_ERRORS", "PROBE_TIMEOUT_S", "READ_ATTEMPTS", "damaged_objects", "file_errors", "hdf5_library",
+           "open_flags_cleared", "open_swmr", "reason", "swmr_read_access"]
