@@ -3,7 +3,6 @@ touching a healthy file, never removing pixel data, all or nothing."""
 
 from __future__ import annotations
 
-import os
 import struct
 from pathlib import Path
 

@@ -97,7 +97,7 @@ class RepairReport:
         cleared = (f"cleared status flags 0x{self.flags_before:02x}" if self.flags_before
                    else "status flags were clean")
         who = f" left by {self.writer}" if self.writer else ""
-        status = (f"status was 'running', now 'aborted'" if self.status_before == "running"
+        status = ("status was 'running', now 'aborted'" if self.status_before == "running"
                   else f"status {self.status_before!r}")
         return f"{self.path}: {cleared}{who}; {self.frames_kept} frames kept; {status}{unpaired}"
 

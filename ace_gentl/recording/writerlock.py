@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import fcntl
 import json
 import logging
 import os
@@ -31,6 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from ace_gentl.errors import RecordingFileError
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; the identity stored in the file is all there is
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +145,8 @@ class WriterLock:
         """
         info = WriterInfo.current()
         self.info = info
+        if fcntl is None:
+            return info
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         except OSError as error:
@@ -186,6 +192,8 @@ def _read_info(fd: int) -> WriterInfo | None:
 
 def lock_file_state(path: Path) -> tuple[bool | None, WriterInfo | None]:
     """(held?, identity) of ``NAME.lock``: None for no lock file or no locks on this file system."""
+    if fcntl is None:
+        return None, None
     try:
         fd = os.open(lock_path(path), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError:
@@ -207,6 +215,8 @@ def hdf5_lock_held(path: Path) -> bool:
 
     The shared lock taken here for a moment is the one every SWMR reader takes when it opens.
     """
+    if fcntl is None:
+        return False
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError:
