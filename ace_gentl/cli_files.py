@@ -12,6 +12,8 @@ import typer
 
 from ace_gentl import runfile
 from ace_gentl.cli_common import console, show
+from ace_gentl.errors import RecordingFileError
+from ace_gentl.recording.fileaccess import file_errors
 from ace_gentl.recording.reader import Recording, open_recording
 
 #: Settings ``inspect`` shows from the start snapshot, when present.
@@ -34,6 +36,7 @@ class Report:
     settings: dict[str, Any]
     run_file: dict[str, Any]
     problems: list[str] = field(default_factory=list)
+    verification: dict[str, Any] | None = None  # inspect --verify
 
 
 def _intervals(stamps: np.ndarray) -> dict[str, float]:
@@ -61,23 +64,46 @@ def examine(recording: Recording) -> Report:
         problems.append(f"{summary.frames_lost} frames lost")
     if summary.frames_incomplete:
         problems.append(f"{summary.frames_incomplete} incomplete frames")
-    if summary.status != "complete":
+    if summary.frames_unpaired:
+        problems.append(f"{summary.frames_unpaired} frames in data have no per-frame metadata (kept: "
+                        f"recording.detector['data'][{summary.frames}:])")
+    if summary.writer == "running":
+        problems.append("still being written (refresh to follow it)")
+    elif summary.status != "complete":
         problems.append(f"status {summary.status!r}" + (f": {summary.error}" if summary.error else ""))
+    if summary.writer == "dead":
+        problems.append(f"its writer died without closing the file: run `ace-gentl repair {recording.path}`")
+    elif summary.writer == "unknown":
+        problems.append(f"marked open for writing by a writer that cannot be checked from here; if it is gone, run "
+                        f"`ace-gentl repair --force {recording.path}`")
     written = recording.file.get("entry/recording/frames_written")
-    if written is not None and int(written[()]) != len(recording):
+    if summary.writer == "closed" and written is not None and int(written[()]) != len(recording):
         problems.append(f"frames_written says {int(written[()])}, the per-frame data holds {len(recording)}")
-    stored = (recording.config or {}).get("run_file")
+    try:
+        stored = recording.config.get("run_file")
+    except RecordingFileError as error:  # the rest of the file can still be shown
+        problems.append(str(error).removeprefix(f"{recording.path}: "))
+        stored = None
     run_info: dict[str, Any] = {}
     if isinstance(stored, dict):
         text = str(stored.get("text", ""))
         actual = runfile.hash_text(text)
         run_info = {"source": stored.get("source", ""), "sha256": stored.get("sha256", ""),
                     "hash_ok": actual == stored.get("sha256")}
-        if not run_info["hash_ok"]:
+        if not stored.get("sha256"):
+            problems.append("the stored run file has no SHA-256 (the run configuration is damaged)")
+        elif not run_info["hash_ok"]:
             problems.append(f"the stored run file's SHA-256 is {actual}, not the {stored.get('sha256')} recorded")
-        if "reproduces" in stored:
+        if isinstance(stored.get("reproduces"), dict):
             run_info["reproduces"] = stored["reproduces"].get("path", "")
-    settings_start = recording.settings or {}
+    try:
+        settings_start = recording.settings
+    except RecordingFileError as error:
+        problems.append(str(error).removeprefix(f"{recording.path}: "))
+        settings_start = {}
+    else:
+        if not isinstance(settings_start.get("features"), dict) or not isinstance(settings_start.get("device"), dict):
+            problems.append("the settings snapshot (settings_start) lacks its camera record or feature values")
     settings = {name: value for name in SHOWN_SETTINGS
                 if (value := current_value(settings_start, name)) is not None}
     rates = {"fps": summary.fps, **_intervals(stamps)}
@@ -88,11 +114,15 @@ def examine(recording: Recording) -> Report:
 def current_value(snapshot: dict[str, Any], name: str) -> Any:
     """A feature's value in a snapshot; for a selected feature, under the selectors' values at the time."""
     plain = snapshot.get("features", {})
+    plain = plain if isinstance(plain, dict) else {}
     if name in plain:
         return plain[name]
-    for variant in snapshot.get("selected", {}).get(name, ()):
-        if all(plain.get(selector) == value for selector, value in variant["selectors"].items()):
-            return variant["value"]
+    selected = snapshot.get("selected", {})
+    variants = selected.get(name, ()) if isinstance(selected, dict) else ()
+    for variant in variants if isinstance(variants, list) else ():
+        selectors = variant.get("selectors") if isinstance(variant, dict) else None
+        if isinstance(selectors, dict) and all(plain.get(key) == value for key, value in selectors.items()):
+            return variant.get("value")
     return None
 
 
@@ -109,7 +139,10 @@ def inspect_command(
         run_file: Annotated[bool, typer.Option("--run-file", help="Print the stored run file (TOML) only.")] = False,
         strict: Annotated[bool, typer.Option(
             "--strict", help="Exit with code 1 if any integrity check fails (lost or incomplete frames, "
-                             "unfinished file, ...).")] = False) -> None:
+                             "unfinished file, ...).")] = False,
+        verify: Annotated[bool, typer.Option(
+            "--verify", help="Check every frame's stored bytes against its checksum (files without checksums: "
+                             "that every frame decodes); exit 1 if one fails.")] = False) -> None:
     """Show a recording's frames, losses, rates, settings and integrity checks."""
     with open_recording(path) as recording:
         if run_file:
@@ -119,8 +152,13 @@ def inspect_command(
                 raise typer.Exit(1)
             typer.echo(str(stored.get("effective", stored.get("text", ""))), nl=False)
             return
-        report = examine(recording)
-        text = str(recording.summary())
+        with file_errors(path, "inspecting"):
+            report = examine(recording)
+            text = str(recording.summary())
+        checked = recording.verify() if verify else None
+    if checked is not None:
+        report.verification = {"frames": checked.frames, "checksums": checked.checksums, "bad": checked.bad,
+                               "unreadable": checked.unreadable, "ok": checked.ok, "text": str(checked)}
     if as_json:
         typer.echo(json.dumps(vars(report), indent=1, default=str))
     else:
@@ -139,20 +177,29 @@ def inspect_command(
                       f"({state})", markup=False)
         else:
             out.print("  run file    none (recorded through the Python API)", markup=False)
+        if checked is not None:
+            out.print(f"  verify      {checked}", markup=False)
         if report.problems:
             out.print("  integrity   " + "; ".join(report.problems), markup=False)
         else:
             out.print("  integrity   ok", markup=False)
-    if strict and report.problems:
+    if (strict and report.problems) or (checked is not None and not checked.ok):
         raise typer.Exit(1)
 
 
-def repair_command(path: Annotated[Path, typer.Argument(
-        help="A recording whose writer died (kill -9, power loss).", show_default=False)]) -> None:
-    """Make a recording whose writer died open normally again, keeping every flushed frame."""
+def repair_command(
+        path: Annotated[Path, typer.Argument(help="A recording whose writer died (kill -9, power loss).",
+                                             show_default=False)],
+        force: Annotated[bool, typer.Option(
+            "--force", help="Repair also when it cannot be told whether the writer still runs (a file from "
+                            "another host without its .lock file).")] = False) -> None:
+    """Make a recording whose writer died open normally again, keeping every frame; a healthy file is untouched.
+
+    Refuses a file that a live process is writing.
+    """
     from ace_gentl.recording.repair import repair
 
-    report = repair(path)
+    report = repair(path, force=force)
     typer.echo(str(report))
 
 

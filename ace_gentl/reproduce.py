@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ace_gentl import runs
-from ace_gentl.errors import ReproduceMismatchError
+from ace_gentl.errors import RecordingFileError, ReproduceMismatchError
 from ace_gentl.recording.metadata import producer_info, software_versions
 from ace_gentl.recording.reader import open_recording
 from ace_gentl.session import Session
@@ -64,8 +64,12 @@ def reproduce(path: str | Path, *, output: str | None = None, force: bool = Fals
         settings = recording.settings
         producer = recording.producer
         software = recording.versions
+    device = settings.get("device")
+    if not isinstance(device, dict):
+        raise RecordingFileError(f"{original}: the settings snapshot holds no camera record (\"device\"): the file "
+                                 f"is damaged or not made by ace_gentl")
     with runs.open_camera(config) as session:
-        found = differences(settings.get("device", {}), producer, software, session)
+        found = differences(device, producer, software, session)
         if report is not None:
             report(found)
         if found and not force:

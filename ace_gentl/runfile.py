@@ -45,6 +45,8 @@ import difflib
 import hashlib
 import json
 import math
+import os
+import re
 import string
 import sys
 from collections.abc import Callable, Mapping
@@ -239,6 +241,9 @@ def loads(text: str, source: str = "<run file>") -> RunConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise RunFileError(f"{source}: not valid TOML: {error}") from error
+    except RecursionError:  # tomllib recurses per nesting level: thousands of [[[... exhaust the stack
+        raise RunFileError(f"{source}: nested too deeply to read (a run file holds tables of values and lists of "
+                           f"values, at most {MAX_DEPTH} levels)") from None
     return from_dict(data, source=source, text=text)
 
 
@@ -254,8 +259,45 @@ def load(path: str | Path) -> RunConfig:
     return loads(text, source=str(file))
 
 
+#: Deepest nesting a run file needs is 3 (top level, a table, a list of values); more is refused.
+MAX_DEPTH = 8
+
+
+def _check_text(check: _Checker, data: Mapping[str, Any]) -> None:
+    """Refuse nesting deeper than MAX_DEPTH and NUL characters in any key or string (HDF5 text cannot hold them).
+
+    Iterative, so no depth of nesting can exhaust Python's stack here.
+    """
+    pending: list[tuple[Any, tuple[str, ...], int]] = [(data, (), 0)]
+    while pending:
+        value, where, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise check.fail(_where(where), f"nested more than {MAX_DEPTH} levels deep (a run file holds tables of "
+                                            f"values and lists of values)")
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if "\0" in key:
+                    table = f"[{'.'.join(where)}]" if where else ""
+                    raise check.fail(table, f"the key {key!r} contains a NUL character (\\u0000), which HDF5 text "
+                                            f"cannot hold")
+                pending.append((item, (*where, key), depth + 1))
+        elif isinstance(value, list):
+            pending.extend((item, where, depth + 1) for item in value)
+        elif isinstance(value, str) and "\0" in value:
+            raise check.fail(_where(where), "contains a NUL character (\\u0000), which HDF5 text cannot hold")
+
+
+def _where(keys: tuple[str, ...]) -> str:
+    if not keys:
+        return ""
+    if len(keys) == 1:
+        return keys[0]
+    return f"[{'.'.join(keys[:-1])}] {keys[-1]}"
+
+
 def from_dict(data: Mapping[str, Any], *, source: str = "<run file>", text: str = "") -> RunConfig:
     check = _Checker(source)
+    _check_text(check, data)
     check.unknown_keys(data, _TOP, "")
     version = check.typed(data, "version", int, "")
     if version is not None and version != FORMAT_VERSION:
@@ -375,6 +417,12 @@ def _meta_value(check: _Checker, key: str, value: Any) -> MetaValue:
 # --- the output path -------------------------------------------------------------------------------
 
 
+#: ``{run}``'s format spec: an optional zero fill, a width, an optional ``d``.
+_RUN_SPEC = re.compile(r"0?(\d{0,3})d?")
+MAX_RUN_WIDTH = 12
+MAX_NAME_BYTES = 255  # NAME_MAX of Linux and macOS file systems
+
+
 def check_template(template: str, check: _Checker | None = None) -> None:
     """RunFileError if the template has an unknown placeholder or bad braces."""
     fail = (check or _Checker("output path")).fail
@@ -390,10 +438,20 @@ def check_template(template: str, check: _Checker | None = None) -> None:
                                         f"{', '.join('{' + p + '}' for p in PLACEHOLDERS)})")
         if spec and name != "run":
             raise fail("[output] path", f"only {{run}} takes a format spec ({{run:03d}}), not {{{name}:{spec}}}")
+        width = _RUN_SPEC.fullmatch(spec or "")
+        if name == "run" and (width is None or int(width[1] or 0) > MAX_RUN_WIDTH):
+            raise fail("[output] path", f"{{run:{spec}}} in {template!r}: {{run}} takes a zero-padded width of at "
+                                        f"most {MAX_RUN_WIDTH} digits, such as {{run:03d}}")
+    if "\0" in template:
+        raise fail("[output] path", "contains a NUL character (\\u0000), which no file name can hold")
     try:
-        render(template, serial="0", model="m", now=datetime(2000, 1, 1), exists=lambda _p: False)
+        sample = render(template, serial="0", model="m", now=datetime(2000, 1, 1), exists=lambda _p: False)
     except (ValueError, KeyError) as error:
         raise fail("[output] path", f"{template!r}: {error}") from None
+    for part in sample.parts:
+        if len(os.fsencode(part)) > MAX_NAME_BYTES:
+            raise fail("[output] path", f"{template!r}: a file or folder name would be {len(os.fsencode(part))} "
+                                        f"bytes; file systems allow at most {MAX_NAME_BYTES}")
 
 
 def render(template: str, *, serial: str, model: str, now: datetime | None = None,

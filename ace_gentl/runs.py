@@ -162,6 +162,9 @@ def stored_config(recording: Any) -> tuple[RunConfig, dict[str, Any]]:
     if not isinstance(stored, dict) or "effective" not in stored:
         raise RunFileError(f"{recording.path}: holds no run file (recorded with the Python API without one?); "
                            f"its recorder options are in /entry/run_configuration")
+    if not isinstance(stored["effective"], str):
+        raise RunFileError(f"{recording.path}: the stored run file (/entry/run_configuration, run_file.effective) "
+                           f"is {type(stored['effective']).__name__}, not TOML text: the file is damaged")
     source = f"{recording.path}:/entry/run_configuration"
     loaded = runfile.loads(stored["effective"], source=source)
     return loaded, stored

@@ -152,7 +152,19 @@ def test_sim_device_xml_implies_the_simulator_and_reads_back() -> None:
                                           "mean {date}?"),
     ("[output]\npath = '{serial:>9}.h5'", "only {run} takes a format spec"),
     ("[output]\npath = '{run.h5'", "[output] path: '{run.h5': "),
-    ("[output]\npath = '{run:q}.h5'", "[output] path: '{run:q}.h5': Unknown format code 'q'"),
+    ("[output]\npath = '{run:q}.h5'", "[output] path: {run:q} in '{run:q}.h5': {run} takes a zero-padded width"),
+    ("[output]\npath = '{run:099999d}.h5'", "{run} takes a zero-padded width of at most 12 digits"),
+    ("[output]\npath = '{run:999999999d}.h5'", "{run} takes a zero-padded width of at most 12 digits"),
+    ("[output]\npath = '" + "a" * 300 + "_{run}.h5'", "a file or folder name would be 305 bytes; file systems allow "
+                                                       "at most 255"),
+    ("[output]\npath = \"a\\u0000.h5\"", "[output] path: contains a NUL character"),
+    # text HDF5 cannot hold, nesting no run file needs
+    ('title = "a\\u0000b"', "run.toml: title: contains a NUL character (\\u0000), which HDF5 text cannot hold"),
+    ('[metadata]\noperator = "me\\u0000"', "run.toml: [metadata] operator: contains a NUL character"),
+    ('[metadata]\n"k\\u0000" = 1', "run.toml: [metadata]: the key 'k\\x00' contains a NUL character"),
+    ('[metadata]\nnotes = ["a", "b\\u0000"]', "run.toml: [metadata] notes: contains a NUL character"),
+    ("[metadata]\nx = " + "[" * 5000 + "]" * 5000, "run.toml: nested too deeply to read"),
+    ("[metadata]\nx = " + "[" * 12 + "]" * 12, "run.toml: [metadata] x: nested more than 8 levels deep"),
     # syntax
     ("frames = ", "run.toml: not valid TOML: Invalid value (at end of document)"),
     ("[acquisition]\nframes = 1\nframes = 2", "run.toml: not valid TOML: "),

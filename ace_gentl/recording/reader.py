@@ -3,32 +3,57 @@
 Opens read-only in SWMR mode, which works on a finished file, on one being written (call
 :meth:`Recording.refresh` to see new frames) and on one whose writer died (no repair needed to
 read). The number of frames is the length of the per-frame datasets: frames whose metadata
-reached the disk.
+reached the disk (frames in ``data`` beyond them are counted in :attr:`Recording.unpaired_frames`).
+
+Every read of a damaged file ends at once with a one-line :class:`RecordingFileError`: HDF5's
+metadata retries are bounded (:mod:`fileaccess`), and h5py's exceptions are translated.
+:meth:`Recording.verify` checks every frame's stored bytes against its checksum.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import h5py
 import numpy as np
 
-from ace_gentl.errors import RecordingFileError
+from ace_gentl.errors import AceGentlError, RecordingFileError
 from ace_gentl.recording import metadata
+from ace_gentl.recording.fileaccess import (
+    H5PY_ERRORS,
+    damaged_objects,
+    file_errors,
+    open_flags_cleared,
+    open_swmr,
+    reason,
+)
+from ace_gentl.recording.superblock import checked_superblock, read_superblock
 from ace_gentl.recording.writer import find_detector
+from ace_gentl.recording.writerlock import LOCK_SUFFIX, WriterInfo, WriterState, lock_file_state, writer_state
+
+#: Errors of reading pixel data (a chunk that does not decode, an I/O error); others are the caller's.
+_DATA_ERRORS = (OSError, RuntimeError)
+#: Name and algorithm of the per-frame checksums of the stored chunks.
+CHECKSUM_FIELD = "frame_checksum"
+CHECKSUM_ALGORITHM = "xxh3_64"
+
+_T = TypeVar("_T")
 
 
 class LazyFrames:
     """The frames as a lazy array: indexing reads only what is asked (``frames[10]``, ``frames[::5]``)."""
 
-    def __init__(self, dataset: h5py.Dataset, count: int) -> None:
+    def __init__(self, dataset: h5py.Dataset, count: int, path: Path | str = "") -> None:
         self._dataset = dataset
         self._count = count
+        self._path = path or dataset.file.filename
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -45,25 +70,29 @@ class LazyFrames:
     def __len__(self) -> int:
         return self._count
 
+    def _read(self, key: Any, what: str) -> np.ndarray:
+        with file_errors(self._path, what, kinds=_DATA_ERRORS):
+            return self._dataset[key]
+
     def __getitem__(self, key: Any) -> np.ndarray:
         if key is Ellipsis or (isinstance(key, tuple) and Ellipsis in key):
-            return self._dataset[:self._count][key]  # reads every frame: numpy resolves the Ellipsis
+            return self._read(slice(0, self._count), "frames")[key]  # every frame: numpy resolves the Ellipsis
         first = key[0] if isinstance(key, tuple) else key
         rest = key[1:] if isinstance(key, tuple) else ()
         if isinstance(first, (int, np.integer)):
             index = int(first) + self._count if first < 0 else int(first)
             if not 0 <= index < self._count:
                 raise IndexError(f"frame {first} out of range for {self._count} frames")
-            return self._dataset[(index, *rest)]
+            return self._read((index, *rest), f"frame {index}")
         if isinstance(first, slice):
-            return self._dataset[(slice(*first.indices(self._count)), *rest)]
+            return self._read((slice(*first.indices(self._count)), *rest), f"frames {first.start}:{first.stop}")
         indices = np.asarray(first)
         if indices.dtype == bool:
             indices = np.flatnonzero(indices)
         indices = np.where(indices < 0, indices + self._count, indices)
         if indices.size and (indices.min() < 0 or indices.max() >= self._count):
             raise IndexError(f"frame index out of range for {self._count} frames")
-        return np.stack([self._dataset[(int(i), *rest)] for i in indices]) if indices.size else \
+        return np.stack([self._read((int(i), *rest), f"frame {int(i)}") for i in indices]) if indices.size else \
             np.empty((0, *self.shape[1:]), self.dtype)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -72,7 +101,7 @@ class LazyFrames:
 
     def __iter__(self) -> Any:
         for index in range(self._count):
-            yield self._dataset[index]
+            yield self._read(index, f"frame {index}")
 
     def __repr__(self) -> str:
         return f"<LazyFrames shape={self.shape} dtype={self.dtype}>"
@@ -98,6 +127,9 @@ class Summary:
     raw_bytes: int
     start_time: str
     end_time: str
+    frames_unpaired: int = 0  # frames in ``data`` without per-frame metadata (kept, not counted in ``frames``)
+    writer: str = "closed"  # WriterState.state: closed, running, dead, unknown
+    writer_detail: str = ""
 
     @property
     def ratio(self) -> float:
@@ -108,19 +140,105 @@ class Summary:
             f"{self.path}",
             f"  camera      {self.camera} serial {self.serial}",
             f"  frames      {self.frames} x {self.frame_shape} {self.pixel_format}, lost {self.frames_lost}, "
-            f"incomplete {self.frames_incomplete}, gaps in frame IDs {self.id_gaps}",
+            f"incomplete {self.frames_incomplete}, gaps in frame IDs {self.id_gaps}"
+            + (f", {self.frames_unpaired} more in data without metadata" if self.frames_unpaired else ""),
             f"  time        {self.start_time} .. {self.end_time or '(not finished)'}, {self.duration_s:.3f} s, "
             f"{self.fps:.2f} fps",
             f"  storage     {self.compression}, {self.file_bytes / 1e6:.1f} MB on disk, ratio {self.ratio:.2f}",
             f"  status      {self.status}" + (f": {self.error}" if self.error else ""),
         ]
+        if self.writer != "closed":
+            lines.append(f"  writer      {self.writer_detail}")
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What :meth:`Recording.verify` found. ``bad`` and ``unreadable`` hold frame indices."""
+
+    path: Path
+    frames: int  # frames checked
+    checksums: bool  # False: the file stores no checksums; frames were only decoded
+    bad: list[int] = field(default_factory=list)  # stored bytes differ from the checksum (or do not decode)
+    unreadable: list[int] = field(default_factory=list)  # chunk missing or not readable
+    frame_ids: dict[int, int] = field(default_factory=dict)  # index -> frame ID of the frames named above
+    damaged_objects: list[str] = field(default_factory=list)  # metadata that cannot be read ("/path: why")
+
+    @property
+    def ok(self) -> bool:
+        return not self.bad and not self.unreadable and not self.damaged_objects
+
+    def _named(self, indices: list[int], limit: int = 20) -> str:
+        shown = ", ".join(f"{i} (ID {self.frame_ids[i]})" if i in self.frame_ids else str(i) for i in indices[:limit])
+        return shown + (f" and {len(indices) - limit} more" if len(indices) > limit else "")
+
+    def __str__(self) -> str:
+        if self.checksums:
+            head = f"{self.frames} frames checked against their {CHECKSUM_ALGORITHM} checksums"
+            problem = "do not match their checksum"
+        else:
+            head = f"no checksums stored; {self.frames} frames decoded"
+            problem = "do not decode"
+        if self.ok:
+            return f"{head}: all {'match' if self.checksums else 'decode'}; all metadata readable"
+        parts = []
+        if self.damaged_objects:
+            parts.append(f"{len(self.damaged_objects)} objects unreadable: " + "; ".join(self.damaged_objects[:3]))
+        if self.bad:
+            parts.append(f"{len(self.bad)} {problem}: frames {self._named(self.bad)}")
+        if self.unreadable:
+            parts.append(f"{len(self.unreadable)} cannot be read: frames {self._named(self.unreadable)}")
+        return f"{head}: " + "; ".join(parts)
 
 
 def _str(value: Any) -> str:
     if isinstance(value, np.ndarray):
         value = value[()]
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def too_young(path: Path, writer: WriterInfo | None) -> str:
+    """The message for a file whose writer died before the recording's structure was complete."""
+    who = f" (PID {writer.pid})" if writer else ""
+    side = [p.name for p in (path.with_name(path.name + suffix) for suffix in (".reserve", LOCK_SUFFIX)) if p.exists()]
+    also = f" (and {', '.join(side)})" if side else ""
+    return (f"{path}: holds no frames: its writer{who} ended before the recording's structure was complete (frames "
+            f"start only after that); nothing to repair: delete it{also}")
+
+
+#: A file smaller than this without a readable superblock, beside a stale lock file, was killed as it was made.
+_YOUNG_BYTES = 1 << 16
+
+
+def young_file_error(path: Path) -> RecordingFileError | None:
+    """For a file without a readable superblock: being created now, or killed as it was being created."""
+    held, info = lock_file_state(path)
+    if held is True:
+        return RecordingFileError(f"{path}: is being created by {info or 'another process'}; try again in a moment")
+    if held is False and path.stat().st_size < _YOUNG_BYTES:
+        return RecordingFileError(too_young(path, info))
+    return None
+
+
+def _lookup(group: h5py.Group, path: str) -> Any:
+    """``group[path]``, or None if it does not exist (``group.get`` also hides a damaged object's error)."""
+    try:
+        return group[path]
+    except KeyError as error:
+        if any(words in str(error) for words in ("doesn't exist", "does not exist", "component not found")):
+            return None
+        raise
+
+
+def _reads(what: str) -> Callable[[Callable[..., _T]], Callable[..., _T]]:
+    """Run a Recording method under :func:`file_errors` (a damaged file: one-line RecordingFileError)."""
+    def wrap(method: Callable[..., _T]) -> Callable[..., _T]:
+        @functools.wraps(method)
+        def wrapped(self: Recording, *args: Any, **kwargs: Any) -> _T:
+            with file_errors(self.path, what):
+                return method(self, *args, **kwargs)
+        return wrapped
+    return wrap
 
 
 class Recording:
@@ -130,27 +248,69 @@ class Recording:
         self.path = Path(path)
         if not self.path.is_file():
             raise RecordingFileError(f"{self.path}: no such file")
+        self._view: Any = None  # the file object under a file opened with its flags cleared
         try:
-            self._file = h5py.File(self.path, "r", libver="latest", swmr=True)
-        except OSError as error:
-            raise RecordingFileError(f"{self.path}: cannot open as HDF5: {error}") from error
+            try:
+                block = checked_superblock(self.path)
+            except RecordingFileError:
+                young = young_file_error(self.path)
+                if young is not None:
+                    raise young from None
+                raise
+            self._open_for_write = block.open_for_write
+            if block.open_for_write and not block.swmr:
+                self._file = self._open_without_swmr(block)
+            else:
+                with file_errors(self.path, "cannot open as HDF5"):
+                    self._file = open_swmr(self.path)
+        except OSError as error:  # the file itself cannot be read (permissions, I/O)
+            raise RecordingFileError(f"{self.path}: cannot be read: {error.strerror or error}") from error
         try:
-            schema = self._file.get("entry/ace_gentl_schema")
-            if schema is None:
-                raise RecordingFileError(f"{self.path}: not an ace_gentl recording (no /entry/ace_gentl_schema)")
-            version = int(schema.attrs.get("version", 0))
-            if version > metadata.SCHEMA_VERSION:
-                raise RecordingFileError(f"{self.path}: recording schema version {version}; this ace_gentl reads "
-                                         f"up to {metadata.SCHEMA_VERSION}")
-            self.detector = find_detector(self._file)
+            with file_errors(self.path, "not a readable ace_gentl recording"):
+                schema = _lookup(self._file, "entry/ace_gentl_schema")
+                if schema is None:
+                    raise RecordingFileError(f"{self.path}: not an ace_gentl recording (no /entry/ace_gentl_schema)")
+                version = int(schema.attrs.get("version", 0))
+                if version > metadata.SCHEMA_VERSION:
+                    raise RecordingFileError(f"{self.path}: recording schema version {version}; this ace_gentl "
+                                             f"reads up to {metadata.SCHEMA_VERSION}")
+                self.detector = find_detector(self._file)
+                for name in ("data", "frame_id"):
+                    if not isinstance(self.detector.get(name), h5py.Dataset):
+                        raise RecordingFileError(f"{self.path}: not a complete recording (no {name} in "
+                                                 f"{self.detector.name})")
         except BaseException:
-            self._file.close()
+            self.close()
             raise
+
+    def _open_without_swmr(self, block: Any) -> h5py.File:
+        """A file marked open by a writer that had not turned SWMR on (or was finishing the file)."""
+        state = writer_state(self.path, True, None)
+        if state.running:
+            raise RecordingFileError(f"{self.path}: is being created or finished by {state.info or 'another process'}"
+                                     f" right now ({state.how}); try again in a moment")
+        file = None
+        try:
+            file, self._view = open_flags_cleared(self.path, block)
+            if "entry/ace_gentl_schema" in file and "entry/recording/status" in file:
+                return file
+            hdf5_says = "its layout is missing"
+        except H5PY_ERRORS as error:
+            hdf5_says = reason(error)
+        if file is not None:
+            file.close()
+        raise RecordingFileError(f"{too_young(self.path, state.info)} [{hdf5_says}]")
 
     # --- life cycle ----------------------------------------------------------------------------
 
     def close(self) -> None:
-        self._file.close()
+        file = getattr(self, "_file", None)
+        try:
+            if file is not None:
+                file.close()
+        finally:
+            if self._view is not None:
+                self._view.close()
 
     def __enter__(self) -> Recording:
         return self
@@ -159,8 +319,11 @@ class Recording:
                  trace: TracebackType | None) -> None:
         self.close()
 
+    @_reads("refreshing")
     def refresh(self) -> None:
         """See frames a running writer flushed since the last look."""
+        if self._view is not None:
+            return  # not a SWMR file: nothing new can arrive
         for dataset in self.detector.values():
             if isinstance(dataset, h5py.Dataset):
                 dataset.id.refresh()
@@ -173,15 +336,24 @@ class Recording:
 
     # --- content -------------------------------------------------------------------------------
 
+    @_reads("reading the number of frames")
     def __len__(self) -> int:
         data = self.detector["data"]
         return min(data.shape[0], self.detector["frame_id"].shape[0])
 
     @property
-    def frames(self) -> LazyFrames:
-        return LazyFrames(self.detector["data"], len(self))
+    @_reads("reading the number of frames")
+    def unpaired_frames(self) -> int:
+        """Frames in ``data`` beyond the per-frame metadata (written since the last flush of a dead
+        writer, or metadata lost): kept in the file, readable as ``detector["data"][len(rec):]``."""
+        return max(0, self.detector["data"].shape[0] - self.detector["frame_id"].shape[0])
 
     @property
+    def frames(self) -> LazyFrames:
+        return LazyFrames(self.detector["data"], len(self), self.path)
+
+    @property
+    @_reads("reading the per-frame columns")
     def field_names(self) -> list[str]:
         count = self.detector["frame_id"].shape[0]
         return [name for name, item in self.detector.items()
@@ -189,6 +361,7 @@ class Recording:
                 and item.shape[0] == count]
 
     @property
+    @_reads("reading the per-frame columns")
     def table(self) -> np.ndarray:
         """Per-frame metadata as a structured array (one row per frame; ``table["frame_id"]`` ...)."""
         count = len(self)
@@ -200,58 +373,103 @@ class Recording:
         return table
 
     def column(self, name: str) -> np.ndarray:
-        return self.detector[name][:len(self)]
+        if name not in self.detector:
+            raise KeyError(f"no per-frame column {name!r}; there are {', '.join(self.field_names)}")
+        with file_errors(self.path, f"reading {name}"):
+            return self.detector[name][:len(self)]
 
+    @_reads("reading units")
     def units(self, name: str) -> str:
         return _str(self.detector[name].attrs.get("units", ""))
 
     def _json(self, path: str) -> Any:
-        item = self._file.get(path)
-        return None if item is None else json.loads(_str(item[()]))
+        with file_errors(self.path, f"reading {path}"):
+            item = _lookup(self._file, path)
+            if item is None:
+                return None
+            text = _str(item[()])
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError) as error:
+            raise RecordingFileError(f"{self.path}: {path} is not valid JSON ({error})") from None
+
+    def _json_object(self, path: str) -> dict[str, Any] | None:
+        value = self._json(path)
+        if value is not None and not isinstance(value, dict):
+            raise RecordingFileError(f"{self.path}: {path} must hold a JSON object, not {type(value).__name__}")
+        return value
 
     @property
     def settings(self) -> dict[str, Any]:
         """The camera's settings snapshot at the start (``session.apply(rec.settings)`` repeats them)."""
-        return self._json(f"{self.detector.name}/genicam/settings_start")
+        value = self._json_object(f"{self.detector.name}/genicam/settings_start")
+        if value is None:
+            raise RecordingFileError(f"{self.path}: has no settings snapshot ({self.detector.name}/genicam/"
+                                     f"settings_start)")
+        return value
 
     @property
     def settings_end(self) -> dict[str, Any] | None:
-        return self._json(f"{self.detector.name}/genicam/settings_end")
+        return self._json_object(f"{self.detector.name}/genicam/settings_end")
 
     @property
     def config(self) -> dict[str, Any]:
         """The run configuration (``session.record(path, **recording.record_options)`` repeats the run)."""
-        return self._json("entry/run_configuration/data")
+        return self._json_object("entry/run_configuration/data") or {}
 
     @property
     def record_options(self) -> dict[str, Any]:
         from ace_gentl.recording.recorder import options_of
 
-        return options_of(self.config)
+        try:
+            return options_of(self.config)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise RecordingFileError(f"{self.path}: the run configuration cannot be used ({error!r})") from None
 
     @property
+    @_reads("reading the device XML")
     def device_xml(self) -> bytes:
         return bytes(self.detector["genicam/device_xml"][()].tobytes()).rstrip(b"\0")
 
     @property
+    @_reads("reading the producer record")
     def producer(self) -> dict[str, str]:
         group = self.detector["genicam/producer"]
         return {name: _str(group[name][()]) for name in group}
 
     @property
+    @_reads("reading the software versions")
     def versions(self) -> dict[str, str]:
         group = self._file["entry/software"]
         return {name: _str(group[name][()]) for name in group}
 
     @property
+    @_reads("reading the status")
     def status(self) -> str:
         return _str(self._file["entry/recording/status"][()])
 
     @property
+    @_reads("reading the error text")
     def error(self) -> str:
-        item = self._file.get("entry/recording/error")
+        item = _lookup(self._file, "entry/recording/error")
         return "" if item is None else _str(item[()])
 
+    @property
+    def writer(self) -> WriterState:
+        """Whether the process that writes this file still runs ("closed" once the file was closed)."""
+        try:
+            open_for_write = read_superblock(self.path).open_for_write
+        except (AceGentlError, OSError):
+            open_for_write = self._open_for_write
+        stored = None
+        try:
+            recording = self._file.get("entry/recording")
+            stored = WriterInfo.from_attrs(recording.attrs, self._file.get("entry/host")) if recording else None
+        except H5PY_ERRORS:
+            pass  # a damaged group: judged from the lock files alone
+        return writer_state(self.path, open_for_write, stored)
+
+    @_reads("reading the summary")
     def summary(self) -> Summary:
         count = len(self)
         ids = self.column("frame_id")
@@ -261,6 +479,7 @@ class Recording:
         duration = float(stamps[-1] - stamps[0]) * 1e-9 if count > 1 else 0.0
         lost = int(np.sum(self.column("lost_before"))) if count else 0
         data = self.detector["data"]
+        writer = self.writer
         return Summary(
             path=self.path, camera=_str(self.detector["description"][()]),
             serial=_str(self.detector["serial_number"][()]), pixel_format=_str(self.detector["pixel_format"][()]),
@@ -269,10 +488,80 @@ class Recording:
             duration_s=duration, fps=(count - 1) / duration if duration > 0 else 0.0, status=self.status,
             error=self.error, compression=_str(recording["compression"][()]),
             file_bytes=self.path.stat().st_size, raw_bytes=count * int(np.prod(data.shape[1:])) * data.dtype.itemsize,
-            start_time=_str(self._file["entry/start_time"][()]), end_time=_str(self._file["entry/end_time"][()]))
+            start_time=_str(self._file["entry/start_time"][()]), end_time=_str(self._file["entry/end_time"][()]),
+            frames_unpaired=self.unpaired_frames, writer=writer.state, writer_detail=str(writer))
+
+    # --- integrity -----------------------------------------------------------------------------
+
+    def verify(self, progress: Callable[[int, int], None] | None = None) -> Verification:
+        """Check every frame: its stored chunk against its checksum, or (no checksums) that it decodes;
+        and that every object's metadata can be read.
+
+        Reads one chunk at a time (memory: one frame). ``progress(done, total)`` is called now and then.
+        """
+        count = len(self)
+        data = self.detector["data"]
+        ids = self.column("frame_id")
+        with file_errors(self.path, f"reading {CHECKSUM_FIELD}"):
+            stored = self.detector.get(CHECKSUM_FIELD)
+            sums = None
+            if isinstance(stored, h5py.Dataset):
+                algorithm = _str(stored.attrs.get("algorithm", ""))
+                if algorithm != CHECKSUM_ALGORITHM:
+                    raise RecordingFileError(f"{self.path}: {CHECKSUM_FIELD} uses {algorithm or 'no named'} "
+                                             f"algorithm; this ace_gentl checks {CHECKSUM_ALGORITHM}")
+                sums = stored[:min(count, stored.shape[0])]
+        bad: list[int] = []
+        unreadable: list[int] = []
+        if sums is not None:
+            if data.chunks is None or tuple(data.chunks) != (1, *data.shape[1:]):
+                raise RecordingFileError(f"{self.path}: checksums cover one frame per chunk; data is chunked "
+                                         f"{data.chunks}")
+            checks: Iterator[tuple[int, bool | None]] = _checked_chunks(data, sums, count)
+        else:
+            checks = _decoded_frames(data, count)
+        for index, ok in checks:
+            if ok is None:
+                unreadable.append(index)
+            elif not ok:
+                bad.append(index)
+            if progress is not None and (index % 64 == 0 or index == count - 1):
+                progress(index + 1, count)
+        named = {int(i): int(ids[i]) for i in [*bad, *unreadable]}
+        return Verification(path=self.path, frames=count, checksums=sums is not None, bad=bad, unreadable=unreadable,
+                            frame_ids=named, damaged_objects=damaged_objects(self._file))
 
     def __repr__(self) -> str:
         return f"<Recording {self.path} {len(self)} frames, {self.status}>"
+
+
+def _checked_chunks(data: h5py.Dataset, sums: np.ndarray, count: int) -> Iterator[tuple[int, bool | None]]:
+    """(index, matches?) per frame; None when the chunk is missing, cannot be read or has no checksum."""
+    import xxhash
+
+    zeros = (0,) * (data.ndim - 1)
+    for index in range(count):
+        if index >= sums.shape[0]:
+            yield index, None
+            continue
+        try:
+            _mask, chunk = data.id.read_direct_chunk((index, *zeros))
+        except (OSError, RuntimeError, ValueError, KeyError):
+            yield index, None
+            continue
+        yield index, xxhash.xxh3_64_intdigest(chunk) == int(sums[index])
+
+
+def _decoded_frames(data: h5py.Dataset, count: int) -> Iterator[tuple[int, bool | None]]:
+    """(index, decodes?) per frame, for files without checksums."""
+    buffer = np.empty(data.shape[1:], data.dtype)
+    for index in range(count):
+        try:
+            data.read_direct(buffer, np.s_[index], np.s_[...])
+        except (OSError, RuntimeError):
+            yield index, False
+            continue
+        yield index, True
 
 
 def open_recording(path: str | os.PathLike[str]) -> Recording:
@@ -286,4 +575,5 @@ def summary(path: str | os.PathLike[str]) -> Summary:
         return recording.summary()
 
 
-__all__ = ["LazyFrames", "Recording", "Summary", "open_recording", "summary"]
+__all__ = ["CHECKSUM_ALGORITHM", "CHECKSUM_FIELD", "LazyFrames", "Recording", "Summary", "Verification",
+           "open_recording", "summary", "too_young", "young_file_error"]

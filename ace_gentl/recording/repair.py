@@ -1,113 +1,58 @@
-"""Make a recording whose writer died (``kill -9``, power loss) open normally again.
+"""Make a recording whose writer died (``kill -9``, power loss) open normally again, losing nothing.
 
-An HDF5 file written with ``libver="latest"`` marks itself "open for writing" (and "SWMR
-writer") in its superblock; a writer that dies leaves the marks, and a plain open then fails
-with "file is already open for write". Like ``h5clear -s``, :func:`repair` clears the marks
-(recomputing the superblock checksum), then trims ``data`` to the frames whose per-frame values
-were flushed and records in the file that it was repaired. Frames flushed before the crash are
-kept; a SWMR read-only open (``open_recording`` does that) works even without repair.
+An HDF5 file written with ``libver="latest"`` marks itself "open for writing" (and "SWMR writer")
+in its superblock; a writer that dies leaves the marks, and a plain open then fails with "file is
+already open for write". Like ``h5clear -s``, :func:`repair` clears them. It is all or nothing:
+
+1. the superblock is read and its checksum checked; a file that was closed normally and has
+   nothing to mend is left untouched (not one byte written);
+2. a file whose writer still runs is refused, naming the process (:mod:`writerlock`);
+3. a dry run opens the file read-only as it will look once the marks are cleared
+   (:func:`fileaccess.open_flags_cleared`) and reads everything repair touches. A file whose
+   writer died before the recording's structure was complete holds no frames and is reported as
+   such; a damaged one is reported; neither is touched;
+4. holding ``NAME.lock``, the marks are cleared (one write of the 48-byte superblock, synced) and a
+   status of ``running`` becomes ``aborted`` with an error text. If that fails, the original
+   superblock is written back.
+
+Pixel data is never removed: frames in ``data`` without per-frame metadata (written after the last
+flush) are kept and reported. A SWMR read-only open (``open_recording`` does that) works even
+without repair.
 """
 
 from __future__ import annotations
 
 import os
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
 import numpy as np
 
-from ace_gentl.errors import RecordingFileError
+from ace_gentl.errors import AceGentlError, RecordingFileError
 from ace_gentl.recording import layout
-from ace_gentl.recording.writer import now_iso, trim
+from ace_gentl.recording.fileaccess import H5PY_ERRORS, damaged_objects, open_flags_cleared, reason
+from ace_gentl.recording.superblock import (
+    SIGNATURE,
+    Superblock,
+    checked_superblock,
+    lookup3,
+    read_superblock,
+    write_superblock,
+)
+from ace_gentl.recording.writer import find_detector, now_iso
+from ace_gentl.recording.reader import too_young, young_file_error
+from ace_gentl.recording.writerlock import WriterInfo, WriterLock, writer_state
 
-SIGNATURE = b"\x89HDF\r\n\x1a\n"
-_MASK = 0xFFFFFFFF
-_RESERVE_SUFFIX = ".reserve"
-
-
-def _rot(x: int, k: int) -> int:
-    return ((x << k) | (x >> (32 - k))) & _MASK
-
-
-def lookup3(data: bytes, initval: int = 0) -> int:
-    """Bob Jenkins' lookup3 ``hashlittle``: the checksum HDF5 puts on superblocks v2/v3."""
-    length = len(data)
-    a = b = c = (0xDEADBEEF + length + initval) & _MASK
-    i = 0
-    while length > 12:
-        a = (a + int.from_bytes(data[i:i + 4], "little")) & _MASK
-        b = (b + int.from_bytes(data[i + 4:i + 8], "little")) & _MASK
-        c = (c + int.from_bytes(data[i + 8:i + 12], "little")) & _MASK
-        a = (a - c) & _MASK; a ^= _rot(c, 4); c = (c + b) & _MASK  # noqa: E702 (the reference's layout)
-        b = (b - a) & _MASK; b ^= _rot(a, 6); a = (a + c) & _MASK  # noqa: E702
-        c = (c - b) & _MASK; c ^= _rot(b, 8); b = (b + a) & _MASK  # noqa: E702
-        a = (a - c) & _MASK; a ^= _rot(c, 16); c = (c + b) & _MASK  # noqa: E702
-        b = (b - a) & _MASK; b ^= _rot(a, 19); a = (a + c) & _MASK  # noqa: E702
-        c = (c - b) & _MASK; c ^= _rot(b, 4); b = (b + a) & _MASK  # noqa: E702
-        length -= 12
-        i += 12
-    if length == 0:
-        return c
-    tail = data[i:i + length] + bytes(12 - length)
-    a = (a + int.from_bytes(tail[0:4], "little")) & _MASK
-    b = (b + int.from_bytes(tail[4:8], "little")) & _MASK
-    c = (c + int.from_bytes(tail[8:12], "little")) & _MASK
-    c ^= b; c = (c - _rot(b, 14)) & _MASK  # noqa: E702
-    a ^= c; a = (a - _rot(c, 11)) & _MASK  # noqa: E702
-    b ^= a; b = (b - _rot(a, 25)) & _MASK  # noqa: E702
-    c ^= b; c = (c - _rot(b, 16)) & _MASK  # noqa: E702
-    a ^= c; a = (a - _rot(c, 4)) & _MASK  # noqa: E702
-    b ^= a; b = (b - _rot(a, 14)) & _MASK  # noqa: E702
-    c ^= b; c = (c - _rot(b, 24)) & _MASK  # noqa: E702
-    return c
-
-
-@dataclass(frozen=True)
-class Superblock:
-    offset: int  # where the signature is (0 unless the file has a user block)
-    version: int
-    flags: int
-    size: int  # bytes covered by the checksum, plus the checksum
-
-
-def read_superblock(path: str | os.PathLike[str]) -> Superblock:
-    """Find and parse a version 2/3 superblock (the kind ``libver="latest"`` writes)."""
-    with Path(path).open("rb") as handle:
-        offset = 0
-        while True:
-            handle.seek(offset)
-            head = handle.read(12)
-            if len(head) < 12:
-                raise RecordingFileError(f"{path}: no HDF5 superblock found (not an HDF5 file?)")
-            if head[:8] == SIGNATURE:
-                break
-            offset = 512 if offset == 0 else offset * 2
-        version, size_of_offsets, _lengths, flags = head[8], head[9], head[10], head[11]
-    if version < 2:
-        raise RecordingFileError(f"{path}: superblock version {version}; only versions 2 and 3 carry the "
-                                 f"status flags repair clears (files written by ace_gentl use 3)")
-    return Superblock(offset=offset, version=version, flags=flags, size=12 + 4 * size_of_offsets + 4)
+_RESERVE_SUFFIX = ".reserve"  # the recorder's disk-space reserve, left behind by a dead writer
 
 
 def clear_status_flags(path: str | os.PathLike[str]) -> tuple[int, int]:
     """Clear the superblock's file-consistency flags; returns (flags before, flags after)."""
-    block = read_superblock(path)
+    block = checked_superblock(path)
     if block.flags == 0:
         return 0, 0
-    with Path(path).open("r+b") as handle:
-        handle.seek(block.offset)
-        raw = bytearray(handle.read(block.size))
-        stored = struct.unpack("<I", raw[-4:])[0]
-        if lookup3(bytes(raw[:-4])) != stored:
-            raise RecordingFileError(f"{path}: the superblock checksum does not match; refusing to touch it")
-        raw[11] = 0
-        raw[-4:] = struct.pack("<I", lookup3(bytes(raw[:-4])))
-        handle.seek(block.offset)
-        handle.write(raw)
-        handle.flush()
-        os.fsync(handle.fileno())
+    write_superblock(path, block, block.with_flags_cleared())
     return block.flags, 0
 
 
@@ -117,44 +62,172 @@ def needs_repair(path: str | os.PathLike[str]) -> bool:
 
 
 @dataclass(frozen=True)
+class _Content:
+    """What the dry run read."""
+
+    status: str
+    frames_in_data: int
+    frames_paired: int  # frames with per-frame metadata
+    frames_written: int | None
+    has_error_text: bool
+    writer: WriterInfo | None
+
+
+@dataclass(frozen=True)
 class RepairReport:
     path: Path
     flags_before: int
-    frames_in_data: int  # length of ``data`` before trimming
-    frames_kept: int  # frames with flushed per-frame values: what the file now holds
+    frames_in_data: int  # length of ``data``: every one of them is still there
+    frames_kept: int  # frames with flushed per-frame values: what ``open_recording`` counts
     status_before: str
     reserve_removed: bool
+    changed: bool = True  # False: the file was left untouched (nothing to repair)
+    writer: str = ""  # who had left the file open
+
+    @property
+    def frames_unpaired(self) -> int:
+        return self.frames_in_data - self.frames_kept
 
     def __str__(self) -> str:
-        cleared = f"cleared status flags 0x{self.flags_before:02x}" if self.flags_before else "status flags were clean"
-        return (f"{self.path}: {cleared}; {self.frames_kept} frames kept ({self.frames_in_data} in data); "
-                f"status was {self.status_before!r}")
+        unpaired = (f"; {self.frames_unpaired} frames in data have no per-frame metadata: kept (data["
+                    f"{self.frames_kept}:]), not counted" if self.frames_unpaired else "")
+        if not self.changed:
+            return (f"{self.path}: nothing to repair (status flags were clean, status {self.status_before!r}); "
+                    f"{self.frames_kept} frames kept, file untouched{unpaired}")
+        cleared = (f"cleared status flags 0x{self.flags_before:02x}" if self.flags_before
+                   else "status flags were clean")
+        who = f" left by {self.writer}" if self.writer else ""
+        status = ("status was 'running', now 'aborted'" if self.status_before == "running"
+                  else f"status {self.status_before!r}")
+        return f"{self.path}: {cleared}{who}; {self.frames_kept} frames kept; {status}{unpaired}"
 
 
-def repair(path: str | os.PathLike[str]) -> RepairReport:
-    """Repair a recording left open by a dead writer. Do not run it while the writer is alive."""
+def _dry_run(path: Path, block: Superblock) -> _Content:
+    """Read what repair needs, through a read-only view with the marks cleared; h5py errors pass."""
+    file, view = open_flags_cleared(path, block)
+    try:
+        if "entry/ace_gentl_schema" not in file or "entry/recording/status" not in file:
+            missing = "entry/ace_gentl_schema" if "entry/ace_gentl_schema" not in file else "entry/recording/status"
+            raise _Incomplete(f"no /{missing}")
+        _check_metadata(file)
+        recording = file["entry/recording"]
+        detector = find_detector(file)
+        data, frame_id = detector["data"], detector["frame_id"]
+        written = recording.get("frames_written")
+        return _Content(status=bytes(recording["status"][()]).decode(errors="replace").rstrip("\0"),
+                        frames_in_data=int(data.shape[0]), frames_paired=min(int(data.shape[0]),
+                                                                             int(frame_id.shape[0])),
+                        frames_written=None if written is None else int(written[()]),
+                        has_error_text="error" in recording,
+                        writer=WriterInfo.from_attrs(recording.attrs, file.get("entry/host")))
+    finally:
+        file.close()
+        view.close()
+
+
+class _Incomplete(Exception):
+    """The file opens but lacks the recording's structure."""
+
+
+class _Damaged(Exception):
+    """An object of the file cannot be read."""
+
+
+def _check_metadata(file: h5py.File) -> None:
+    damaged = damaged_objects(file)
+    if damaged:
+        raise _Damaged("; ".join(damaged[:3]) + (f" and {len(damaged) - 3} more" if len(damaged) > 3 else ""))
+
+
+def repair(path: str | os.PathLike[str], *, force: bool = False) -> RepairReport:
+    """Repair a recording left open by a dead writer; a healthy file is left untouched.
+
+    Refuses a file whose writer still runs. ``force`` repairs also when that cannot be told (a
+    file written on another host without its lock file, or by a program that leaves no trace).
+    """
     target = Path(path)
     if not target.is_file():
         raise RecordingFileError(f"{target}: no such file")
-    flags, _ = clear_status_flags(target)
-    with h5py.File(target, "r+", libver="latest") as file:
-        if "entry/recording/status" not in file:
-            raise RecordingFileError(f"{target}: not an ace_gentl recording (no /entry/recording/status)")
-        recording = file["entry/recording"]
-        status = bytes(recording["status"][()]).decode(errors="replace")
-        before, after = trim(file)
-        if status == "running":
-            recording["status"][()] = np.bytes_(b"aborted")
-            recording["frames_written"][()] = np.int64(after)
-            if "error" not in recording:
-                layout.write_text(recording, "error", f"the recording process ended without closing the file; "
-                                                 f"repaired {now_iso()} keeping {after} flushed frames")
-        recording.attrs["repaired"] = now_iso()
+    try:
+        block = checked_superblock(target)
+    except RecordingFileError:
+        young = young_file_error(target)
+        if young is not None:
+            raise young from None
+        raise
+    if block.version < 2:
+        raise RecordingFileError(f"{target}: superblock version {block.version}; only versions 2 and 3 carry the "
+                                 f"status flags repair clears (files written by ace_gentl use 3)")
+    content: _Content | None = None
+    failure: BaseException | None = None
+    try:
+        content = _dry_run(target, block)
+    except (_Incomplete, _Damaged, AceGentlError, *H5PY_ERRORS) as error:
+        failure = error
+    state = writer_state(target, block.open_for_write, content.writer if content else None)
+    if state.running:
+        raise RecordingFileError(f"{target}: is being written by {state.info or 'another process'} ({state.how}); "
+                                 f"repair is for a file whose writer died: stop that recording first")
+    if state.state == "unknown" and not force:
+        raise RecordingFileError(f"{target}: is marked open for writing and it cannot be told whether its writer "
+                                 f"still runs ({state.how}); if no process writes it, use --force (force=True)")
+    if failure is not None:
+        raise _explain(target, block, state.info, failure) from failure
+    assert content is not None
+    if not block.open_for_write and content.status != "running":
+        return RepairReport(path=target, flags_before=0, frames_in_data=content.frames_in_data,
+                            frames_kept=content.frames_paired, status_before=content.status, reserve_removed=False,
+                            changed=False)
+    lock = WriterLock(target)
+    lock.acquire("repaired")
+    try:
+        if read_superblock(target).raw != block.raw:
+            raise RecordingFileError(f"{target}: changed while repair was reading it; try again")
+        _apply(target, block, content)
+    finally:
+        lock.release()
     reserve = target.with_name(target.name + _RESERVE_SUFFIX)
     removed = reserve.exists()
     reserve.unlink(missing_ok=True)
-    return RepairReport(path=target, flags_before=flags, frames_in_data=before, frames_kept=after,
-                        status_before=status, reserve_removed=removed)
+    return RepairReport(path=target, flags_before=block.flags, frames_in_data=content.frames_in_data,
+                        frames_kept=content.frames_paired, status_before=content.status, reserve_removed=removed,
+                        writer=str(state.info) if state.info else "")
 
 
-__all__ = ["RepairReport", "clear_status_flags", "lookup3", "needs_repair", "read_superblock", "repair"]
+def _explain(target: Path, block: Superblock, writer: WriterInfo | None, failure: BaseException) -> RecordingFileError:
+    """The one-line error for a file the dry run could not read (nothing was written)."""
+    if isinstance(failure, RecordingFileError):
+        return failure
+    if block.open_for_write and not block.swmr and not isinstance(failure, _Damaged):
+        return RecordingFileError(too_young(target, writer))
+    if isinstance(failure, _Incomplete):
+        return RecordingFileError(f"{target}: not an ace_gentl recording ({failure}); not touched")
+    if isinstance(failure, _Damaged):
+        return RecordingFileError(f"{target}: damaged beyond what repair mends (it clears a dead writer's marks), "
+                                  f"not touched: {failure}")
+    return RecordingFileError(f"{target}: cannot be repaired, not touched: {reason(failure)}")
+
+
+def _apply(target: Path, block: Superblock, content: _Content) -> None:
+    """Clear the marks and record the abort; on failure put the original superblock back."""
+    if block.flags:
+        write_superblock(target, block, block.with_flags_cleared())
+    try:
+        if content.status == "running":
+            with h5py.File(target, "r+", libver="latest") as file:
+                recording = file["entry/recording"]
+                recording["status"][()] = np.bytes_(b"aborted")
+                recording["frames_written"][()] = np.int64(content.frames_paired)
+                if not content.has_error_text:
+                    layout.write_text(recording, "error", f"the recording process ended without closing the file; "
+                                                     f"repaired {now_iso()} keeping {content.frames_paired} "
+                                                     f"flushed frames")
+                recording.attrs["repaired"] = now_iso()
+    except (*H5PY_ERRORS, AceGentlError) as error:
+        if block.flags:
+            write_superblock(target, block, block.raw)
+        raise RecordingFileError(f"{target}: repair failed and was undone (the file is as it was): "
+                                 f"{reason(error)}") from error
+
+
+__all__ = ["SIGNATURE", "RepairReport", "clear_status_flags", "lookup3", "needs_repair", "read_superblock", "repair"]

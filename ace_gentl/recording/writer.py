@@ -33,6 +33,7 @@ import xxhash
 from ace_gentl.errors import OutputExistsError, RecordingError
 from ace_gentl.recording import layout, metadata
 from ace_gentl.recording.compression import Compression
+from ace_gentl.recording.writerlock import WriterLock
 
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class FrameWriter:
         self._file: h5py.File | None = None
         self._layout: layout.Layout | None = None
         self._pending: dict[str, list[Any]] = {f.name: [] for f in self.fields}
+        self._lock = WriterLock(self.path)  # NAME.lock: tells a live writer from a dead one (writerlock)
 
     @property
     def needs_encoded(self) -> bool:
@@ -111,11 +113,17 @@ class FrameWriter:
         if self.path.exists() and not self.overwrite:
             raise OutputExistsError(f"{self.path} exists; pass overwrite=True to replace it")
         self.start_time = now_iso()
-        self._file = h5py.File(self.path, "w", libver="latest")
+        identity = self._lock.acquire()  # before "w": refuses a file another live process writes
+        try:
+            self._file = h5py.File(self.path, "w", libver="latest")
+        except BaseException:
+            self._lock.release()
+            raise
         try:
             self._layout = layout.create(self._file, geometry=self.geometry, compression=self.compression,
                                          chunks=self.chunks, fields=self.fields, static=self.static,
                                          config=self.config, title=self.title, start_time=self.start_time)
+            self._file["entry/recording"].attrs.update(identity.as_attrs())  # before SWMR: no attributes after
             self._file.flush()
             self._file.swmr_mode = True
             if self.drop_page_cache:
@@ -125,8 +133,12 @@ class FrameWriter:
                     log.warning("%s: cannot open it for page-cache advice (%s); the page cache is kept",
                                 self.path, error)
         except BaseException:
-            self._file.close()
-            self._file = None
+            try:
+                self._file.close()
+            finally:
+                self._file = None
+                self.path.unlink(missing_ok=True)  # a file without its layout holds nothing: leave no stub
+                self._lock.release()
             raise
         self.last_flush = time.monotonic()
 
@@ -226,6 +238,7 @@ class FrameWriter:
             try:
                 file.close()
             finally:
+                self._lock.release()
                 self._drop_written_pages()
                 self._close_cache_fd()
 
@@ -245,6 +258,7 @@ class FrameWriter:
         try:
             file.close()
         finally:
+            self._lock.release()
             self._close_cache_fd()
 
     def finish(self, *, status: str, settings_end: dict[str, Any] | None,
