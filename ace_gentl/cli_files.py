@@ -159,6 +159,8 @@ def inspect_command(
     if checked is not None:
         report.verification = {"frames": checked.frames, "checksums": checked.checksums, "bad": checked.bad,
                                "unreadable": checked.unreadable, "ok": checked.ok, "text": str(checked)}
+        if not checked.ok:  # integrity cannot be "ok" while frames fail their check
+            report.problems.append(f"{len(checked.bad) + len(checked.unreadable)} frames failed --verify")
     if as_json:
         typer.echo(json.dumps(vars(report), indent=1, default=str))
     else:

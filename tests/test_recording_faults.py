@@ -175,7 +175,7 @@ def test_enospc_at_write_stops_cleanly(cam: ace_gentl.Session, tmp_path: Path, m
         assert file["entry/recording/status"][()] == b"error"
     with ace_gentl.open_recording(path) as recording:
         assert 0 < len(recording) <= 12
-        assert recording.detector["data"].shape[0] == len(recording)
+        assert recording.detector["data"].shape[0] >= len(recording)  # pixel data is never removed
         check_frames(recording)
     assert not (tmp_path / "full.h5.reserve").exists()
 
@@ -283,3 +283,91 @@ def test_ctrl_c_finishes_the_file(tmp_path: Path) -> None:
         assert len(recording) >= 10 and recording.settings_end is not None
         check_frames(recording)
     assert not Path(str(path) + ".reserve").exists()
+
+
+FILE_LIMIT_CHILD = textwrap.dedent("""
+    import resource, sys, ace_gentl
+    sys.path.insert(0, {tests!r})
+    from recording_helpers import configure
+    resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))  # as `prlimit --fsize` / `ulimit -f`
+    with ace_gentl.open(sim=True) as session:
+        configure(session, roi={{"Width": 1024, "Height": 256, "OffsetX": 0, "OffsetY": 0}})
+        try:
+            session.record({path!r}, frames=2000, compression="none")
+        except ace_gentl.RecordingError as error:
+            print("ERROR", error)
+""")
+
+
+def test_a_file_size_limit_ends_the_run_like_a_full_disk(tmp_path: Path) -> None:
+    path, limit = tmp_path / "limited.h5", 40 << 20
+    code = FILE_LIMIT_CHILD.format(tests=str(REPO / "tests"), limit=limit, path=str(path))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "largest file allowed" in done.stdout, done.stdout
+    assert path.stat().st_size <= limit
+    with h5py.File(path, "r") as file:  # a valid, closed file, no repair needed
+        assert file["entry/recording/status"][()] == b"error"
+        assert "largest file allowed" in file["entry/recording/error"][()].decode()
+    with ace_gentl.open_recording(path) as recording:
+        assert 50 < len(recording) < 160
+        check_frames(recording, roi={"Width": 1024, "Height": 256, "OffsetX": 0, "OffsetY": 0})
+    assert not needs_repair(path)
+
+
+def test_a_nearly_full_disk_at_the_start_is_one_line_and_leaves_nothing(cam: ace_gentl.Session,
+                                                                        small_fs: Path) -> None:
+    configure(cam)
+    (small_fs / "filler").write_bytes(b"\0" * (44 << 20))  # 48 MB file system, 4 MB left: the reserve cannot fit
+    before = set(small_fs.iterdir())
+    with pytest.raises(ace_gentl.DiskFullError, match="cannot start recording: the disk is full") as caught:
+        cam.record(small_fs / "f.h5", frames=10)
+    assert "\n" not in str(caught.value) and ".reserve" not in str(caught.value)
+    assert set(small_fs.iterdir()) == before
+
+
+def test_a_reserve_that_cannot_be_made_is_one_line_and_leaves_nothing(cam: ace_gentl.Session, tmp_path: Path) -> None:
+    # The same path without a small file system: more reserve than any disk has.
+    configure(cam)
+    with pytest.raises(ace_gentl.RecordingError, match="cannot start recording") as caught:
+        cam.record(tmp_path / "f.h5", frames=10, reserve_bytes=1 << 60)
+    assert "\n" not in str(caught.value) and ".reserve" not in str(caught.value)
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_output_folder_is_made_when_missing_and_a_file_in_its_place_is_one_line(cam: ace_gentl.Session,
+                                                                                     tmp_path: Path) -> None:
+    configure(cam)
+    recorder = cam.recorder(tmp_path / "runs" / "2026" / "x.h5", frames=3)
+    result = recorder.start().wait()
+    assert result.frames_written == 3 and any("created the folder" in note for note in recorder.notes)
+    (tmp_path / "plain").write_text("a file, not a folder")
+    with pytest.raises(ace_gentl.RecordingError, match="is not a folder"):
+        cam.record(tmp_path / "plain" / "x.h5", frames=3)
+
+
+def test_losses_before_the_first_frame_and_by_the_producer_are_counted(cam: ace_gentl.Session, tmp_path: Path) -> None:
+    needs_fault(cam, "SimFaultDropRate")
+    configure(cam, unthrottled=False, roi={"Width": 1024, "Height": 240, "OffsetX": 0, "OffsetY": 0})
+    cam.device_features["SimFaultSeed"] = 17
+    cam.device_features["SimFaultDropRate"] = 0.1
+    result = cam.record(tmp_path / "drops.h5", frames=100)
+    with ace_gentl.open_recording(result.path) as recording:
+        stream_end = json.loads(recording.file[f"{recording.detector.name}/genicam/stream_module_end"][()])
+        ids = recording.column("frame_id")
+        lost_before = recording.column("lost_before")
+        assert result.frames_lost == stream_end["StreamLostFrameCount"] > 0  # what the camera lost, all of it
+        assert recording.file["entry/recording/frames_lost"][()] == result.frames_lost
+        assert int(lost_before[0]) == int(ids[0]) - 1  # frame IDs start at 1 after AcquisitionStart
+
+
+def test_a_camera_that_drops_every_frame_reports_them_lost(cam: ace_gentl.Session, tmp_path: Path) -> None:
+    needs_fault(cam, "SimFaultDropRate")
+    configure(cam, unthrottled=False, roi={"Width": 1024, "Height": 240, "OffsetX": 0, "OffsetY": 0})
+    cam.device_features["SimFaultDropRate"] = 1.0
+    with pytest.raises(ace_gentl.CameraLostError, match="no frame within") as caught:
+        cam.record(tmp_path / "none.h5", frames=10, timeout=1.0)
+    result = caught.value.result
+    assert result.frames_written == 0 and result.frames_lost > 20  # ~140 fps for 1 s, all dropped
+    with h5py.File(tmp_path / "none.h5", "r") as file:
+        assert file["entry/recording/frames_lost"][()] == result.frames_lost

@@ -195,3 +195,55 @@ def test_other_chunk_shapes_go_through_the_filter_pipeline(cam: ace_gentl.Sessio
     with h5py.File(path, "r") as file:
         assert file["entry/instrument/acA4112_20um/data"].chunks == (1, 32, 128)
     assert check_pixels(path, "Mono12") == 4
+
+
+def test_a_triggered_run_waits_for_its_triggers_and_says_so(cam: ace_gentl.Session, tmp_path: Path) -> None:
+    configure(cam, unthrottled=False)
+    cam.TriggerSelector = "FrameStart"
+    cam.TriggerMode = "On"
+    cam.TriggerSource = "Line1"
+    cam.device_features["SimLineSelector"] = "Line1"
+    cam.device_features["SimLinePulseFrequency"] = 0.6  # a trigger every 1.7 s: longer than a free-run timeout
+    try:
+        recorder = cam.recorder(tmp_path / "triggered.h5", frames=3)
+        recorder.start()
+        seen_waiting = ""
+        while recorder.running:
+            progress = recorder.progress
+            seen_waiting = seen_waiting or progress.waiting_for
+            time.sleep(0.1)
+        result = recorder.wait()
+    finally:
+        cam.device_features["SimLinePulseFrequency"] = 0.0
+        cam.TriggerMode = "Off"
+    assert result.frames_written == 3 and result.status == "complete"
+    assert seen_waiting == "a trigger on Line1"
+
+
+def test_a_triggered_run_without_triggers_ends_on_stop_or_its_timeout(cam: ace_gentl.Session, tmp_path: Path) -> None:
+    configure(cam, unthrottled=False)
+    cam.TriggerMode = "On"
+    cam.TriggerSource = "Software"
+    try:
+        recorder = cam.recorder(tmp_path / "waiting.h5", frames=3).start()
+        time.sleep(1.0)
+        t0 = time.monotonic()
+        recorder.stop()
+        result = recorder.wait()
+        assert time.monotonic() - t0 < 1.0 and result.status == "stopped" and result.frames_written == 0
+        with pytest.raises(ace_gentl.CameraLostError, match="no frame within 0.5 s"):
+            cam.record(tmp_path / "bounded.h5", frames=3, timeout=0.5)
+    finally:
+        cam.TriggerMode = "Off"
+
+
+def test_a_duration_counts_from_the_first_frame(cam: ace_gentl.Session, tmp_path: Path) -> None:
+    configure(cam, unthrottled=False)
+    cam.AcquisitionFrameRateEnable = True
+    cam.AcquisitionFrameRate = 20.0
+    try:
+        result = cam.record(tmp_path / "timed.h5", duration=1.0)
+    finally:
+        cam.AcquisitionFrameRateEnable = False
+    assert 19 <= result.frames_written <= 21, result  # 20 frames due in one second of frames
+    assert result.mean_fps == pytest.approx(20.0, rel=0.01)  # by device timestamps, as inspect says

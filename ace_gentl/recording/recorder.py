@@ -621,7 +621,10 @@ class Recorder:
                     writer.close(status, counters)
                 except (OSError, RuntimeError, ValueError) as close_error:  # h5py's errors; the file keeps its last flush
                     add_note(write_error, f"closing the file after it also failed: {close_error}")
-                writer.trim_to_flushed()
+                if writer.written > writer.flushed:  # pixel data is never removed: say what it lacks
+                    self.notes.append(f"{writer.written - writer.flushed} frames at the end of data have no "
+                                      f"per-frame values (the write failed before they were flushed); "
+                                      f"ace-gentl inspect lists them")
                 self.stats.written = writer.flushed
                 counters = self.stats.counters()
             else:

@@ -269,24 +269,6 @@ class FrameWriter:
             layout.finish(file, status=status, settings_end=settings_end, stream_module_end=stream_module_end, error=error,
                           result=result, warnings=warnings or [])
 
-    def trim_to_flushed(self) -> None:
-        """After a failed write: make ``data`` as long as the per-frame datasets (reopened normally)."""
-        with h5py.File(self.path, "r+", libver="latest") as file:
-            trim(file)
-
-
-def trim(file: h5py.File) -> tuple[int, int]:
-    """Shrink ``data`` to the length of ``frame_id`` (frames whose metadata reached the disk).
-
-    Returns (frames before, frames after).
-    """
-    detector = find_detector(file)
-    data, frame_id = detector["data"], detector["frame_id"]
-    before, after = data.shape[0], min(data.shape[0], frame_id.shape[0])
-    if after < before:
-        data.resize(after, axis=0)
-    return before, after
-
 
 def find_detector(file: h5py.File) -> h5py.Group:
     instrument = file["entry/instrument"]
@@ -296,4 +278,4 @@ def find_detector(file: h5py.File) -> h5py.Group:
     raise RecordingError(f"{file.filename}: no NXdetector under /entry/instrument")
 
 
-__all__ = ["DROP_EVERY_BYTES", "FileSizeLimitError", "FrameWriter", "chunk_checksum", "find_detector", "is_disk_full", "now_iso", "trim"]
+__all__ = ["DROP_EVERY_BYTES", "FileSizeLimitError", "FrameWriter", "chunk_checksum", "find_detector", "is_disk_full", "now_iso"]
