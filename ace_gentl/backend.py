@@ -127,10 +127,71 @@ def read_port_url(port: Any) -> tuple[str, bytes]:
     scheme, _, rest = url.partition(":")
     if scheme.lower() != "local":
         return url, b""
-    _name, address, size = rest.split(";")
-    data = port.read(int(address, 16), int(size.split("?")[0], 16))[1]
-    return url, bytes(data).rstrip(b"\0")
+    name, address, size = rest.split(";")
+    data = bytes(port.read(int(address, 16), int(size.split("?")[0], 16))[1])
+    # An XML's zero padding to its register size is not part of it; a zip's bytes are kept exactly
+    # (its end record may end in zero bytes).
+    return url, data if name.lower().endswith(".zip") else data.rstrip(b"\0")
 
 
-__all__ = ["CHECKED_HARVESTERS", "create_acquirer", "destroy_acquirer", "new_buffer_monitor", "poll_buffer",
-           "read_port_url", "stream_module", "touch", "update_chunks", "use_touched_buffers"]
+
+
+class EventPump:
+    """Remote-device events delivered in the caller's thread, never in Harvesters' monitor thread.
+
+    Why: Harvesters' event-monitor thread holds the GIL inside GenApi's DeliverMessage while it
+    waits for the node map's lock, and deadlocks against any other thread touching nodes (seen in
+    gdb; cti/GENTL.md). The same two calls it makes (``update_event_data``, ``deliver_message``)
+    run here, from the thread that also reads frames, with a node callback per event reading the
+    event's data nodes while its message is attached.
+    """
+
+    def __init__(self, ia: ImageAcquirer, names: list[str]) -> None:
+        self._monitor = ia._module_event_monitor_dict.get(ia.remote_device)
+        self._adapter = ia._event_adapter
+        self._node_map = ia.remote_device.node_map
+        self.names = list(names)
+        self.pending: list[dict[str, Any]] = []
+        self.messages = 0
+        self._callbacks: list[Any] = []
+        if self._monitor is None or self._adapter is None:
+            raise gentl.NotAvailableException("the device has no remote-device event channel")
+        for name in self.names:
+            self._callbacks.append(ia.remote_device.register_node_callback(node_name=f"Event{name}",
+                                                                          callback=self._reader(name)))
+
+    def _reader(self, name: str) -> Any:
+        node_map = self._node_map
+
+        def value(node_name: str) -> int | None:
+            if not node_map.has_node(node_name):
+                return None
+            try:
+                return int(node_map.get_node(node_name).value)
+            except Exception:  # noqa: BLE001 (the message is not attached: nothing to read)
+                return None
+
+        def callback(node: Any, *_: Any) -> None:
+            timestamp = value(f"Event{name}Timestamp")
+            if timestamp is None:
+                return  # fired again when GenApi detaches the message
+            self.pending.append({"name": name, "event_id": value(f"Event{name}") or -1,
+                                 "device_timestamp": timestamp, "frame_id": value(f"Event{name}FrameID") or -1})
+
+        return callback
+
+    def pump(self) -> list[dict[str, Any]]:
+        """Deliver every queued message without waiting; the events they carried."""
+        while True:
+            try:
+                self._monitor.update_event_data(0)
+            except gentl.TimeoutException:
+                break
+            self._adapter.deliver_message(self._monitor.optional_data)
+            self.messages += 1
+        events, self.pending = self.pending, []
+        return events
+
+
+__all__ = ["CHECKED_HARVESTERS", "EventPump", "create_acquirer", "destroy_acquirer", "new_buffer_monitor",
+           "poll_buffer", "read_port_url", "stream_module", "touch", "update_chunks", "use_touched_buffers"]

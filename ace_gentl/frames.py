@@ -323,6 +323,10 @@ class Stream:
             self._lend(frame, buffer)
         return frame
 
+    def try_fetch(self, *, copy: bool = False) -> Frame | None:
+        """The next frame if one is ready now, else None (asks the producer once, never waits)."""
+        return self.fetch(0.0, copy=copy, cancelled=lambda: True)
+
     def _lend(self, frame: Frame, buffer: gentl.Buffer) -> None:
         key = id(buffer)
         with self._lock:

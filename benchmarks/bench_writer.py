@@ -37,7 +37,8 @@ import numpy as np
 import ace_gentl
 from ace_gentl.recording import compression as compression_mod
 from ace_gentl.recording import layout, metadata
-from ace_gentl.recording.pipeline import ByteBudget, FramePool, Pipeline, Stats
+from ace_gentl.frames import Frame
+from ace_gentl.recording.pipeline import ByteBudget, Pipeline, Stats
 from ace_gentl.recording.writer import FrameWriter, find_detector
 
 SHAPE = (3008, 4112)
@@ -93,7 +94,8 @@ def naive(path: Path, frames: list[np.ndarray], spec: str, fsync: bool) -> float
 
 def ours(path: Path, frames: list[np.ndarray], spec: str, fsync: bool, drop_page_cache: bool = True) -> float:
     choice = compression_mod.parse(spec)
-    geometry = layout.Geometry(shape=SHAPE, dtype=frames[0].dtype, pixel_format="bench", bits=12)
+    geometry = layout.Geometry(shape=SHAPE, dtype=frames[0].dtype,
+                               pixel_format="Mono8" if frames[0].dtype == np.uint8 else "Mono16", bits=12)
     writer = FrameWriter(path, geometry=geometry, compression=choice, chunks=None, fields=list(layout.BASE_FIELDS),
                          static=metadata.StaticMetadata.without_camera("benchmark"), config={}, overwrite=True,
                          drop_page_cache=drop_page_cache)
@@ -103,16 +105,16 @@ def ours(path: Path, frames: list[np.ndarray], spec: str, fsync: bool, drop_page
     budget, stats = ByteBudget(512 << 20), Stats()
     t0 = time.perf_counter()
     writer.open()
-    pipeline = Pipeline(writer, budget=budget, pool=FramePool(SHAPE, frames[0].dtype), stats=stats,
-                        workers=workers)
+    pipeline = Pipeline(writer, budget=budget, stats=stats, workers=workers)
     pipeline.start()
+    pixel_format = "Mono8" if frames[0].dtype == np.uint8 else "Mono16"
     for index, frame in enumerate(frames):
         budget.reserve(frame.nbytes, lambda: False)
-        # The writer alone: frames are handed over as they are (the recorder's copy out of the GenTL
-        # buffer is acquisition's cost, measured by bench_record.py).
-        pipeline.submit(frame, {"frame_id": index + 1}, frame.nbytes)
+        # The writer alone: frames are handed over as a camera's unpacked frames (no buffer to give back).
+        pipeline.submit(Frame(raw=frame.reshape(-1).view(np.uint8), frame_id=index + 1, timestamp_ns=0,
+                              host_time_ns=0, pixel_format=pixel_format, width=SHAPE[1], height=SHAPE[0]),
+                        {"frame_id": index + 1}, frame.nbytes)
     pipeline.close()
-    pipeline.pool.clear()  # it collected the caller's frames; they are not the pool's to reuse
     if pipeline.error is not None:
         raise pipeline.error
     writer.close("complete", stats.counters())

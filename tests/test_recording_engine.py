@@ -18,7 +18,7 @@ import ace_gentl
 from ace_gentl.errors import RecordingError
 from ace_gentl.frames import Frame
 from ace_gentl.recording import layout, metadata
-from ace_gentl.recording.engine import RunEnd, RunStart
+from ace_gentl.recording.engine import CameraEnd, CameraStart, Record, RunEnd, RunStart
 from ace_gentl.recording.recorder import Recorder
 
 
@@ -49,17 +49,25 @@ class NumpyEngine:
     def begin(self) -> RunStart:
         self.calls.append("begin")
         geometry = None if self.known is None else layout.Geometry(self.known, np.dtype(np.uint16), "Mono16", 16)
-        return RunStart(geometry=geometry, fields=[], static=metadata.StaticMetadata.without_camera("numpy frames"),
-                        title="numpy", frame_rate_hz=100.0, lendable_frames=4)
+        camera = CameraStart(name="numpy", geometry=geometry, fields=[],
+                             static=metadata.StaticMetadata.without_camera("numpy frames"), frame_rate_hz=100.0,
+                             lendable_frames=4)
+        return RunStart(cameras=[camera], title="numpy")
 
-    def frames(self, cancelled: Callable[[], bool]) -> Iterator[Frame]:
+    def frames(self, cancelled: Callable[[], bool]) -> Iterator[tuple[int, Frame]]:
         self.calls.append("frames")
         for index in range(self.count):
             if cancelled():
                 return
             time.sleep(0.01)
             shape = self.shapes[min(index, len(self.shapes) - 1)]
-            yield numpy_frame(index, shape, lent=self.lent, lost_before=3 if index == self.gap_at else 0)
+            yield 0, numpy_frame(index, shape, lent=self.lent, lost_before=3 if index == self.gap_at else 0)
+
+    def records(self) -> list[Record]:
+        return []
+
+    def leader_done(self) -> None:
+        self.calls.append("leader_done")
 
     def halt(self) -> None:
         self.calls.append("halt")
@@ -67,7 +75,7 @@ class NumpyEngine:
     def end(self) -> RunEnd:
         self.calls.append("end")
         assert not self.lent, "the recorder must have let go of every frame before end()"
-        return RunEnd(settings_end={"numpy": True}, lost_by_producer=self.lost_by_producer)
+        return RunEnd(cameras=[CameraEnd(settings_end={"numpy": True}, lost_by_producer=self.lost_by_producer)])
 
     def stop(self) -> None:
         self.calls.append("stop")
@@ -135,7 +143,7 @@ def test_losses_the_producer_counted_outside_the_gaps_are_in_the_run_count(tmp_p
 
 def test_a_run_stopped_before_its_first_frame_writes_no_file(tmp_path: Path) -> None:
     class Silent(NumpyEngine):
-        def frames(self, cancelled: Callable[[], bool]) -> Iterator[Frame]:
+        def frames(self, cancelled: Callable[[], bool]) -> Iterator[tuple[int, Frame]]:
             while not cancelled():
                 time.sleep(0.01)
             return

@@ -136,13 +136,13 @@ class FailingEngine(CameraEngine):
         super().__init__(session)
         self.after = after
 
-    def frames(self, cancelled: Any) -> Iterator[ace_gentl.Frame]:
+    def frames(self, cancelled: Any) -> Iterator[tuple[int, ace_gentl.Frame]]:
         inner = super().frames(cancelled)
-        for count, frame in enumerate(inner):
+        for count, (index, frame) in enumerate(inner):
             if count == self.after:
                 frame.release()
                 raise DeviceError("the camera was unplugged (injected)")
-            yield frame
+            yield index, frame
 
 
 def test_camera_error_mid_run_keeps_the_file(cam: ace_gentl.Session, tmp_path: Path) -> None:

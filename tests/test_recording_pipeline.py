@@ -43,6 +43,16 @@ class CountingCompression:
         return frame.tobytes()
 
 
+@dataclass
+class FakeSpec:
+    geometry: Geometry
+
+
+@dataclass
+class FakeStream:
+    spec: FakeSpec
+
+
 class SlowWriter:
     """The writer side of the pipeline's contract, with a disk that takes ``delay_s`` per frame."""
 
@@ -54,10 +64,19 @@ class SlowWriter:
         self.delay_s = delay_s
         self.needs_encoded = encoded
         self.geometry = geometry or Geometry(SHAPE, np.dtype(np.uint16), "Mono16", 16)
+        self.streams = [FakeStream(FakeSpec(self.geometry))]
         self.frames: list[tuple[int, bytes, int | None]] = []
+        self.rows: list[tuple[int, str, list[Mapping[str, Any]]]] = []
         self.flushes = 0
 
-    def write(self, payload: Any, values: Mapping[str, Any], *, checksum: int | None = None) -> int:
+    def needs_encoded_for(self, index: int) -> bool:
+        return self.needs_encoded
+
+    def append(self, stream: int, table: str, rows: list[Mapping[str, Any]]) -> None:
+        self.rows.append((stream, table, rows))
+
+    def write(self, payload: Any, values: Mapping[str, Any], *, checksum: int | None = None,
+              stream: int = 0) -> int:
         time.sleep(self.delay_s)
         data = payload if isinstance(payload, bytes) else np.ascontiguousarray(payload).tobytes()
         self.frames.append((int(values["frame_id"]), data, checksum))
@@ -68,7 +87,7 @@ class SlowWriter:
     def due(self) -> bool:
         return False
 
-    def flush(self, counters: Mapping[str, int]) -> None:
+    def flush(self, counters: Mapping[str, int], camera_counters: Any = None) -> None:
         self.flushes += 1
 
 
@@ -144,10 +163,11 @@ def test_a_compressed_frame_gives_its_buffer_back_before_it_is_written() -> None
     buffers = Buffers()
 
     class Checking(SlowWriter):
-        def write(self, payload: Any, values: Mapping[str, Any], *, checksum: int | None = None) -> int:
+        def write(self, payload: Any, values: Mapping[str, Any], *, checksum: int | None = None,
+                  stream: int = 0) -> int:
             with buffers.lock:
                 release_seen_at_write.append(int(values["frame_id"]) not in buffers.lent)
-            return super().write(payload, values, checksum=checksum)
+            return super().write(payload, values, checksum=checksum, stream=stream)
 
     pipeline = Pipeline(Checking(compression), budget=ByteBudget(1 << 30), stats=Stats(),  # type: ignore[arg-type]
                         workers=2)
@@ -161,10 +181,11 @@ def test_an_uncompressed_frame_is_written_from_its_buffer_then_given_back() -> N
     held_at_write: list[bool] = []
 
     class Checking(SlowWriter):
-        def write(self, payload: Any, values: Mapping[str, Any], *, checksum: int | None = None) -> int:
+        def write(self, payload: Any, values: Mapping[str, Any], *, checksum: int | None = None,
+                  stream: int = 0) -> int:
             with buffers.lock:
                 held_at_write.append(int(values["frame_id"]) in buffers.lent)
-            return super().write(payload, values, checksum=checksum)
+            return super().write(payload, values, checksum=checksum, stream=stream)
 
     writer = Checking(compression)
     pipeline = Pipeline(writer, budget=ByteBudget(1 << 30), stats=Stats(), workers=2)  # type: ignore[arg-type]
@@ -196,9 +217,10 @@ def test_release_buffers_copies_out_every_held_frame_before_the_stream_stops() -
     gate = threading.Event()
 
     class Stuck(SlowWriter):
-        def write(self, payload: Any, values: Mapping[str, Any], *, checksum: int | None = None) -> int:
+        def write(self, payload: Any, values: Mapping[str, Any], *, checksum: int | None = None,
+                  stream: int = 0) -> int:
             gate.wait(5)
-            return super().write(payload, values, checksum=checksum)
+            return super().write(payload, values, checksum=checksum, stream=stream)
 
     writer = Stuck(compression)
     buffers = Buffers()

@@ -10,18 +10,23 @@ buffers are made resident before AcquisitionStart (:func:`ace_gentl.backend.use_
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ace_gentl import pixels
-from ace_gentl.errors import AceGentlError, FeatureError
+from ace_gentl import backend, pixels
+from ace_gentl.errors import AceGentlError, FeatureError, RecordingConfigError
+from ace_gentl.errormap import gentl_errors
 from ace_gentl.frames import Frame
 from ace_gentl.recording import layout, metadata
-from ace_gentl.recording.engine import RunEnd, RunStart
+from ace_gentl.recording.engine import CameraEnd, CameraStart, Record, RunEnd, RunStart
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # the Session is only used, never imported at run time: no session <-> recording cycle
     from ace_gentl.session import Session
@@ -37,6 +42,8 @@ MIN_FREE = 4
 MAX_BUFFERS = 1000
 #: The buffers' memory stays below this (unless MIN_BUFFERS alone is more).
 MAX_BUFFER_BYTES = 1 << 30
+#: Seconds between two readings of the device clock against the host clock (TimestampLatch).
+CLOCK_INTERVAL_S = 5.0
 #: Trigger selectors whose TriggerMode On means frames wait for a trigger.
 _FRAME_TRIGGERS = ("FrameStart", "FrameBurstStart", "AcquisitionStart", "ExposureStart")
 
@@ -61,15 +68,33 @@ def lendable_count(num_buffers: int, rate_hz: float | None) -> int:
 
 
 class CameraEngine:
-    """Frames from a :class:`Session`; each frame holds its buffer until the recorder releases it."""
+    """Frames from a :class:`Session`; each frame holds its buffer until the recorder releases it.
 
-    def __init__(self, session: Session, *, num_buffers: int | None = None, timeout: float | None = None) -> None:
+    ``events``: event names (EventSelector entries) switched on for the run and stored per frame
+    in the camera's events table. The device clock is read against the host clock (TimestampLatch)
+    at the start, every :data:`CLOCK_INTERVAL_S` and at the end, into the clock table.
+    """
+
+    def __init__(self, session: Session, *, num_buffers: int | None = None, timeout: float | None = None,
+                 events: tuple[str, ...] | list[str] = (), name: str | None = None, role: str = "",
+                 clock_interval_s: float = CLOCK_INTERVAL_S) -> None:
         self.session = session
         self.num_buffers = num_buffers  # None: buffer_count() from the camera's rate
         self.timeout = timeout  # None: frame period based in free run, no limit when triggered
+        self.events = tuple(events)
+        self.name = name
+        self.role = role
+        self.clock_interval_s = clock_interval_s
         self._started_here = False
         self._trigger: str | None = None
         self._lost_at_start: int | None = None
+        self._first = True
+        self._pump: backend.EventPump | None = None
+        self._rows: list[Record] = []
+        self._next_clock = 0.0
+        self._clock_problem = ""
+        self._events_on: list[str] = []
+        self.index = 0  # this camera's place in the run (a rig sets it)
 
     # --- before the run ------------------------------------------------------------------------
 
@@ -155,9 +180,11 @@ class CameraEngine:
             return None
         return None
 
-    def begin(self) -> RunStart:
+    def camera_start(self) -> CameraStart:
+        """This camera's part of the run's start (metadata gathered, buffers sized, events on)."""
         geometry = self.geometry()
         fields, selectors = self.chunk_fields()
+        self._switch_events_on()
         static = metadata.gather(self.session)
         static.extra["chunk_selectors"] = selectors
         rate = self.frame_rate()
@@ -166,11 +193,31 @@ class CameraEngine:
         if self.num_buffers is None:
             self.num_buffers = buffer_count(rate, payload)
         device = self.session.device
-        return RunStart(geometry=geometry, fields=fields, static=static, title=f"{device.model} {device.serial}",
-                        frame_rate_hz=rate, trigger=self._trigger,
-                        lendable_frames=lendable_count(self.num_buffers, rate),
-                        config={"chunk_selectors": selectors, "buffers": self.num_buffers,
-                                "buffer_bytes": payload * self.num_buffers})
+        config = {"serial": device.serial, "model": device.model, "chunk_selectors": selectors,
+                  "buffers": self.num_buffers, "buffer_bytes": payload * self.num_buffers,
+                  "events": list(self._events_on)}
+        if self.role:
+            config["role"] = self.role
+        return CameraStart(name=self.name or layout.nexus_name(device.model), geometry=geometry, fields=fields,
+                           static=static, frame_rate_hz=rate, trigger=self._trigger,
+                           lendable_frames=lendable_count(self.num_buffers, rate), role=self.role, config=config)
+
+    def begin(self) -> RunStart:
+        camera = self.camera_start()
+        device = self.session.device
+        return RunStart(cameras=[camera], title=f"{device.model} {device.serial}",
+                        config={key: camera.config[key] for key in ("chunk_selectors", "buffers", "buffer_bytes")})
+
+    def _switch_events_on(self) -> None:
+        """EventNotification On for each event of the run (before acquisition: some cameras lock it)."""
+        self._events_on = []
+        for name in self.events:
+            try:
+                self.session.set("EventNotification", "On", EventSelector=name)
+            except AceGentlError as error:
+                raise RecordingConfigError(f"{self.session.device}: event {name!r} cannot be switched on: "
+                                           f"{error}") from error
+            self._events_on.append(name)
 
     def _payload_bytes(self, geometry: layout.Geometry | None) -> int:
         payload = self.session.features.value_or("PayloadSize")
@@ -182,33 +229,99 @@ class CameraEngine:
 
     # --- the run -------------------------------------------------------------------------------
 
-    def frames(self, cancelled: Callable[[], bool]) -> Iterator[Frame]:
-        """Start acquisition and yield frames that still hold their buffer, until ``cancelled()``."""
-        stream = self.session.stream
-        if not stream.running:
+    def start_acquisition(self) -> None:
+        """Start the stream (if it is not running) and take the run's starting points."""
+        if not self.session.stream.running:
             self.session.start(self.num_buffers)  # the Session prepares the stream (a served XML's frame shape)
             self._started_here = True
         self._lost_at_start = self._lost_count()
-        timeout = self.timeout
-        if timeout is None and self._trigger is None:
-            timeout = self.session.default_timeout()
-        first = True
+        self._first = True
+        if self._events_on:
+            try:
+                with gentl_errors(f"{self.session.device}: opening its event channel"):
+                    self._pump = backend.EventPump(self.session.raw, self._events_on)
+            except AceGentlError as error:
+                raise RecordingConfigError(f"{self.session.device}: events {self._events_on} cannot be "
+                                           f"received: {error}") from error
+        self.sample_clock()
+
+    def frame_timeout(self) -> float | None:
+        """Seconds to wait for a frame: given, or frame period based in free run, None when triggered."""
+        if self.timeout is None and self._trigger is None:
+            return self.session.default_timeout()
+        return self.timeout
+
+    def take(self, cancelled: Callable[[], bool], timeout: float | None) -> Frame | None:
+        """The next frame (waiting up to ``timeout``), or None once ``cancelled()``."""
+        frame = self.session.stream.fetch(timeout, copy=False, cancelled=cancelled)
+        return self._taken(frame)
+
+    def poll(self) -> Frame | None:
+        """The next frame if one is ready now (for engines that serve several cameras from one thread)."""
+        return self._taken(self.session.stream.try_fetch(copy=False))
+
+    def _taken(self, frame: Frame | None) -> Frame | None:
+        self._side_rows()
+        if frame is not None and self._first:  # frames the producer lost before the first one it delivered
+            self._first = False
+            lost = self._lost_count()
+            if lost is not None and self._lost_at_start is not None and lost > self._lost_at_start:
+                frame.lost_before = max(frame.lost_before, lost - self._lost_at_start)
+        return frame
+
+    def frames(self, cancelled: Callable[[], bool]) -> Iterator[tuple[int, Frame]]:
+        """Start acquisition and yield frames that still hold their buffer, until ``cancelled()``."""
+        self.start_acquisition()
+        timeout = self.frame_timeout()
         while True:
-            frame = stream.fetch(timeout, copy=False, cancelled=cancelled)
+            frame = self.take(cancelled, timeout)
             if frame is None:
                 return
-            if first:  # frames the producer lost before the first one it delivered
-                first = False
-                lost = self._lost_count()
-                if lost is not None and self._lost_at_start is not None and lost > self._lost_at_start:
-                    frame.lost_before = max(frame.lost_before, lost - self._lost_at_start)
-            yield frame
+            yield self.index, frame
+
+    def _side_rows(self) -> None:
+        """Events delivered since the last frame, and a clock reading when one is due."""
+        if self._pump is not None:
+            host = time.time_ns()
+            for event in self._pump.pump():
+                self._rows.append(Record(self.index, "events", {**event, "host_timestamp": host}))
+        if self.clock_interval_s > 0 and time.monotonic() >= self._next_clock:
+            self.sample_clock()
+
+    def sample_clock(self) -> None:
+        """Read the device clock against the host clock once (TimestampLatch, TimestampLatchValue)."""
+        self._next_clock = time.monotonic() + self.clock_interval_s
+        if self._clock_problem or self.session.closed:
+            return
+        features = self.session.features
+        try:
+            before = time.time_ns()
+            features.execute("TimestampLatch")
+            device = int(features["TimestampLatchValue"])
+            after = time.time_ns()
+        except (AceGentlError, TypeError, ValueError) as error:  # no latch on this camera: noted once
+            self._clock_problem = str(error)
+            log.info("%s: the device clock cannot be read against the host clock: %s", self.session.device, error)
+            return
+        self._rows.append(Record(self.index, "clock", {"host_before": before, "host_after": after,
+                                                       "device": device}))
+
+    def records(self) -> list[Record]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    def leader_done(self) -> None:
+        """One camera: nothing else to wait for."""
 
     def halt(self) -> None:
         if self._started_here and self.session.streaming:
             self.session.stream.halt()
 
-    def end(self) -> RunEnd:
+    def camera_end(self) -> CameraEnd:
+        if self._pump is not None:
+            self._side_rows()
+            self._pump = None
+        self.sample_clock()
         lost = self._lost_count()
         lost_in_run = None
         if lost is not None and self._lost_at_start is not None:
@@ -218,13 +331,18 @@ class CameraEngine:
         if not self.session.closed:
             counters = {key: value for key, value in vars(self.session.stream.counters()).items()
                         if value is not None}
+            if self._clock_problem:
+                counters["clock"] = f"not read: {self._clock_problem}"
             try:
                 settings_end = self.session.snapshot()
                 stream_end = metadata.module_features(self.session.stream_features)
             except AceGentlError as error:  # the camera may be gone: say so in the file
                 settings_end = {"unavailable": str(error)}
-        return RunEnd(settings_end=settings_end, stream_module_end=stream_end, lost_by_producer=lost_in_run,
-                      counters=counters)
+        return CameraEnd(settings_end=settings_end, stream_module_end=stream_end, lost_by_producer=lost_in_run,
+                         counters=counters)
+
+    def end(self) -> RunEnd:
+        return RunEnd(cameras=[self.camera_end()])
 
     def stop(self) -> None:
         if self._started_here and self.session.streaming:

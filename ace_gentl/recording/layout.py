@@ -1,84 +1,38 @@
 """The NeXus structure of a recording: every group and dataset, created before SWMR starts.
 
 In SWMR mode no new object or attribute may be created, so everything a run writes into —
-per-frame datasets, counters, status, end time — exists (empty or with a placeholder) before
-``swmr_mode = True``. Values known only after the run (the end snapshot, the error text) are
-added when the file is reopened normally after the SWMR writer has closed it.
-
-::
-
-    /entry                              NXentry   title, start_time, end_time, program_name@version
-      run_configuration                 NXnote    JSON of the record() arguments (to repeat the run)
-      recording                         NXcollection  status, frames_written/lost/incomplete, error
-      software, host                    NXcollection  versions of every package, HDF5, Python; the machine
-      instrument                        NXinstrument
-        <camera>                        NXdetector
-          data                          (N, H, W[, C]) one frame per chunk
-          frame_id, device_timestamp, host_timestamp, incomplete, lost_before, count_time, chunk_<Name>
-          x_pixel_size, y_pixel_size, description, serial_number, local_name, pixel_format
-          genicam                       NXcollection  settings_start/_end, device_xml, producer, modules
-      data                              NXdata    signal=data, links to the detector's data and frame_id
+per-frame datasets, tables, counters, status, end time — exists (empty or with a placeholder)
+before ``swmr_mode = True``. Values known only after the run (the end snapshots, the error text,
+the rig's matching table, clock fits) are added when the file is reopened normally after the SWMR
+writer has closed it. The paths themselves are in :mod:`schema`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import h5py
 import numpy as np
 
-from ace_gentl.recording import metadata
+from ace_gentl.recording import metadata, schema
 from ace_gentl.recording.compression import Compression
-
-#: Per-frame dataset chunk length: large enough for few chunks, small enough for prompt SWMR reads.
-PER_FRAME_CHUNK = 4096
-STATUS_LENGTH = 16
-TIME_LENGTH = 40
-STR = h5py.string_dtype("utf-8")
-
-
-@dataclass(frozen=True)
-class Field:
-    """One per-frame dataset parallel to ``data``."""
-
-    name: str
-    dtype: str
-    fill: float | int
-    units: str = ""
-    description: str = ""
-    attrs: tuple[tuple[str, str], ...] = ()
-
-
-#: The per-frame checksum: xxh3_64 of the frame's chunk exactly as stored (``read_direct_chunk``).
-CHECKSUM = "frame_checksum"
-CHECKSUM_ALGORITHM = "xxh3_64"
-
-
-#: Fields every recording has, in this order.
-BASE_FIELDS = (
-    Field("frame_id", "u8", 0, "", "frame ID the camera gave (gaps = frames lost before this one)"),
-    Field("device_timestamp", "u8", 0, "ns", "device clock at exposure start"),
-    Field("host_timestamp", "i8", 0, "ns",
-          "host clock (ns since 1970-01-01T00:00:00Z) when ace_gentl took the buffer (up to a few ms after it arrived)"),
-    Field("incomplete", "u1", 0, "", "1 if the producer delivered the frame incomplete (missing bytes are 0)"),
-    Field("lost_before", "u4", 0, "", "frames lost between the previous frame and this one"),
-    Field("count_time", "f8", np.nan, "s", "exposure time of the frame"),
-    Field(CHECKSUM, "u8", 0, "", f"{CHECKSUM_ALGORITHM} of the frame's chunk bytes as stored (read_direct_chunk)",
-          (("algorithm", CHECKSUM_ALGORITHM),)),
+from ace_gentl.recording.schema import (  # noqa: F401 (re-exported: the writer's vocabulary)
+    BASE_FIELDS,
+    CHECKSUM,
+    CHECKSUM_ALGORITHM,
+    CHUNK_PREFIX,
+    COUNTERS,
+    PER_FRAME_CHUNK,
+    STATUS_LENGTH,
+    TIME_LENGTH,
+    Field,
+    chunk_field,
 )
-CHUNK_PREFIX = "chunk_"
 
-
-def chunk_field(name: str, kind: str, units: str) -> Field:
-    """The per-frame dataset for chunk value ``name`` (without the "Chunk" prefix) of GenApi type ``kind``."""
-    if kind == "Float":
-        return Field(CHUNK_PREFIX + name, "f8", np.nan, units, f"chunk data: Chunk{name}")
-    if kind == "Boolean":
-        return Field(CHUNK_PREFIX + name, "i1", -1, units, f"chunk data: Chunk{name} (-1: not delivered)")
-    return Field(CHUNK_PREFIX + name, "i8", -1, units, f"chunk data: Chunk{name} (-1: not delivered)")
+STR = h5py.string_dtype("utf-8")
 
 
 def frame_rate(count: int, first_timestamp_ns: int | None, last_timestamp_ns: int | None) -> float:
@@ -122,6 +76,9 @@ def _json(parent: h5py.Group, name: str, value: Any) -> h5py.Dataset:
                  content_type="application/json")
 
 
+write_json = _json
+
+
 def _fixed_text(parent: h5py.Group, name: str, value: str, length: int) -> h5py.Dataset:
     # Fixed length, so it can be overwritten in SWMR mode (variable-length data would need new heap objects).
     return parent.create_dataset(name, data=np.bytes_(value.encode()[:length]), dtype=f"S{length}")
@@ -141,6 +98,19 @@ def _collection(parent: h5py.Group, name: str, values: dict[str, Any]) -> h5py.G
     return group
 
 
+def _column(parent: h5py.Group, column: Field) -> h5py.Dataset:
+    """An empty, growable per-frame or table column."""
+    dataset = parent.create_dataset(column.name, shape=(0,), maxshape=(None,), dtype=column.dtype,
+                                    chunks=(PER_FRAME_CHUNK,), fillvalue=column.fill)
+    if column.units:
+        dataset.attrs["units"] = column.units
+    if column.description:
+        dataset.attrs["long_name"] = column.description
+    for key, value in column.attrs:
+        dataset.attrs[key] = value
+    return dataset
+
+
 @dataclass
 class Geometry:
     """Shape and type of one decoded frame."""
@@ -156,67 +126,78 @@ class Geometry:
 
 
 @dataclass
+class DetectorSpec:
+    """What one camera's NXdetector group holds."""
+
+    name: str  # the group name (unique in the file)
+    geometry: Geometry
+    fields: list[Field]  # per-frame fields, BASE_FIELDS first
+    static: metadata.StaticMetadata
+    chunks: tuple[int, ...]
+    role: str = ""  # "leader" / "follower" in a rig
+    tables: tuple[str, ...] = ("events", "clock", "reconnects")
+
+
+@dataclass
+class DetectorHandles:
+    """Handles to what the writer touches in one camera's group during the run."""
+
+    group: h5py.Group
+    data: h5py.Dataset
+    fields: dict[str, h5py.Dataset]
+    counters: dict[str, h5py.Dataset]
+    tables: dict[str, dict[str, h5py.Dataset]] = field(default_factory=dict)
+
+
+@dataclass
 class Layout:
     """Handles to what the writer touches during the run."""
 
-    detector: h5py.Group
-    data: h5py.Dataset
-    fields: dict[str, h5py.Dataset]
+    detectors: list[DetectorHandles]
     counters: dict[str, h5py.Dataset]
     status: h5py.Dataset
     end_time: h5py.Dataset
 
+    @property
+    def detector(self) -> h5py.Group:
+        return self.detectors[0].group
 
-COUNTERS = ("frames_written", "frames_lost", "frames_incomplete", "frames_acquired", "bytes_raw")
+    @property
+    def data(self) -> h5py.Dataset:
+        return self.detectors[0].data
+
+    @property
+    def fields(self) -> dict[str, h5py.Dataset]:
+        return self.detectors[0].fields
 
 
-def create(file: h5py.File, *, geometry: Geometry, compression: Compression, chunks: tuple[int, ...],
-           fields: list[Field], static: metadata.StaticMetadata, config: dict[str, Any], title: str,
-           start_time: str) -> Layout:
-    """Create the whole structure in a file opened for writing (before SWMR mode)."""
-    versions = static.versions
-    file.attrs.update({"NX_class": "NXroot", "default": "entry", "file_name": str(file.filename),
-                       "file_time": start_time, "creator": f"ace_gentl {versions.get('ace-gentl', '')}",
-                       "HDF5_Version": versions["hdf5"], "h5py_version": versions.get("h5py", "")})
-    entry = _group(file, "entry", "NXentry", default="data")
-    _text(entry, "title", title)
-    _text(entry, "start_time", start_time)
-    entry_end = _fixed_text(entry, "end_time", "", TIME_LENGTH)
-    _text(entry, "program_name", "ace_gentl", version=versions.get("ace-gentl", ""),
-          configuration=json.dumps(metadata.to_json_safe(config)))
-    _text(entry, "ace_gentl_schema", metadata.SCHEMA_NAME, version=metadata.SCHEMA_VERSION)
-    note = _group(entry, "run_configuration", "NXnote", description="arguments of the run, to repeat it")
-    _text(note, "type", "application/json")
-    _json(note, "data", config)
-    recording = _group(entry, "recording", "NXcollection")
-    status = _fixed_text(recording, "status", "running", STATUS_LENGTH)
-    counters = {name: recording.create_dataset(name, data=np.int64(0)) for name in COUNTERS}
-    _text(recording, "compression", compression.spec)
-    _collection(entry, "software", dict(versions))
-    _collection(entry, "host", static.host)
+def _device_xml(genicam: h5py.Group, static: metadata.StaticMetadata) -> None:
+    xml = genicam.create_dataset("device_xml", data=np.void(static.xml) if static.xml else np.void(b"\0"))
+    xml.attrs["url"] = static.xml_url
+    xml.attrs["content"] = "bytes exactly as served by the device (opaque); decode as UTF-8 or unzip per url"
 
-    instrument = _group(entry, "instrument", "NXinstrument")
-    detector = _group(instrument, nexus_name(static.model), "NXdetector")
+
+def _detector(instrument: h5py.Group, spec: DetectorSpec, compression: Compression) -> DetectorHandles:
+    static, geometry = spec.static, spec.geometry
+    detector = _group(instrument, spec.name, "NXdetector")
+    if spec.role:
+        detector.attrs["role"] = spec.role
     frame_shape = geometry.shape
     data = detector.create_dataset(
-        "data", shape=(0, *frame_shape), maxshape=(None, *frame_shape), dtype=geometry.dtype,
-        chunks=chunks, **compression.dataset_options())
+        schema.DATA, shape=(0, *frame_shape), maxshape=(None, *frame_shape), dtype=geometry.dtype,
+        chunks=spec.chunks, **compression.dataset_options())
     data.attrs["interpretation"] = "image" if len(frame_shape) == 2 else "rgba-image"
     data.attrs["units"] = "counts"
     data.attrs["pixel_format"] = geometry.pixel_format
     data.attrs["significant_bits"] = geometry.bits
-    handles: dict[str, h5py.Dataset] = {}
-    for field in fields:
-        dataset = detector.create_dataset(field.name, shape=(0,), maxshape=(None,), dtype=field.dtype,
-                                          chunks=(PER_FRAME_CHUNK,), fillvalue=field.fill)
-        if field.units:
-            dataset.attrs["units"] = field.units
-        if field.description:
-            dataset.attrs["long_name"] = field.description
-        for key, value in field.attrs:
-            dataset.attrs[key] = value
-        handles[field.name] = dataset
+    handles = {column.name: _column(detector, column) for column in spec.fields}
     handles["host_timestamp"].attrs["start"] = "1970-01-01T00:00:00Z"
+    counters_group = _group(detector, schema.COUNTERS_GROUP, "NXcollection")
+    counters = {name: counters_group.create_dataset(name, data=np.int64(0)) for name in COUNTERS}
+    tables: dict[str, dict[str, h5py.Dataset]] = {}
+    for table in spec.tables:
+        group = _group(detector, table, "NXcollection", description=f"one row per {table[:-1]}")
+        tables[table] = {column.name: _column(group, column) for column in schema.TABLES[table]}
     _text(detector, "description", static.description)
     _text(detector, "type", "CMOS")
     _text(detector, "serial_number", static.serial)
@@ -227,43 +208,115 @@ def create(file: h5py.File, *, geometry: Geometry, compression: Compression, chu
         if size is not None:
             detector.create_dataset(f"{axis}_pixel_size", data=float(size)).attrs["units"] = "m"
 
-    genicam = _group(detector, "genicam", "NXcollection")
+    genicam = _group(detector, schema.GENICAM, "NXcollection")
     _json(genicam, "settings_start", static.settings_start)
-    xml = genicam.create_dataset("device_xml", data=np.void(static.xml) if static.xml else np.void(b"\0"))
-    xml.attrs["url"] = static.xml_url
-    xml.attrs["content"] = "bytes exactly as served by the device (opaque); decode as UTF-8 or unzip per url"
+    _device_xml(genicam, static)
     _collection(genicam, "producer", vars(static.producer))
     _json(genicam, "interface", static.interface)
     _json(genicam, "device_module", static.device_module)
     _json(genicam, "stream_module_start", static.stream_module)
-
-    nxdata = _group(entry, "data", "NXdata", signal="data", axes=["frame_id", ".", "."][:1 + len(frame_shape)],
-                    frame_id_indices=0)
-    nxdata["data"] = data
-    nxdata["frame_id"] = handles["frame_id"]
-    return Layout(detector=detector, data=data, fields=handles, counters=counters, status=status, end_time=entry_end)
+    return DetectorHandles(group=detector, data=data, fields=handles, counters=counters, tables=tables)
 
 
-def finish(file: h5py.File, *, status: str, settings_end: dict[str, Any] | None,
-           stream_module_end: dict[str, Any] | None, error: str | None, result: dict[str, Any],
-           warnings: list[str] | None = None) -> None:
+def create(file: h5py.File, *, detectors: list[DetectorSpec], compression: Compression, config: dict[str, Any],
+           title: str, start_time: str, rig: dict[str, Any] | None = None) -> Layout:
+    """Create the whole structure in a file opened for writing (before SWMR mode)."""
+    first = detectors[0].static
+    versions = first.versions
+    file.attrs.update({"NX_class": "NXroot", "default": schema.ENTRY, "file_name": str(file.filename),
+                       "file_time": start_time, "creator": f"ace_gentl {versions.get('ace-gentl', '')}",
+                       "HDF5_Version": versions["hdf5"], "h5py_version": versions.get("h5py", "")})
+    entry = _group(file, schema.ENTRY, "NXentry", default="data")
+    _text(entry, "title", title)
+    _text(entry, "start_time", start_time)
+    entry_end = _fixed_text(entry, "end_time", "", TIME_LENGTH)
+    _text(entry, "program_name", "ace_gentl", version=versions.get("ace-gentl", ""),
+          configuration=json.dumps(metadata.to_json_safe(config)))
+    _text(entry, "ace_gentl_schema", schema.SCHEMA_NAME, version=schema.SCHEMA_VERSION)
+    note = _group(entry, "run_configuration", "NXnote", description="arguments of the run, to repeat it")
+    _text(note, "type", "application/json")
+    _json(note, "data", config)
+    recording = _group(entry, "recording", "NXcollection")
+    status = _fixed_text(recording, "status", "running", STATUS_LENGTH)
+    counters = {name: recording.create_dataset(name, data=np.int64(0)) for name in COUNTERS}
+    _text(recording, "compression", compression.spec)
+    _collection(entry, "software", dict(versions))
+    _collection(entry, "host", first.host)
+    if rig is not None:
+        group = _group(entry, "rig", "NXcollection", description="several cameras recorded as one instrument")
+        for key, value in rig.items():
+            if isinstance(value, (dict, list)):
+                _json(group, key, value)
+            else:
+                _text(group, key, str(value))
+
+    instrument = _group(entry, "instrument", "NXinstrument")
+    handles = [_detector(instrument, spec, compression) for spec in detectors]
+    for index, detector in enumerate(handles):
+        name = "data" if index == 0 else f"data_{detectors[index].name}"
+        frame_shape = detectors[index].geometry.shape
+        nxdata = _group(entry, name, "NXdata", signal="data", axes=["frame_id", ".", "."][:1 + len(frame_shape)],
+                        frame_id_indices=0)
+        nxdata["data"] = detector.data
+        nxdata["frame_id"] = detector.fields["frame_id"]
+    return Layout(detectors=handles, counters=counters, status=status, end_time=entry_end)
+
+
+@dataclass
+class DetectorEnd:
+    """What only the end of a run knows about one camera."""
+
+    settings_end: dict[str, Any] | None = None
+    stream_module_end: dict[str, Any] | None = None
+    counters: dict[str, int] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # JSON documents added to the detector group
+
+
+def detector_groups(file: h5py.File) -> list[h5py.Group]:
+    """Every NXdetector under /entry/instrument, in the order they were created."""
+    instrument = file[schema.INSTRUMENT]
+    groups = [group for group in instrument.values()
+              if isinstance(group, h5py.Group) and group.attrs.get("NX_class") in ("NXdetector", b"NXdetector")]
+    order = {name: index for index, name in enumerate(instrument)}  # h5py lists in creation order (libver latest)
+    return sorted(groups, key=lambda group: order[group.name.rsplit("/", 1)[-1]])
+
+
+def finish(file: h5py.File, *, status: str, error: str | None, result: dict[str, Any], warnings: list[str],
+           detectors: list[DetectorEnd], rig: dict[str, Any] | None = None) -> None:
     """Add what only the end of a run knows (the file is open normally, after the SWMR writer closed it)."""
-    entry = file["entry"]
-    recording = entry["recording"]
+    recording = file[schema.RECORDING]
     recording["status"][()] = np.bytes_(status.encode()[:STATUS_LENGTH])
     for name in COUNTERS:
         if name in result:
             recording[name][()] = np.int64(result[name])
     _text(recording, "error", error or "")
     _json(recording, "result", result)
-    _json(recording, "warnings", list(warnings or []))
-    detector = next(iter(group for group in entry["instrument"].values()
-                         if isinstance(group, h5py.Group) and group.attrs.get("NX_class") == "NXdetector"))
-    if settings_end is not None:
-        _json(detector["genicam"], "settings_end", settings_end)
-    if stream_module_end is not None:
-        _json(detector["genicam"], "stream_module_end", stream_module_end)
+    _json(recording, "warnings", list(warnings))
+    for group, end in zip(detector_groups(file), detectors):
+        genicam = group[schema.GENICAM]
+        if end.settings_end is not None:
+            _json(genicam, "settings_end", end.settings_end)
+        if end.stream_module_end is not None:
+            _json(genicam, "stream_module_end", end.stream_module_end)
+        for name, value in end.counters.items():
+            if name in group[schema.COUNTERS_GROUP]:
+                group[schema.COUNTERS_GROUP][name][()] = np.int64(value)
+        for name, value in end.extra.items():
+            if isinstance(value, np.ndarray):
+                group.create_dataset(name, data=value)
+            else:
+                _json(group, name, value)
+    if rig:
+        target = file[schema.RIG] if schema.RIG in file else _group(file[schema.ENTRY], "rig", "NXcollection")
+        for name, value in rig.items():
+            if name in target:
+                del target[name]
+            if isinstance(value, np.ndarray):
+                target.create_dataset(name, data=value)
+            else:
+                _json(target, name, value)
 
 
-__all__ = ["BASE_FIELDS", "CHECKSUM", "CHECKSUM_ALGORITHM", "COUNTERS", "Field", "Geometry", "Layout", "chunk_field", "create", "finish", "frame_rate",
-           "nexus_name", "write_text"]
+__all__ = ["BASE_FIELDS", "CHECKSUM", "CHECKSUM_ALGORITHM", "COUNTERS", "DetectorEnd", "DetectorHandles",
+           "DetectorSpec", "Field", "Geometry", "Layout", "chunk_field", "create", "detector_groups", "finish",
+           "frame_rate", "nexus_name", "write_json", "write_text"]

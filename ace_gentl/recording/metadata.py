@@ -2,7 +2,7 @@
 
 Everything here is gathered once at the start (and the snapshots once more at the end) and is
 plain data (str, int, float, dicts of them), so :mod:`layout` writes it without knowing where
-it came from. The structure is versioned: readers check :data:`SCHEMA_VERSION`.
+it came from. The file's structure is versioned in :mod:`schema`.
 """
 
 from __future__ import annotations
@@ -28,9 +28,6 @@ if TYPE_CHECKING:
     from ace_gentl.features import FeatureMap
     from ace_gentl.session import Session
 
-#: Name and version of the layout ace_gentl writes (``/entry/ace_gentl_schema``).
-SCHEMA_NAME = "ace_gentl.recording"
-SCHEMA_VERSION = 1
 _PACKAGES = ("ace-gentl", "harvesters", "genicam", "numpy", "h5py", "hdf5plugin", "blosc", "rich")
 #: Pixel pitch (m) of cameras whose node map has no SensorPixelWidth/Height.
 KNOWN_PIXEL_PITCH_M = {"acA4112-20um": 3.45e-6, "acA4112-20uc": 3.45e-6, "acA4112-30um": 3.45e-6}
@@ -192,5 +189,5 @@ def to_json_safe(value: Any) -> Any:
     return value
 
 
-__all__ = ["KNOWN_PIXEL_PITCH_M", "ProducerInfo", "SCHEMA_NAME", "SCHEMA_VERSION", "StaticMetadata", "gather",
+__all__ = ["KNOWN_PIXEL_PITCH_M", "ProducerInfo", "StaticMetadata", "gather",
            "host_info", "module_features", "software_versions", "to_json_safe"]

@@ -18,6 +18,7 @@ the frame IDs, as with a real camera — instead of memory growing without bound
 from __future__ import annotations
 
 import io
+import logging
 import queue
 import statistics
 import threading
@@ -32,8 +33,11 @@ import h5py
 import numpy as np
 
 from ace_gentl import backend, pixels
+from ace_gentl.errors import AceGentlError
 from ace_gentl.frames import Frame
 from ace_gentl.recording.writer import FrameWriter, chunk_checksum
+
+log = logging.getLogger(__name__)
 
 #: Longest single wait, so stop requests are seen promptly.
 WAIT_SLICE_S = 0.1
@@ -67,6 +71,13 @@ class ByteBudget:
     def release(self, nbytes: int) -> None:
         with self._cond:
             self.used -= nbytes
+            self._cond.notify_all()
+
+    def adjust(self, reserved: int, nbytes: int) -> None:
+        """Turn a reservation of ``reserved`` bytes into one of ``nbytes`` without waiting."""
+        with self._cond:
+            self.used += nbytes - reserved
+            self.peak = max(self.peak, self.used)
             self._cond.notify_all()
 
     @property
@@ -116,8 +127,8 @@ class FramePool:
 
 
 @dataclass
-class Stats:
-    """Counters of one run. Each is written by one thread only (so no lock is needed)."""
+class CameraStats:
+    """Counters of one camera in a run. Each is written by one thread only (so no lock is needed)."""
 
     acquired: int = 0  # acquisition thread
     lost: int = 0
@@ -127,11 +138,64 @@ class Stats:
     written: int = 0  # writer thread
     bytes_raw: int = 0
     bytes_stored: int = 0
-    history: deque[tuple[float, int, int]] = field(default_factory=lambda: deque(maxlen=8))
 
     def counters(self) -> dict[str, int]:
         return {"frames_written": self.written, "frames_lost": self.lost, "frames_incomplete": self.incomplete,
                 "frames_acquired": self.acquired, "bytes_raw": self.bytes_raw}
+
+
+@dataclass
+class Stats:
+    """Counters of one run: per camera, and their sums."""
+
+    cameras: list[CameraStats] = field(default_factory=lambda: [CameraStats()])
+    history: deque[tuple[float, int, int]] = field(default_factory=lambda: deque(maxlen=8))
+
+    def resize(self, count: int) -> None:
+        while len(self.cameras) < count:
+            self.cameras.append(CameraStats())
+
+    def _sum(self, name: str) -> int:
+        return sum(getattr(camera, name) for camera in self.cameras)
+
+    @property
+    def acquired(self) -> int:
+        return self._sum("acquired")
+
+    @property
+    def lost(self) -> int:
+        return self._sum("lost")
+
+    @property
+    def incomplete(self) -> int:
+        return self._sum("incomplete")
+
+    @property
+    def written(self) -> int:
+        return self._sum("written")
+
+    @property
+    def bytes_raw(self) -> int:
+        return self._sum("bytes_raw")
+
+    @property
+    def bytes_stored(self) -> int:
+        return self._sum("bytes_stored")
+
+    @property
+    def copied(self) -> int:
+        return self._sum("copied")
+
+    @property
+    def held_peak(self) -> int:
+        return max(camera.held_peak for camera in self.cameras)
+
+    def counters(self) -> dict[str, int]:
+        return {"frames_written": self.written, "frames_lost": self.lost, "frames_incomplete": self.incomplete,
+                "frames_acquired": self.acquired, "bytes_raw": self.bytes_raw}
+
+    def camera_counters(self) -> list[dict[str, int]]:
+        return [camera.counters() for camera in self.cameras]
 
 
 @dataclass(frozen=True)
@@ -154,11 +218,12 @@ class Speed:
 class _Item:
     """One frame on its way to disk."""
 
-    __slots__ = ("frame", "values", "nbytes", "raw_copy", "decoded", "array", "payload", "checksum", "prepared",
-                 "prepare_s", "lock")
+    __slots__ = ("frame", "stream", "values", "nbytes", "raw_copy", "decoded", "array", "payload", "checksum",
+                 "prepared", "prepare_s", "lock")
 
-    def __init__(self, frame: Frame, values: Mapping[str, Any], nbytes: int) -> None:
+    def __init__(self, frame: Frame, stream: int, values: Mapping[str, Any], nbytes: int) -> None:
         self.frame = frame
+        self.stream = stream
         self.values = values
         self.nbytes = nbytes
         self.raw_copy: np.ndarray | None = None  # queue memory holding the frame's bytes, once copied
@@ -171,33 +236,55 @@ class _Item:
         self.lock = threading.Lock()  # held while something reads the frame's buffer
 
 
+@dataclass
+class _Rows:
+    stream: int
+    table: str
+    rows: list[Mapping[str, Any]]
+
+
+class _StreamState:
+    """What the pipeline keeps per camera: its decoding, its pools, the frames holding its buffers."""
+
+    def __init__(self, writer: FrameWriter, index: int, lendable: int, resident: int) -> None:
+        geometry = writer.streams[index].spec.geometry
+        fmt = pixels.lookup(geometry.pixel_format)
+        height, width = geometry.shape[0], geometry.shape[1]
+        self.geometry = geometry
+        self.encoded = writer.needs_encoded_for(index)
+        # Packed formats (and 4:2:2) are stored decoded: a worker decodes into one of these arrays.
+        self.decodes = fmt.packing != "none"
+        self.lendable = max(1, lendable)
+        self.decoded_pool = FramePool(pixels.decode_capacity(fmt.name, width, height), fmt.dtype,
+                                      resident=resident if self.decodes else 0)
+        self.raw_pool = FramePool(pixels.frame_bytes(fmt.name, width, height), np.uint8)
+        self.holding: set[_Item] = set()  # items whose frame holds a producer buffer
+
+
 _STOP = object()
 
 
 class Pipeline:
-    """Decode and compress (in workers) and write (in one thread) frames handed over by acquisition."""
+    """Decode and compress (in workers) and write (in one thread) frames handed over by acquisition.
+
+    ``lendable``: per camera (or one number for all), how many of its frames may hold a producer
+    buffer at once before further ones are copied out.
+    """
 
     def __init__(self, writer: FrameWriter, *, budget: ByteBudget, stats: Stats, workers: int = 2,
-                 lendable: int = 1 << 30, on_speed: Callable[[Speed], None] | None = None,
+                 lendable: int | list[int] = 1 << 30, on_speed: Callable[[Speed], None] | None = None,
                  speed_frames: int = 4) -> None:
         self.writer = writer
         self.budget = budget
         self.stats = stats
         self.error: BaseException | None = None
         self.workers = max(1, workers)
-        self.lendable = max(1, lendable)
-        geometry = writer.geometry
-        fmt = pixels.lookup(geometry.pixel_format)
-        height, width = geometry.shape[0], geometry.shape[1]
-        self._raw_bytes = pixels.frame_bytes(fmt.name, width, height)
-        # Packed formats (and 4:2:2) are stored decoded: a worker decodes into one of these arrays.
-        self._decodes = fmt.packing != "none"
         self._ahead = self.workers + 1
-        self.decoded_pool = FramePool(pixels.decode_capacity(fmt.name, width, height), fmt.dtype,
-                                      resident=self._ahead + 2 if self._decodes else 0)
-        self.raw_pool = FramePool(self._raw_bytes, np.uint8)
-        self._queue: queue.SimpleQueue[_Item | object] = queue.SimpleQueue()
-        self._holding: set[_Item] = set()  # items whose frame holds a producer buffer
+        count = len(writer.streams)
+        stats.resize(count)
+        lendables = lendable if isinstance(lendable, list) else [lendable] * count
+        self.streams = [_StreamState(writer, index, lendables[index], self._ahead + 2) for index in range(count)]
+        self._queue: queue.SimpleQueue[_Item | _Rows | object] = queue.SimpleQueue()
         self._holding_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(self.workers, "ace-gentl-compress")
         self._on_speed = on_speed
@@ -214,57 +301,71 @@ class Pipeline:
     @property
     def holding(self) -> int:
         """Frames in the pipeline that still hold a producer buffer."""
-        return len(self._holding)
+        return sum(len(state.holding) for state in self.streams)
+
+    @property
+    def decoded_pool(self) -> FramePool:
+        return self.streams[0].decoded_pool
+
+    @property
+    def raw_pool(self) -> FramePool:
+        return self.streams[0].raw_pool
 
     def start(self) -> None:
         self.warm_up()
         self._thread.start()
 
     def warm_up(self) -> None:
-        """Run every step once on a small frame before the run.
+        """Run every step once on a small frame of each camera's format before the run.
 
         This VM pages out memory not touched for a minute (DAMON "pageout", also the libraries'
         code); a recording started after the camera sat idle would page in the decoder, the
         compressor, the checksum and HDF5's chunk writing while its first frames arrive.
         """
-        geometry = self.writer.geometry
-        fmt = pixels.lookup(geometry.pixel_format)
-        width = 64
-        raw = np.zeros(pixels.frame_bytes(fmt.name, width, 4), np.uint8)
-        array = pixels.decode(raw, fmt.name, width, 4, out=np.empty(pixels.decode_capacity(fmt.name, width, 4),
-                                                                     fmt.dtype))
         compression = self.writer.compression
-        payload = compression.encode(np.ascontiguousarray(array)) if compression.in_workers else array
-        chunk_checksum(payload)
-        with h5py.File(io.BytesIO(), "w") as scratch:  # HDF5's chunk path, with the run's filter
-            dataset = scratch.create_dataset("warm", shape=(1, *array.shape), dtype=array.dtype,
-                                             chunks=(1, *array.shape), **compression.dataset_options())
-            if self.writer.needs_encoded and compression.in_workers:
-                dataset.id.write_direct_chunk((0,) * dataset.ndim, payload)
-            else:
-                dataset[0] = array
+        for state in {(s.geometry.pixel_format, s.encoded): s for s in self.streams}.values():
+            fmt = pixels.lookup(state.geometry.pixel_format)
+            width = 64
+            raw = np.zeros(pixels.frame_bytes(fmt.name, width, 4), np.uint8)
+            array = pixels.decode(raw, fmt.name, width, 4,
+                                  out=np.empty(pixels.decode_capacity(fmt.name, width, 4), fmt.dtype))
+            payload = compression.encode(np.ascontiguousarray(array)) if compression.in_workers else array
+            chunk_checksum(payload)
+            with h5py.File(io.BytesIO(), "w") as scratch:  # HDF5's chunk path, with the run's filter
+                dataset = scratch.create_dataset("warm", shape=(1, *array.shape), dtype=array.dtype,
+                                                 chunks=(1, *array.shape), **compression.dataset_options())
+                if state.encoded and compression.in_workers:
+                    dataset.id.write_direct_chunk((0,) * dataset.ndim, payload)
+                else:
+                    dataset[0] = array
 
     # --- acquisition side -------------------------------------------------------------------------
 
-    def submit(self, frame: Frame, values: Mapping[str, Any], nbytes: int) -> None:
+    def submit(self, frame: Frame, values: Mapping[str, Any], nbytes: int, stream: int = 0) -> None:
         """Hand over a frame whose ``nbytes`` were reserved in the budget; the pipeline releases it."""
-        item = _Item(frame, values, nbytes)
+        item = _Item(frame, stream, values, nbytes)
+        state, camera = self.streams[stream], self.stats.cameras[stream]
         if frame.holds_buffer:
-            if len(self._holding) >= self.lendable:
+            if len(state.holding) >= state.lendable:
                 self._copy_out(item)
-                self.stats.copied += 1
+                camera.copied += 1
             else:
                 with self._holding_lock:
-                    self._holding.add(item)
-                    self.stats.held_peak = max(self.stats.held_peak, len(self._holding))
+                    state.holding.add(item)
+                    camera.held_peak = max(camera.held_peak, len(state.holding))
         self._queue.put(item)
+
+    def submit_rows(self, stream: int, table: str, rows: list[Mapping[str, Any]]) -> None:
+        """Rows for a table of camera ``stream`` (events, clock, reconnects), written at the next flush."""
+        if rows:
+            self._queue.put(_Rows(stream, table, list(rows)))
 
     def _copy_out(self, item: _Item) -> None:
         """Copy the frame's bytes into queue memory and give its buffer back (caller holds no lock)."""
         frame = item.frame
         if not frame.holds_buffer or frame.raw is None:
             return
-        copy = self.raw_pool.take()
+        copy = self.streams[item.stream].raw_pool.take()
         frame.detach(copy)
         item.raw_copy = copy
 
@@ -274,7 +375,7 @@ class Pipeline:
         Returns how many were copied. Waits for a frame a worker or the writer is reading.
         """
         with self._holding_lock:
-            items = list(self._holding)
+            items = [item for state in self.streams for item in state.holding]
         copied = 0
         for item in items:
             with item.lock:
@@ -286,40 +387,44 @@ class Pipeline:
 
     def _not_holding(self, item: _Item) -> None:
         with self._holding_lock:
-            self._holding.discard(item)
+            self.streams[item.stream].holding.discard(item)
 
     # --- workers ----------------------------------------------------------------------------------
 
     def _give_back_source(self, item: _Item) -> None:
         """The frame's bytes are no longer needed: buffer (or queue copy) back."""
-        item.frame.release()
+        try:
+            item.frame.release()
+        except AceGentlError as error:  # the camera is gone: the acquisition side sees it on its own
+            log.debug("giving a buffer back failed: %s", error)
         self._not_holding(item)
         if item.raw_copy is not None:
-            self.raw_pool.give(item.raw_copy)
+            self.streams[item.stream].raw_pool.give(item.raw_copy)
             item.raw_copy = None
 
     def _prepare(self, item: _Item) -> None:
         """Worker: decode, compress, checksum; give the frame's buffer back as early as possible."""
         t0 = time.perf_counter()
         compression = self.writer.compression
+        state = self.streams[item.stream]
         with item.lock:
             frame = item.frame
-            if self._decodes:
-                item.decoded = self.decoded_pool.take()
+            if state.decodes:
+                item.decoded = state.decoded_pool.take()
                 item.array = frame.decode_into(item.decoded)
                 self._give_back_source(item)
                 array = item.array
             else:
                 array = frame.data
-            if self.writer.needs_encoded and compression.in_workers:
+            if state.encoded and compression.in_workers:
                 item.payload = compression.encode(array)
                 item.array = None
                 if item.decoded is not None:
-                    self.decoded_pool.give(item.decoded)
+                    state.decoded_pool.give(item.decoded)
                     item.decoded = None
                 else:
                     self._give_back_source(item)
-            if self.writer.needs_encoded:
+            if state.encoded:
                 item.checksum = chunk_checksum(item.payload if item.payload is not None else array)
         item.prepare_s = time.perf_counter() - t0
 
@@ -331,8 +436,16 @@ class Pipeline:
         self._thread.join()
         self._executor.shutdown(wait=True)
 
+    def clear_pools(self) -> None:
+        for state in self.streams:
+            state.decoded_pool.clear()
+            state.raw_pool.clear()
+
     def _next_items(self, window: deque[_Item]) -> bool:
-        """Move queued frames into ``window`` (starting their preparation); False once the stop mark is seen."""
+        """Move queued frames into ``window`` (starting their preparation); False once the stop mark is seen.
+
+        Table rows met on the way go to the writer at once (they are written at its next flush).
+        """
         while len(window) < self._ahead:
             try:
                 if window:
@@ -343,6 +456,9 @@ class Pipeline:
                 return True
             if item is _STOP:
                 return False
+            if isinstance(item, _Rows):
+                self.writer.append(item.stream, item.table, item.rows)
+                continue
             assert isinstance(item, _Item)
             window.append(item)  # from here on, the loop in _run gives its memory and bytes back
             if self.error is None:
@@ -362,12 +478,12 @@ class Pipeline:
             payload = item.payload
             if payload is None:
                 payload = item.array if item.array is not None else item.frame.data
-            stored = self.writer.write(payload, item.values, checksum=item.checksum)
+            stored = self.writer.write(payload, item.values, checksum=item.checksum, stream=item.stream)
         self._measure(item.prepare_s, time.perf_counter() - t0)
-        stats = self.stats
-        stats.written += 1
-        stats.bytes_raw += self.writer.geometry.nbytes
-        stats.bytes_stored += stored
+        camera = self.stats.cameras[item.stream]
+        camera.written += 1
+        camera.bytes_raw += self.streams[item.stream].geometry.nbytes
+        camera.bytes_stored += stored
 
     def _measure(self, prepare_s: float, write_s: float) -> None:
         """Time the frames after the first one per worker (those pay for warming up)."""
@@ -391,7 +507,7 @@ class Pipeline:
         with item.lock:
             self._give_back_source(item)
         if item.decoded is not None:
-            self.decoded_pool.give(item.decoded)
+            self.streams[item.stream].decoded_pool.give(item.decoded)
             item.decoded = None
         item.payload = item.array = None
         self.budget.release(item.nbytes)
@@ -409,7 +525,7 @@ class Pipeline:
                 if item is not None and self.error is None:
                     self._write(item)
                 if self.error is None and writer.due():
-                    writer.flush(stats.counters())
+                    writer.flush(stats.counters(), stats.camera_counters())
                     stats.history.append((time.monotonic(), stats.written, stats.bytes_raw))
             except BaseException as error:  # noqa: BLE001 (handed to the Recorder, which raises it)
                 self.error = error
@@ -418,4 +534,4 @@ class Pipeline:
                     self._done_with(item)
 
 
-__all__ = ["ByteBudget", "FramePool", "Pipeline", "Speed", "Stats"]
+__all__ = ["ByteBudget", "CameraStats", "FramePool", "Pipeline", "Speed", "Stats"]

@@ -25,7 +25,7 @@ import h5py
 import numpy as np
 
 from ace_gentl.errors import AceGentlError, RecordingFileError
-from ace_gentl.recording import metadata
+from ace_gentl.recording import schema
 from ace_gentl.recording.fileaccess import (
     H5PY_ERRORS,
     damaged_objects,
@@ -267,13 +267,13 @@ class Recording:
             raise RecordingFileError(f"{self.path}: cannot be read: {error.strerror or error}") from error
         try:
             with file_errors(self.path, "not a readable ace_gentl recording"):
-                schema = _lookup(self._file, "entry/ace_gentl_schema")
-                if schema is None:
+                marker = _lookup(self._file, schema.SCHEMA)
+                if marker is None:
                     raise RecordingFileError(f"{self.path}: not an ace_gentl recording (no /entry/ace_gentl_schema)")
-                version = int(schema.attrs.get("version", 0))
-                if version > metadata.SCHEMA_VERSION:
+                version = int(marker.attrs.get("version", 0))
+                if version > schema.SCHEMA_VERSION:
                     raise RecordingFileError(f"{self.path}: recording schema version {version}; this ace_gentl "
-                                             f"reads up to {metadata.SCHEMA_VERSION}")
+                                             f"reads up to {schema.SCHEMA_VERSION}")
                 self.detector = find_detector(self._file)
                 for name in ("data", "frame_id"):
                     if not isinstance(self.detector.get(name), h5py.Dataset):

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Callable
 
+import h5py
 import numpy as np
 
 from ace_gentl.errors import (
@@ -32,10 +33,10 @@ from ace_gentl.errors import (
 )
 from ace_gentl.frames import Frame
 from ace_gentl.recording import compression as compression_mod
-from ace_gentl.recording import layout
 from ace_gentl import pixels
+from ace_gentl.recording import layout, matching, schema, timebase
 from ace_gentl.recording.camera_engine import CameraEngine, significant_bits
-from ace_gentl.recording.engine import Engine, RunEnd, RunStart
+from ace_gentl.recording.engine import CameraEnd, Engine, RunEnd, RunStart
 from ace_gentl.recording.pipeline import ByteBudget, Pipeline, Speed, Stats
 from ace_gentl.recording.progress import Progress, ProgressDisplay
 from ace_gentl.recording.writer import FrameWriter, is_disk_full
@@ -70,11 +71,14 @@ class RecordingResult:
     error: str | None = None
     warnings: tuple[str, ...] = ()
     max_stall_s: float = 0.0  # the longest time the producer was not asked for a buffer
+    cameras: tuple[dict[str, int], ...] = ()  # several cameras: each one's counters
+    matching: dict[str, Any] | None = None  # several cameras: the matching summary
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["path"] = str(self.path)
         data["warnings"] = list(self.warnings)
+        data["cameras"] = [dict(camera) for camera in self.cameras]
         return data
 
     def __str__(self) -> str:
@@ -144,15 +148,18 @@ class Recorder:
     """A recording that runs in the background: ``start()``, ``progress``, ``stop()``, ``wait()``.
 
     ``source`` is a :class:`~ace_gentl.session.Session` (recorded through a
-    :class:`~ace_gentl.recording.camera_engine.CameraEngine`) or any
+    :class:`~ace_gentl.recording.camera_engine.CameraEngine`), a rig, or any
     :class:`~ace_gentl.recording.engine.Engine`. Also a context manager (``with
     session.recorder(path) as rec: ...`` starts it and, at the end of the block, stops it and waits).
 
-    ``duration`` counts from the first frame. ``num_buffers`` None sizes the producer's buffers
-    from the frame rate (see :mod:`camera_engine`). ``timeout`` bounds the wait for each frame:
-    by default three frame periods plus a margin in free run, and no limit when frames wait for a
-    trigger (stop() and Ctrl-C still end the wait). ``on_warning`` is called (from the recorder's
-    threads) with each warning as it arises, e.g. a compression that cannot keep up.
+    ``frames`` and ``duration`` are per camera; ``duration`` counts from each camera's first frame.
+    With several cameras the run ends when the first (the leader) has its frames and the others
+    have delivered theirs (or nothing more came for a moment). ``num_buffers`` None sizes the
+    producer's buffers from the frame rate (see :mod:`camera_engine`). ``timeout`` bounds the
+    wait for each frame: by default three frame periods plus a margin in free run, and no limit
+    when frames wait for a trigger (stop() and Ctrl-C still end the wait). ``events`` (one
+    camera): event names stored in the camera's events table. ``on_warning`` is called (from the
+    recorder's threads) with each warning as it arises, e.g. a compression that cannot keep up.
     """
 
     def __init__(self, source: Any, path: str | os.PathLike[str], *, frames: int | None = None,
@@ -161,6 +168,7 @@ class Recorder:
                  queue_bytes: int = DEFAULT_QUEUE_BYTES, workers: int | None = None, title: str = "",
                  overwrite: bool = False, num_buffers: int | None = None, timeout: float | None = None,
                  flush_interval: float = 0.5, reserve_bytes: int = DEFAULT_RESERVE_BYTES,
+                 events: tuple[str, ...] | list[str] = (),
                  on_warning: Callable[[str], None] | None = None) -> None:
         if frames is not None and frames < 1:
             raise RecordingConfigError(f"frames must be at least 1, not {frames}")
@@ -172,8 +180,12 @@ class Recorder:
             raise RecordingConfigError(f"num_buffers must be at least 1, not {num_buffers}")
         if not 0 < flush_interval <= 1.0:
             raise RecordingConfigError(f"flush_interval must be in (0, 1] s, not {flush_interval}")
-        self.engine: Engine = source if hasattr(source, "begin") and hasattr(source, "frames") else \
-            CameraEngine(source, num_buffers=num_buffers, timeout=timeout)
+        if hasattr(source, "begin") and hasattr(source, "frames"):
+            self.engine: Engine = source
+        elif hasattr(source, "engine"):  # a rig makes its own engine
+            self.engine = source.engine(num_buffers=num_buffers, timeout=timeout)
+        else:
+            self.engine = CameraEngine(source, num_buffers=num_buffers, timeout=timeout, events=events)
         self.path = Path(path)
         self.frames = frames
         self.duration = duration
@@ -190,6 +202,7 @@ class Recorder:
             "frames": frames, "duration": duration, "compression": self.compression.spec,
             "chunks": list(chunks) if chunks else None, "queue_bytes": self.queue_bytes, "workers": self.workers,
             "num_buffers": num_buffers, "timeout": timeout, "flush_interval": flush_interval, "title": title,
+            "events": list(events),
         }
         self.stats = Stats()
         self.result: RecordingResult | None = None
@@ -205,15 +218,17 @@ class Recorder:
         self._t0 = 0.0
         self._t_end: float | None = None
         self._last_frame = 0.0
-        self._first_stamp: int | None = None
-        self._first_frame_monotonic = 0.0
-        self._last_stamp: int | None = None
+        self._first_stamps: list[int | None] = []
+        self._last_stamps: list[int | None] = []
+        self._first_frame_monotonic: float | None = None
+        self._geometries: list[layout.Geometry | None] = []
+        self._clock_rows: list[list[dict[str, Any]]] = []
         self._budget = ByteBudget(self.queue_bytes)
         self._writer: FrameWriter | None = None
         self._pipeline: Pipeline | None = None
         self._reserve: Path | None = None
         self._old_threads: compression_mod.BloscThreads | None = None
-        self._exposure_s: float | None = None
+        self._exposures: list[float | None] = []
 
     @property
     def running(self) -> bool:
@@ -236,8 +251,8 @@ class Recorder:
     def start(self) -> Recorder:
         """Gather the metadata, create the file, start acquisition; returns at once.
 
-        When the engine cannot tell the frames' shape beforehand (a node map whose Width, Height or
-        PixelFormat cannot be read), the file is created at the first frame, shaped like it.
+        When the engine cannot tell a camera's frame shape beforehand (a node map whose Width,
+        Height or PixelFormat cannot be read), the file is created at the first frame, shaped like it.
         """
         if self._thread is not None:
             raise RecordingError(f"{self.path}: this Recorder was already started")
@@ -245,18 +260,28 @@ class Recorder:
             raise OutputExistsError(f"{self.path} exists; pass overwrite=True to replace it")
         start = self.engine.begin()
         self.run_start = start
+        count = len(start.cameras)
+        names = [camera.name for camera in start.cameras]
+        if len(set(names)) != count:
+            raise RecordingConfigError(f"cameras need distinct names in one file, not {names}")
+        self.stats.resize(count)
+        self._geometries = [camera.geometry for camera in start.cameras]
+        self._first_stamps, self._last_stamps = [None] * count, [None] * count
+        self._clock_rows = [[] for _ in range(count)]
+        self._exposures = [camera.static.exposure_time_s for camera in start.cameras]
         self.title = self.title or f"{start.title} -> {self.path.name}"
         self.config["title"] = self.title
         self.config.update(start.config)
+        self.config["cameras"] = [{"name": camera.name, **camera.config} for camera in start.cameras]
         self.config["settings"] = "see /entry/instrument/<camera>/genicam/settings_start (Session.apply to repeat)"
-        self._exposure_s = start.static.exposure_time_s
-        if start.geometry is not None:
-            self._check_chunks(start.geometry)
+        for geometry in self._geometries:
+            if geometry is not None:
+                self._check_chunks(geometry)
         self._prepare_folder()
         self._reserve = _reserve(self.path, self.reserve_bytes) if self.reserve_bytes else None
         try:
-            if start.geometry is not None:
-                self._open_output(start.geometry)
+            if all(geometry is not None for geometry in self._geometries):
+                self._open_output()
         except BaseException:
             _give_back(self._reserve)
             self._reserve = None
@@ -272,14 +297,25 @@ class Recorder:
             raise RecordingConfigError(f"chunks must have {1 + len(geometry.shape)} sizes for frames of shape "
                                        f"{geometry.shape}, not {self.chunks!r}")
 
-    def _open_output(self, geometry: layout.Geometry) -> None:
-        """Create the file for frames of ``geometry`` and start the pipeline to it."""
+    def _open_output(self) -> None:
+        """Create the file for frames of the cameras' geometries and start the pipeline to it."""
         assert self.run_start is not None
-        self._check_chunks(geometry)
-        self.config["pixel_format"] = geometry.pixel_format
-        self.config["frame_shape"] = list(geometry.shape)
-        writer = FrameWriter(self.path, geometry=geometry, compression=self.compression, chunks=self.chunks,
-                             fields=[*layout.BASE_FIELDS, *self.run_start.fields], static=self.run_start.static,
+        specs = []
+        for camera, geometry in zip(self.run_start.cameras, self._geometries):
+            assert geometry is not None
+            self._check_chunks(geometry)
+            chunks = tuple(self.chunks) if self.chunks is not None else (1, *geometry.shape)
+            specs.append(layout.DetectorSpec(name=camera.name, geometry=geometry,
+                                             fields=[*layout.BASE_FIELDS, *camera.fields], static=camera.static,
+                                             chunks=chunks, role=camera.role))
+        first = self._geometries[0]
+        assert first is not None
+        self.config["pixel_format"] = first.pixel_format
+        self.config["frame_shape"] = list(first.shape)
+        for entry, geometry in zip(self.config["cameras"], self._geometries):
+            assert geometry is not None
+            entry["pixel_format"], entry["frame_shape"] = geometry.pixel_format, list(geometry.shape)
+        writer = FrameWriter(self.path, detectors=specs, rig=self.run_start.rig, compression=self.compression,
                              config=self.config, title=self.title, overwrite=self.overwrite,
                              flush_interval_s=self.flush_interval, size_limit=_size_limit(self.path.parent))
         try:
@@ -292,7 +328,8 @@ class Recorder:
             # one whole frame per worker; blosc's threads share the rest of the cores
             self._old_threads = compression_mod.configure_threads(max(1, (os.cpu_count() or 1) // self.workers))
         self._pipeline = Pipeline(writer, budget=self._budget, stats=self.stats, workers=self.workers,
-                                  lendable=self.run_start.lendable_frames, on_speed=self._check_speed)
+                                  lendable=[camera.lendable_frames for camera in self.run_start.cameras],
+                                  on_speed=self._check_speed)
         self._pipeline.start()
 
     def _discard_output(self) -> None:
@@ -319,9 +356,13 @@ class Recorder:
         sustained = speed.sustained_fps
         if rate is None or sustained >= rate:
             return
-        nbytes = self.run_start.geometry.nbytes
+        nbytes = sum(geometry.nbytes for geometry in self._geometries if geometry is not None) / \
+            max(1, len(self._geometries))
         fill_s = self.queue_bytes / (nbytes * (rate - sustained))
-        kind = "can be triggered at up to" if self.run_start.trigger else "delivers"
+        triggered = any(camera.trigger for camera in self.run_start.cameras)
+        who = "the camera" if len(self.run_start.cameras) == 1 else "the cameras together"
+        kind = "can be triggered at up to" if triggered else "deliver" if len(self.run_start.cameras) > 1 else \
+            "delivers"
         compressing = speed.workers / speed.prepare_s < 1.0 / speed.write_s
         if compressing:
             faster = [name for name in ("blosc-lz4", "none") if name != self.compression.name]
@@ -331,7 +372,7 @@ class Recorder:
             advice = (f"writing to {self.path.parent} is the slower step ({speed.write_s * 1e3:.0f} ms per frame); "
                       f"use a faster disk, or compression to write fewer bytes")
         self._warn(f"compression {self.compression.spec} and this disk sustain about {sustained:.1f} fps on this "
-                   f"machine (measured on the first {speed.frames} frames), but the camera {kind} {rate:.1f} fps: "
+                   f"machine (measured on the first {speed.frames} frames), but {who} {kind} {rate:.1f} fps: "
                    f"frames will be lost once the {self.queue_bytes >> 20} MB queue is full (in about {fill_s:.0f} "
                    f"s); {advice}")
 
@@ -413,12 +454,12 @@ class Recorder:
         waiting = ""
         if self.running and self._t_end is None and now - self._last_frame > 1.0:
             waiting = self.engine.waiting_for() or "the next frame"
-        recording_s = 0.0
-        if self._first_stamp is not None:
-            recording_s = max(0.0, now - self._first_frame_monotonic)
+        recording_s = max(0.0, now - self._first_frame_monotonic) if self._first_frame_monotonic else 0.0
+        cameras = len(self.stats.cameras)
         return Progress(frames_acquired=stats.acquired, frames_written=stats.written, frames_lost=stats.lost,
                         frames_incomplete=stats.incomplete, elapsed_s=elapsed, fps=fps, mb_per_s=mbps,
-                        queue_fill=self._budget.fill, queue_bytes=self._budget.used, target_frames=self.frames,
+                        queue_fill=self._budget.fill, queue_bytes=self._budget.used,
+                        target_frames=self.frames * cameras if self.frames else None,
                         target_duration_s=self.duration, running=self.running, waiting_for=waiting,
                         recording_s=recording_s)
 
@@ -427,100 +468,175 @@ class Recorder:
     def _cancelled(self) -> bool:
         return self._stop.is_set() or (self._pipeline is not None and self._pipeline.failed)
 
-    def _values(self, frame: Frame) -> dict[str, Any]:
+    def _values(self, index: int, frame: Frame) -> dict[str, Any]:
         values: dict[str, Any] = {
             "frame_id": frame.frame_id, "device_timestamp": frame.timestamp_ns, "host_timestamp": frame.host_time_ns,
             "incomplete": int(frame.incomplete), "lost_before": frame.lost_before,
         }
         exposure = frame.chunks.get("ExposureTime")
-        values["count_time"] = float(exposure) * 1e-6 if exposure is not None else self._exposure_s
+        values["count_time"] = float(exposure) * 1e-6 if exposure is not None else self._exposures[index]
         for name, value in frame.chunks.items():
             if isinstance(value, (bool, int, float, np.number)):
                 values[layout.CHUNK_PREFIX + name] = value
         return values
 
-    def _first_frame(self, frame: Frame) -> layout.Geometry:
-        """Make sure the file is shaped like the frames the camera really delivers."""
+    def _geometry_of(self, frame: Frame) -> layout.Geometry:
         fmt = pixels.lookup(frame.pixel_format)
-        geometry = layout.Geometry(shape=frame.shape, dtype=np.dtype(fmt.dtype), pixel_format=fmt.name,
-                                   bits=significant_bits(fmt.name, fmt.bits))
-        if self._writer is not None and self._writer.geometry == geometry:
-            return geometry
+        return layout.Geometry(shape=frame.shape, dtype=np.dtype(fmt.dtype), pixel_format=fmt.name,
+                               bits=significant_bits(fmt.name, fmt.bits))
+
+    def _first_frame(self, index: int, frame: Frame) -> None:
+        """Make sure the file is shaped like the frames the camera really delivers."""
+        geometry = self._geometry_of(frame)
+        known = self._geometries[index]
+        if known == geometry:
+            return
+        if known is not None:
+            if self._writer is not None and self.stats.written + self.stats.acquired > 0:
+                raise RecordingError(f"{self.run_start.cameras[index].name if self.run_start else index}: the "
+                                     f"camera delivers {geometry.pixel_format} {frame.width}x{frame.height} frames "
+                                     f"where its node map said {known.pixel_format} {known.shape[1]}x{known.shape[0]}")
+            self.notes.append(f"the camera delivers {geometry.pixel_format} {frame.width}x{frame.height} frames "
+                              f"where its node map said {known.pixel_format} {known.shape[1]}x{known.shape[0]}: "
+                              f"the file follows the frames")
+        self._geometries[index] = geometry
         if self._writer is not None:
-            expected = self._writer.geometry
-            self.notes.append(f"the camera delivers {fmt.name} {frame.width}x{frame.height} frames where its node "
-                              f"map said {expected.pixel_format} {expected.shape[1]}x{expected.shape[0]}: the "
-                              f"file follows the frames")
             self._discard_output()
-        self._open_output(geometry)
-        return geometry
+        if all(g is not None for g in self._geometries):
+            self._open_output()
+
+    def _camera_done(self, index: int, frame: Frame, firsts: list[int | None]) -> bool:
+        """True when camera ``index`` has recorded what the run asked of it (this frame is not recorded)."""
+        camera = self.stats.cameras[index]
+        if self.frames is not None and camera.acquired >= self.frames:
+            return True
+        if self.duration is not None:  # the duration counts from the camera's first frame
+            first = firsts[index]
+            if first is None:
+                firsts[index] = frame.host_time_ns
+            elif frame.host_time_ns - first >= int(self.duration * 1e9):
+                return True
+        return False
+
+    def _forward_records(self) -> None:
+        rows = self.engine.records()
+        if not rows:
+            return
+        for record in rows:
+            if record.table == "clock":
+                self._clock_rows[record.camera].append(dict(record.row))
+        if self._pipeline is not None:
+            grouped: dict[tuple[int, str], list[Any]] = {}
+            for record in rows:
+                grouped.setdefault((record.camera, record.table), []).append(record.row)
+            for (camera, table), items in grouped.items():
+                self._pipeline.submit_rows(camera, table, items)
+        else:
+            self._early_rows.extend(rows)
+
+    _early_rows: list[Any]
 
     def _acquire(self) -> None:
-        stats = self.stats
-        geometry = self._writer.geometry if self._writer is not None else None
+        count = len(self._geometries)
+        self._early_rows = []
         frames = self.engine.frames(self._cancelled)
-        first_host: int | None = None
-        limit_ns = int(self.duration * 1e9) if self.duration is not None else None
         failure: BaseException | None = None
-        first = True
+        firsts: list[int | None] = [None] * count
+        done = [False] * count
+        seen_first = [False] * count
+        held: list[tuple[int, Frame, int]] = []  # frames that came before the file could be made
+        leader_done_at: float | None = None
+        grace_s = self._grace_s()
+        budget = self._budget
         try:
             while not self._cancelled():
-                if self.frames is not None and stats.acquired >= self.frames:
+                if all(done):
                     break
+                if leader_done_at is not None and time.monotonic() - self._last_frame > grace_s and \
+                        time.monotonic() - leader_done_at > grace_s:
+                    break  # the leader has its frames; the others sent nothing more for a while
                 # Room first, buffer second: while the disk lags, buffers stay with the camera. (The
                 # first frame always finds room: one item may enter an empty budget.)
-                nbytes = geometry.nbytes if geometry is not None else 0
-                if not self._budget.reserve(nbytes, self._cancelled):
+                reserved = max((g.nbytes for g in self._geometries if g is not None), default=0)
+                if not budget.reserve(reserved, self._cancelled):
                     break
                 try:
-                    frame = next(frames, None)
+                    item = next(frames, None)
+                    self._forward_records()
                 except BaseException:
-                    self._budget.release(nbytes)
+                    budget.release(reserved)
                     raise
-                if frame is None:  # stopped while waiting
-                    self._budget.release(nbytes)
+                if item is None:  # stopped while waiting, or the engine has no more frames
+                    budget.release(reserved)
                     break
+                index, frame = item
+                if done[index] or self._camera_done(index, frame, firsts):
+                    frame.release()
+                    budget.release(reserved)
+                    if not done[index]:
+                        done[index] = True
+                        if index == 0 and count > 1:
+                            leader_done_at = time.monotonic()
+                            self.engine.leader_done()
+                    continue
                 try:
-                    if first:
-                        first = False
-                        geometry = self._first_frame(frame)
-                        self._budget.release(nbytes)
-                        nbytes = geometry.nbytes
-                        self._budget.reserve(nbytes, lambda: False)
+                    if not seen_first[index]:
+                        seen_first[index] = True
+                        self._first_frame(index, frame)
+                    geometry = self._geometries[index]
                     assert geometry is not None
                     if frame.shape != geometry.shape or frame.pixel_format != geometry.pixel_format:
                         raise RecordingError(f"frame {frame.frame_id} is {frame.pixel_format} {frame.shape}, the "
                                              f"recording {geometry.pixel_format} {geometry.shape} (ROI or format "
                                              f"changed during the run?)")
                 except BaseException:
-                    self._budget.release(nbytes)
                     frame.release()
+                    budget.release(reserved)
                     raise
-                if limit_ns is not None:  # the duration counts from the first frame's arrival
-                    if first_host is None:
-                        first_host = frame.host_time_ns
-                    elif frame.host_time_ns - first_host >= limit_ns:
-                        frame.release()
-                        self._budget.release(nbytes)
-                        break
-                if self._first_stamp is None:
-                    self._first_stamp = frame.timestamp_ns
-                    self._first_frame_monotonic = time.monotonic()
-                self._last_stamp = frame.timestamp_ns
-                self._last_frame = time.monotonic()
-                stats.acquired += 1
-                stats.lost += frame.lost_before
-                stats.incomplete += int(frame.incomplete)
-                assert self._pipeline is not None
-                self._pipeline.submit(frame, self._values(frame), nbytes)  # the pipeline releases the frame
+                budget.adjust(reserved, geometry.nbytes)  # the frame's own size, from here on
+                if self._pipeline is None:  # another camera's shape is not known yet: keep this frame
+                    held.append((index, frame, geometry.nbytes))
+                    continue
+                for early in held:
+                    self._submit(*early)
+                held.clear()
+                if self._early_rows:
+                    rows, self._early_rows = self._early_rows, []
+                    for record in rows:
+                        self._pipeline.submit_rows(record.camera, record.table, [record.row])
+                self._submit(index, frame, geometry.nbytes)
         except BaseException as error:
             failure = error
             raise
         finally:
+            for _, frame, nbytes in held:
+                frame.release()
+                budget.release(nbytes)
             self._end_acquisition(frames, failure)
 
+    def _submit(self, index: int, frame: Frame, nbytes: int) -> None:
+        """Hand a frame whose ``nbytes`` are reserved in the budget to the pipeline (which releases both)."""
+        assert self._pipeline is not None
+        camera = self.stats.cameras[index]
+        if self._first_stamps[index] is None:
+            self._first_stamps[index] = frame.timestamp_ns
+        if self._first_frame_monotonic is None:
+            self._first_frame_monotonic = time.monotonic()
+        self._last_stamps[index] = frame.timestamp_ns
+        self._last_frame = time.monotonic()
+        camera.acquired += 1
+        camera.lost += frame.lost_before
+        camera.incomplete += int(frame.incomplete)
+        self._pipeline.submit(frame, self._values(index, frame), nbytes, stream=index)
+
+    def _grace_s(self) -> float:
+        """How long the other cameras may stay silent after the leader has its frames."""
+        assert self.run_start is not None
+        rates = [camera.frame_rate_hz for camera in self.run_start.cameras if camera.frame_rate_hz]
+        return max(0.5, 3.0 / min(rates)) if rates else 2.0
+
     def _end_acquisition(self, frames: Any, failure: BaseException | None) -> None:
-        """Camera stops, held buffers are copied out, end state is read, the stream is stopped.
+        """Cameras stop, held buffers are copied out, end state is read, the stream is stopped.
 
         Called also after an error; a problem here is attached to the first error, or raised.
         """
@@ -542,6 +658,7 @@ class Recorder:
         if self._pipeline is not None:
             attempt(self._pipeline.release_buffers, "giving the buffers back")
         self.run_end = attempt(self.engine.end, "reading the camera's state at the end")
+        attempt(self._forward_records, "storing the last events and clock readings")
         attempt(self.engine.stop, "stopping acquisition")
         if problems and failure is None:
             raise problems[0]
@@ -556,8 +673,7 @@ class Recorder:
             pipeline = self._pipeline
             if pipeline is not None:
                 pipeline.close()
-                pipeline.decoded_pool.clear()
-                pipeline.raw_pool.clear()
+                pipeline.clear_pools()
             self._t_end = time.monotonic()
             compression_mod.release_free_memory()  # the pools' frames and the chunks freed in the run
         if self._writer is None or self._pipeline is None:  # no frame came, so no file was made
@@ -595,17 +711,23 @@ class Recorder:
         The producer also counts frames lost before the first recorded frame and after the last one.
         """
         stats, end = self.stats, self.run_end
-        in_gaps = stats.lost
-        by_producer = end.lost_by_producer if end is not None else None
-        if by_producer is not None and by_producer > stats.lost:
-            stats.lost = by_producer
+        in_gaps = [camera.lost for camera in stats.cameras]
+        by_producer: list[int | None] = [None] * len(stats.cameras)
+        if end is not None:
+            by_producer = [camera.lost_by_producer for camera in end.cameras]
+            for camera, counted in zip(stats.cameras, by_producer):
+                if counted is not None and counted > camera.lost:
+                    camera.lost = counted
         speed = self._pipeline.speed if self._pipeline is not None else None
-        return {"frames_lost_in_gaps": in_gaps, "frames_lost_by_producer": by_producer,
+        single = len(stats.cameras) == 1
+        return {"frames_lost_in_gaps": in_gaps[0] if single else in_gaps,
+                "frames_lost_by_producer": by_producer[0] if single else by_producer,
                 "first_frames_speed": None if speed is None else {**asdict(speed),
                                                                   "sustained_fps": speed.sustained_fps},
                 "frames_copied_from_buffers": stats.copied, "buffers_held_at_most": stats.held_peak,
                 "max_stall_s": round(self.engine.max_poll_gap_s(), 6),
-                "producer_counters": end.counters if end is not None else {}}
+                "producer_counters": (end.cameras[0].counters if single else [c.counters for c in end.cameras])
+                if end is not None and end.cameras else {}}
 
     def _finish(self, writer: FrameWriter, write_error: BaseException | None,
                 acquire_error: BaseException | None) -> None:
@@ -613,30 +735,31 @@ class Recorder:
         problems: list[BaseException] = []
         try:
             details = self._account_losses()
-            counters = self.stats.counters()
+            counters, per_camera = self.stats.counters(), self.stats.camera_counters()
             if write_error is not None:
                 _give_back(self._reserve)  # space for HDF5 to flush what was written, and close
                 self._reserve = None
                 try:
-                    writer.close(status, counters)
+                    writer.close(status, counters, per_camera)
                 except (OSError, RuntimeError, ValueError) as close_error:  # h5py's errors; the file keeps its last flush
                     add_note(write_error, f"closing the file after it also failed: {close_error}")
                 if writer.written > writer.flushed:  # pixel data is never removed: say what it lacks
                     self.notes.append(f"{writer.written - writer.flushed} frames at the end of data have no "
                                       f"per-frame values (the write failed before they were flushed); "
                                       f"ace-gentl inspect lists them")
-                self.stats.written = writer.flushed
-                counters = self.stats.counters()
+                for camera, stream in zip(self.stats.cameras, writer.streams):
+                    camera.written = stream.flushed
+                counters, per_camera = self.stats.counters(), self.stats.camera_counters()
             else:
-                writer.close(status, counters)
+                writer.close(status, counters, per_camera)
             _give_back(self._reserve)
             self._reserve = None
             message = _describe(write_error or acquire_error, self.path)
             self.result = self._make_result(status, message)
-            end = self.run_end or RunEnd(settings_end={"unavailable": "the run ended before the camera was read"})
-            result = {**self.result.as_dict(), **self.stats.counters(), **details, "notes": list(self.notes)}
-            writer.finish(status=status, settings_end=end.settings_end, stream_module_end=end.stream_module_end,
-                          error=message, result=result, warnings=list(self.warnings))
+            result = {**self.result.as_dict(), **counters, **details, "notes": list(self.notes)}
+            detectors, rig = self._annotations(per_camera)
+            writer.finish(status=status, error=message, result=result, warnings=list(self.warnings),
+                          detectors=detectors, rig=rig)
         except BaseException as error:  # noqa: BLE001 (reported through wait())
             problems.append(error)
         finally:
@@ -648,16 +771,76 @@ class Recorder:
             self._error = self._error_for(write_error, acquire_error, problems)
             self._done.set()
 
+    def _annotations(self, per_camera: list[dict[str, int]]) -> tuple[list[layout.DetectorEnd], dict[str, Any]]:
+        """End-of-run additions: per camera its end state, clock fit and estimated host times; the rig's matching."""
+        assert self.run_start is not None
+        ends = self.run_end.cameras if self.run_end is not None else []
+        detectors: list[layout.DetectorEnd] = []
+        fits = []
+        for index, camera in enumerate(self.run_start.cameras):
+            end = ends[index] if index < len(ends) else CameraEnd(
+                settings_end={"unavailable": "the run ended before the camera was read"})
+            rows = self._clock_rows[index]
+            fitted = timebase.fit(np.array([r["host_before"] for r in rows], dtype=np.int64),
+                                  np.array([r["host_after"] for r in rows], dtype=np.int64),
+                                  np.array([r["device"] for r in rows], dtype=np.int64)) if rows else None
+            fits.append(fitted)
+            extra: dict[str, Any] = {}
+            if fitted is not None:
+                extra["clock_fit"] = fitted.as_dict()
+            detectors.append(layout.DetectorEnd(settings_end=end.settings_end, stream_module_end=end.stream_module_end,
+                                                counters=per_camera[index] if index < len(per_camera) else {},
+                                                extra=extra))
+        rig: dict[str, Any] = dict(self.run_end.rig) if self.run_end is not None else {}
+        with h5py.File(self.path, "r") as file:  # the per-frame columns as stored
+            groups = layout.detector_groups(file)
+            stamps = [group["device_timestamp"][:] for group in groups]
+            hosts = [group["host_timestamp"][:] for group in groups]
+            counters = [group[f"{layout.CHUNK_PREFIX}CounterValue"][:] if
+                        f"{layout.CHUNK_PREFIX}CounterValue" in group else None for group in groups]
+        estimated = []
+        for index, fitted in enumerate(fits):
+            times = fitted.host_time(stamps[index]) if fitted is not None else hosts[index].astype(np.int64)
+            estimated.append(times)
+            if fitted is not None:
+                detectors[index].extra[schema.HOST_TIME_ESTIMATED] = times
+        if self.run_start.rig is not None and len(groups) > 1:
+            rig.update(self._matching(estimated, counters))
+        return detectors, rig
+
+    def _matching(self, times: list[np.ndarray], counters: list[np.ndarray | None]) -> dict[str, Any]:
+        assert self.run_start is not None and self.run_start.rig is not None
+        mode = str(self.run_start.rig.get("sync", "free-run"))
+        cameras = [matching.CameraTimes(name=camera.name, times_ns=times[index], counters=counters[index])
+                   for index, camera in enumerate(self.run_start.cameras)]
+        triggers = times[0]
+        trigger_counters = counters[0]
+        leader: int | None = 0
+        if mode == "software" and self.run_end is not None and "trigger_times_ns" in self.run_end.rig:
+            triggers = np.asarray(self.run_end.rig["trigger_times_ns"], dtype=np.int64)
+            trigger_counters, leader = None, None
+        result = matching.match(triggers, cameras, mode=mode, trigger_counters=trigger_counters, leader=leader)
+        self.match_summary = result.summary
+        return {"matching": result.table, "matching_doubtful": result.doubtful.astype(np.int8),
+                "matching_summary": result.summary}
+
+    match_summary: dict[str, Any] | None = None
+
     def _make_result(self, status: str, error: str | None) -> RecordingResult:
         stats = self.stats
         duration = (self._t_end or time.monotonic()) - self._t0
         size = self.path.stat().st_size if self.path.exists() else 0
+        first = stats.cameras[0] if stats.cameras else None
+        rate = layout.frame_rate(first.written if first else 0, self._first_stamps[0] if self._first_stamps else None,
+                                 self._last_stamps[0] if self._last_stamps else None)
         return RecordingResult(path=self.path, frames_written=stats.written, frames_lost=stats.lost,
-                               frames_incomplete=stats.incomplete, duration_s=duration,
-                               mean_fps=layout.frame_rate(stats.written, self._first_stamp, self._last_stamp),
+                               frames_incomplete=stats.incomplete, duration_s=duration, mean_fps=rate,
                                mb_per_s=stats.bytes_raw / duration / 1e6 if duration > 0 else 0.0,
                                file_bytes=size, status=status, error=error, warnings=tuple(self.warnings),
-                               max_stall_s=self.engine.max_poll_gap_s())
+                               max_stall_s=self.engine.max_poll_gap_s(),
+                               cameras=tuple(camera.counters() for camera in stats.cameras)
+                               if len(stats.cameras) > 1 else (),
+                               matching=self.match_summary)
 
     def _error_for(self, write_error: BaseException | None, acquire_error: BaseException | None,
                    problems: list[BaseException]) -> BaseException | None:

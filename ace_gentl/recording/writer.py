@@ -31,7 +31,7 @@ import numpy as np
 import xxhash
 
 from ace_gentl.errors import OutputExistsError, RecordingError
-from ace_gentl.recording import layout, metadata
+from ace_gentl.recording import layout, metadata, schema
 from ace_gentl.recording.compression import Compression
 from ace_gentl.recording.writerlock import WriterLock
 
@@ -71,22 +71,45 @@ class FileSizeLimitError(RecordingError):
     """The file reached the largest size this process may write (``ulimit -f``, FAT32's 4 GiB)."""
 
 
-class FrameWriter:
-    """Creates the file and its layout, then appends frames. Use :meth:`open`, then :meth:`write`."""
+class _Stream:
+    """One camera's part of the file: its data, pending per-frame values and counts."""
 
-    def __init__(self, path: str | Path, *, geometry: layout.Geometry, compression: Compression,
-                 chunks: tuple[int, ...] | None, fields: list[layout.Field], static: metadata.StaticMetadata,
-                 config: dict[str, Any], title: str = "", overwrite: bool = False,
-                 flush_interval_s: float = 0.5, drop_page_cache: bool = True, size_limit: int | None = None) -> None:
+    def __init__(self, spec: layout.DetectorSpec, compression: Compression) -> None:
+        geometry = spec.geometry
+        if len(spec.chunks) != 1 + len(geometry.shape) or any(c < 1 for c in spec.chunks):
+            raise ValueError(f"chunks must be {1 + len(geometry.shape)} positive sizes, not {spec.chunks!r}")
+        self.spec = spec
+        self.direct = compression.direct and spec.chunks == (1, *geometry.shape)
+        self.written = 0  # frames in ``data``
+        self.flushed = 0  # frames whose per-frame values are on disk
+        self.pending: dict[str, list[Any]] = {f.name: [] for f in spec.fields}
+        self.rows: dict[str, list[Mapping[str, Any]]] = {table: [] for table in spec.tables}
+
+
+class FrameWriter:
+    """Creates the file and its layout, then appends frames. Use :meth:`open`, then :meth:`write`.
+
+    One camera (``geometry``, ``fields``, ``static``, ``chunks``) or several (``detectors``, one
+    :class:`~ace_gentl.recording.layout.DetectorSpec` each; ``rig`` for /entry/rig). Frames,
+    table rows and flushes come from one thread.
+    """
+
+    def __init__(self, path: str | Path, *, compression: Compression, config: dict[str, Any],
+                 geometry: layout.Geometry | None = None, chunks: tuple[int, ...] | None = None,
+                 fields: list[layout.Field] | None = None, static: metadata.StaticMetadata | None = None,
+                 detectors: list[layout.DetectorSpec] | None = None, rig: dict[str, Any] | None = None,
+                 title: str = "", overwrite: bool = False, flush_interval_s: float = 0.5,
+                 drop_page_cache: bool = True, size_limit: int | None = None) -> None:
         self.path = Path(path)
-        self.geometry = geometry
+        if detectors is None:
+            if geometry is None or static is None:
+                raise ValueError("give detectors, or geometry and static for one camera")
+            detectors = [layout.DetectorSpec(name=layout.nexus_name(static.model), geometry=geometry,
+                                             fields=list(fields or layout.BASE_FIELDS), static=static,
+                                             chunks=tuple(chunks) if chunks is not None else (1, *geometry.shape))]
         self.compression = compression
-        self.chunks = tuple(chunks) if chunks is not None else (1, *geometry.shape)
-        if len(self.chunks) != 1 + len(geometry.shape) or any(c < 1 for c in self.chunks):
-            raise ValueError(f"chunks must be {1 + len(geometry.shape)} positive sizes, not {chunks!r}")
-        self.direct = compression.direct and self.chunks == (1, *geometry.shape)
-        self.fields = list(fields)
-        self.static = static
+        self.streams = [_Stream(spec, compression) for spec in detectors]
+        self.rig = rig
         self.config = config
         self.title = title
         self.overwrite = overwrite
@@ -95,19 +118,38 @@ class FrameWriter:
         self.drop_page_cache = drop_page_cache and hasattr(os, "posix_fadvise")
         self._cache_fd: int | None = None  # the file opened once more, only to advise the kernel about it
         self._since_drop = 0  # bytes written since the last _drop_written_pages
-        self.written = 0  # frames in ``data``
-        self.flushed = 0  # frames whose per-frame values are on disk
         self.last_flush = 0.0
         self.start_time = ""
         self._file: h5py.File | None = None
         self._layout: layout.Layout | None = None
-        self._pending: dict[str, list[Any]] = {f.name: [] for f in self.fields}
         self._lock = WriterLock(self.path)  # NAME.lock: tells a live writer from a dead one (writerlock)
+
+    # --- one camera's view (the first) ---------------------------------------------------------
+
+    @property
+    def geometry(self) -> layout.Geometry:
+        return self.streams[0].spec.geometry
+
+    @property
+    def written(self) -> int:
+        """Frames in ``data``, all cameras."""
+        return sum(stream.written for stream in self.streams)
+
+    @property
+    def flushed(self) -> int:
+        """Frames whose per-frame values are on disk, all cameras."""
+        return sum(stream.flushed for stream in self.streams)
 
     @property
     def needs_encoded(self) -> bool:
-        """True if :meth:`write` expects the chunk bytes from ``compression.encode`` rather than the array."""
-        return self.direct
+        """True if :meth:`write` expects the chunk bytes from ``compression.encode`` (first camera)."""
+        return self.streams[0].direct
+
+    def needs_encoded_for(self, index: int) -> bool:
+        """True if camera ``index``'s frames go in as chunk bytes from ``compression.encode``."""
+        return self.streams[index].direct
+
+    # --- life --------------------------------------------------------------------------------------
 
     def open(self) -> None:
         if self.path.exists() and not self.overwrite:
@@ -120,9 +162,9 @@ class FrameWriter:
             self._lock.release()
             raise
         try:
-            self._layout = layout.create(self._file, geometry=self.geometry, compression=self.compression,
-                                         chunks=self.chunks, fields=self.fields, static=self.static,
-                                         config=self.config, title=self.title, start_time=self.start_time)
+            self._layout = layout.create(self._file, detectors=[stream.spec for stream in self.streams],
+                                         compression=self.compression, config=self.config, title=self.title,
+                                         start_time=self.start_time, rig=self.rig)
             self._file["entry/recording"].attrs.update(identity.as_attrs())  # before SWMR: no attributes after
             self._file.flush()
             self._file.swmr_mode = True
@@ -147,35 +189,41 @@ class FrameWriter:
             raise RecordingError(f"{self.path}: the writer is not open")
         return self._layout
 
-    def write(self, payload: bytes | np.ndarray, values: Mapping[str, Any], *, checksum: int | None = None) -> int:
-        """Append one frame: ``payload`` is the encoded chunk if :attr:`needs_encoded`, else the array.
+    def write(self, payload: bytes | np.ndarray, values: Mapping[str, Any], *, checksum: int | None = None,
+              stream: int = 0) -> int:
+        """Append one frame of camera ``stream``: the encoded chunk if it needs encoded frames, else the array.
 
         ``checksum`` is the stored chunk's checksum when the caller made the chunk bytes; frames
         that go through HDF5's filter pipeline are read back as stored and checksummed here.
         Returns the bytes handed to HDF5 (the chunk's size when it was encoded beforehand).
         """
-        handles = self._handles()
-        index = self.written
+        handles = self._handles().detectors[stream]
+        state = self.streams[stream]
+        index = state.written
         nbytes = payload.nbytes if isinstance(payload, np.ndarray) else len(payload)
         if self.size_limit is not None:
             self._check_size(nbytes)
         handles.data.resize(index + 1, axis=0)
-        offset = (index,) + (0,) * len(self.geometry.shape)
-        if self.direct:
+        offset = (index,) + (0,) * len(state.spec.geometry.shape)
+        if state.direct:
             handles.data.id.write_direct_chunk(offset, payload)
         else:
             handles.data[index] = payload
-        if checksum is None and layout.CHECKSUM in self._pending:
+        if checksum is None and layout.CHECKSUM in state.pending:
             checksum = chunk_checksum(handles.data.id.read_direct_chunk(offset)[1])
-        self.written = index + 1
-        for field in self.fields:
-            self._pending[field.name].append(values.get(field.name, field.fill))
-        if checksum is not None and layout.CHECKSUM in self._pending:
-            self._pending[layout.CHECKSUM][-1] = checksum
+        state.written = index + 1
+        for field in state.spec.fields:
+            state.pending[field.name].append(values.get(field.name, field.fill))
+        if checksum is not None and layout.CHECKSUM in state.pending:
+            state.pending[layout.CHECKSUM][-1] = checksum
         self._since_drop += nbytes
         if self._since_drop >= DROP_EVERY_BYTES:
             self._drop_written_pages()
         return nbytes
+
+    def append(self, stream: int, table: str, rows: list[Mapping[str, Any]]) -> None:
+        """Add rows to a table of camera ``stream`` (written at the next flush)."""
+        self.streams[stream].rows[table].extend(rows)
 
     def _check_size(self, nbytes: int) -> None:
         """Stop before the file outgrows what this process may write (writing past it leaves a broken file)."""
@@ -207,24 +255,41 @@ class FrameWriter:
     def due(self) -> bool:
         return time.monotonic() - self.last_flush >= self.flush_interval_s
 
-    def flush(self, counters: Mapping[str, int]) -> None:
-        """Write the buffered per-frame values and counters, then flush HDF5 (readers see it all)."""
+    def flush(self, counters: Mapping[str, int], camera_counters: list[Mapping[str, int]] | None = None) -> None:
+        """Write the buffered per-frame values, table rows and counters, then flush HDF5 (readers see it all)."""
         handles = self._handles()
-        count = self.written
-        if count > self.flushed:
-            for field in self.fields:
-                dataset = handles.fields[field.name]
-                dataset.resize(count, axis=0)
-                dataset[self.flushed:count] = np.asarray(self._pending[field.name], dtype=field.dtype)
-                self._pending[field.name].clear()
-            self.flushed = count
+        for state, detector in zip(self.streams, handles.detectors):
+            count = state.written
+            if count > state.flushed:
+                for field in state.spec.fields:
+                    dataset = detector.fields[field.name]
+                    dataset.resize(count, axis=0)
+                    dataset[state.flushed:count] = np.asarray(state.pending[field.name], dtype=field.dtype)
+                    state.pending[field.name].clear()
+                state.flushed = count
+            for table, rows in state.rows.items():
+                if not rows:
+                    continue
+                columns = detector.tables[table]
+                for column in schema.TABLES[table]:
+                    dataset = columns[column.name]
+                    start = dataset.shape[0]
+                    dataset.resize(start + len(rows), axis=0)
+                    dataset[start:] = np.asarray([_cell(row.get(column.name, column.fill), column) for row in rows],
+                                                 dtype=column.dtype)
+                rows.clear()
         for name, value in counters.items():
             handles.counters[name][()] = np.int64(value)
+        for detector, values in zip(handles.detectors, camera_counters or []):
+            for name, value in values.items():
+                if name in detector.counters:
+                    detector.counters[name][()] = np.int64(value)
         assert self._file is not None
         self._file.flush()
         self.last_flush = time.monotonic()
 
-    def close(self, status: str, counters: Mapping[str, int]) -> None:
+    def close(self, status: str, counters: Mapping[str, int],
+              camera_counters: list[Mapping[str, int]] | None = None) -> None:
         """Final flush, status and end time, and close the SWMR file. Closes also if that fails."""
         if self._file is None:
             return
@@ -232,7 +297,7 @@ class FrameWriter:
             handles = self._handles()
             handles.status[()] = np.bytes_(status.encode()[:layout.STATUS_LENGTH])
             handles.end_time[()] = np.bytes_(now_iso().encode()[:layout.TIME_LENGTH])
-            self.flush(counters)
+            self.flush(counters, camera_counters)
         finally:
             file, self._file, self._layout = self._file, None, None
             try:
@@ -261,13 +326,20 @@ class FrameWriter:
             self._lock.release()
             self._close_cache_fd()
 
-    def finish(self, *, status: str, settings_end: dict[str, Any] | None,
-               stream_module_end: dict[str, Any] | None, error: str | None, result: dict[str, Any],
-               warnings: list[str] | None = None) -> None:
+    def finish(self, *, status: str, error: str | None, result: dict[str, Any], warnings: list[str] | None = None,
+               detectors: list[layout.DetectorEnd] | None = None, rig: dict[str, Any] | None = None) -> None:
         """Add end-of-run metadata by reopening the closed file normally (SWMR forbids new objects)."""
         with h5py.File(self.path, "r+", libver="latest") as file:
-            layout.finish(file, status=status, settings_end=settings_end, stream_module_end=stream_module_end, error=error,
-                          result=result, warnings=warnings or [])
+            layout.finish(file, status=status, error=error, result=result, warnings=warnings or [],
+                          detectors=detectors or [], rig=rig)
+
+
+def _cell(value: Any, column: layout.Field) -> Any:
+    """A table cell in its column's type (text to bytes, cut to the column's width)."""
+    if column.dtype.startswith("S"):
+        text = value if isinstance(value, bytes) else str(value).encode("utf-8", "replace")
+        return text[:int(column.dtype[1:])]
+    return value
 
 
 def find_detector(file: h5py.File) -> h5py.Group:
