@@ -37,6 +37,7 @@ from ace_gentl.frames import Frame
 from ace_gentl.session import Session, list_devices, open  # noqa: A004 (ace_gentl.open is the API)
 from ace_gentl.snapshot import diff
 from ace_gentl.recording import Recorder, Recording, RecordingResult, open_recording, repair  # noqa: I001 (after session)
+from ace_gentl.rig import Rig, open_rig
 
 try:
     __version__ = version("ace-gentl")
@@ -51,5 +52,5 @@ __all__ = [
     "FeatureAccessError",
     "FeatureError", "FeatureInfo", "FeatureTypeError", "FeatureValueError", "Frame", "PixelFormatError",
     "ProducerError", "Session", "SessionClosedError", "SimulatorNotBuiltError", "SnapshotFormatError",
-    "UnknownFeatureError", "__version__", "diff", "list_devices", "open",
+    "Rig", "UnknownFeatureError", "__version__", "diff", "list_devices", "open", "open_rig",
 ]

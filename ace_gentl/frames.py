@@ -268,6 +268,10 @@ class Stream:
                 time.sleep(min(interval, remaining))
             interval = min(2 * interval, longest)
 
+    def device_lost(self) -> bool:
+        """True when the GenTL Device module reports the camera as gone (DeviceAccessStatus NoAccess)."""
+        return self._device_lost()
+
     def _device_lost(self) -> bool:
         """True when the GenTL Device module reports the camera as gone (DeviceAccessStatus NoAccess)."""
         node_map = self._ia.device.node_map

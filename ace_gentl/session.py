@@ -61,6 +61,7 @@ class Session:
                  access: str = "exclusive") -> None:
         record = devices.record_of(found)
         object.__setattr__(self, "device", record)  # identity of the camera: vendor, model, serial, ...
+        object.__setattr__(self, "_open_options", {"device_xml": device_xml, "access": access})
         flags = _ACCESS_FLAGS.get(access)
         try:
             if flags is None:
@@ -123,6 +124,38 @@ class Session:
             self._stream.stop()
         finally:
             self._finalizer()
+
+    def reopen(self) -> bool:
+        """Open the camera again after it was lost: True once it is back (same serial, same producer).
+
+        One attempt, without waiting; call it again until it succeeds or you give up. The Session
+        object stays the same; its features, stream and node maps are new. Settings are the
+        camera's own after a power cycle: apply a snapshot to restore a run's.
+        """
+        serial, producer = self.device.serial, self.device.producer
+        if not self.closed:
+            try:
+                self._stream.stop()
+            except AceGentlError:  # the camera is gone: nothing to stop
+                pass
+            try:
+                self._finalizer()
+            except AceGentlError:
+                pass
+        try:
+            scan = devices.scan([producer], sim=False, env=False)
+        except AceGentlError:
+            return False
+        matches = [found for found in scan.found if devices.record_of(found).serial == serial]
+        if not matches:
+            scan.release()
+            return False
+        scan.release(keep=matches[0].producer)
+        try:
+            Session.__init__(self, matches[0], **self._open_options)
+        except DeviceError:  # listed again but not ready to be opened (busy, powering up)
+            return False
+        return True
 
     def __enter__(self) -> Session:
         return self

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ace_gentl import backend, pixels
-from ace_gentl.errors import AceGentlError, FeatureError, RecordingConfigError
+from ace_gentl.errors import AceGentlError, DeviceLostError, FeatureError, RecordingConfigError
 from ace_gentl.errormap import gentl_errors
 from ace_gentl.frames import Frame
 from ace_gentl.recording import layout, metadata
@@ -42,6 +42,8 @@ MIN_FREE = 4
 MAX_BUFFERS = 1000
 #: The buffers' memory stays below this (unless MIN_BUFFERS alone is more).
 MAX_BUFFER_BYTES = 1 << 30
+#: Seconds between two attempts to reopen a lost camera.
+RECONNECT_POLL_S = 0.25
 #: Seconds between two readings of the device clock against the host clock (TimestampLatch).
 CLOCK_INTERVAL_S = 5.0
 #: Trigger selectors whose TriggerMode On means frames wait for a trigger.
@@ -77,7 +79,7 @@ class CameraEngine:
 
     def __init__(self, session: Session, *, num_buffers: int | None = None, timeout: float | None = None,
                  events: tuple[str, ...] | list[str] = (), name: str | None = None, role: str = "",
-                 clock_interval_s: float = CLOCK_INTERVAL_S) -> None:
+                 clock_interval_s: float = CLOCK_INTERVAL_S, reconnect_s: float | None = None) -> None:
         self.session = session
         self.num_buffers = num_buffers  # None: buffer_count() from the camera's rate
         self.timeout = timeout  # None: frame period based in free run, no limit when triggered
@@ -85,6 +87,9 @@ class CameraEngine:
         self.name = name
         self.role = role
         self.clock_interval_s = clock_interval_s
+        self.reconnect_s = reconnect_s  # a lost camera is waited for this long, then recorded on (None: never)
+        self._settings_start: dict[str, Any] | None = None
+        self._delivered = 0
         self._started_here = False
         self._trigger: str | None = None
         self._lost_at_start: int | None = None
@@ -187,6 +192,7 @@ class CameraEngine:
         self._switch_events_on()
         static = metadata.gather(self.session)
         static.extra["chunk_selectors"] = selectors
+        self._settings_start = static.settings_start
         rate = self.frame_rate()
         self._trigger = self.trigger()
         payload = self._payload_bytes(geometry)
@@ -262,6 +268,8 @@ class CameraEngine:
 
     def _taken(self, frame: Frame | None) -> Frame | None:
         self._side_rows()
+        if frame is not None:
+            self._delivered += 1
         if frame is not None and self._first:  # frames the producer lost before the first one it delivered
             self._first = False
             lost = self._lost_count()
@@ -274,10 +282,54 @@ class CameraEngine:
         self.start_acquisition()
         timeout = self.frame_timeout()
         while True:
-            frame = self.take(cancelled, timeout)
+            try:
+                frame = self.take(cancelled, timeout)
+            except DeviceLostError as error:
+                if self.reconnect_s is None:
+                    raise
+                self.lost(str(error))
+                deadline = time.monotonic() + self.reconnect_s
+                while not self.reconnect():
+                    if cancelled():
+                        return
+                    if time.monotonic() > deadline:
+                        raise DeviceLostError(f"{error}; it did not come back within {self.reconnect_s:g} s") from error
+                    time.sleep(RECONNECT_POLL_S)
+                continue
             if frame is None:
                 return
             yield self.index, frame
+
+    # --- a camera lost and back ------------------------------------------------------------------
+
+    def device_lost(self) -> bool:
+        try:
+            return not self.session.closed and self.session.stream.device_lost()
+        except AceGentlError:
+            return True
+
+    def lost(self, reason: str) -> None:
+        """The camera is gone: note it in the reconnects table (back_host_timestamp 0 until it is back)."""
+        self._rows.append(Record(self.index, "reconnects", {"lost_host_timestamp": time.time_ns(),
+                                                            "frames_before": self._delivered, "reason": reason}))
+        self._pump = None
+
+    def reconnect(self) -> bool:
+        """One attempt to have the camera back: reopened, the run's start settings applied, acquiring."""
+        if not self.session.reopen():
+            return False
+        if self._settings_start:
+            try:
+                self.session.apply(self._settings_start)
+            except AceGentlError as error:  # ApplyError lists what could not be set: noted, recorded on
+                log.warning("%s: after reconnecting, not every start setting could be restored: %s",
+                            self.session.device, error)
+        self._started_here = False
+        self._switch_events_on()
+        self.start_acquisition()
+        self._rows.append(Record(self.index, "reconnects", {"back_host_timestamp": time.time_ns(),
+                                                            "frames_before": self._delivered, "reason": "back"}))
+        return True
 
     def _side_rows(self) -> None:
         """Events delivered since the last frame, and a clock reading when one is due."""

@@ -112,6 +112,16 @@ def match(trigger_times_ns: np.ndarray, cameras: list[CameraTimes], *, mode: str
             "frames": int(times.size), "matched": matched_count, "missing": int(np.sum(paired < 0)),
             "extra": int(times.size - matched_count), "doubtful": int(np.sum(uncertain)), "latency_ns": latency,
             "by": by}
+    # Triggers after the run had all its frames (sent while the cameras were being stopped) hold no frame.
+    keep = table.shape[0]
+    while keep and np.all(table[keep - 1] < 0):
+        keep -= 1
+    if keep < table.shape[0]:
+        summary["triggers_after_the_last_frame"] = int(table.shape[0] - keep)
+        table, doubtful = table[:keep], doubtful[:keep]
+        for camera_summary in summary["cameras"].values():
+            camera_summary["missing"] = int(camera_summary["missing"]) - summary["triggers_after_the_last_frame"]
+        summary["triggers"] = keep
     if mode == "free-run":
         summary["note"] = "free run: the cameras were not synchronised; frames are paired by nearest time only"
     summary["doubtful_triggers"] = int(np.sum(doubtful))

@@ -229,6 +229,11 @@ class Recorder:
         self._reserve: Path | None = None
         self._old_threads: compression_mod.BloscThreads | None = None
         self._exposures: list[float | None] = []
+        self._done_flags: list[bool] = []  # per camera: it has what the run asked of it
+        self._leader_done_at: float | None = None
+        self._grace = 2.0  # seconds the followers may stay silent after the leader is done
+        self._early_rows: list[Any] = []  # side rows that came before the file existed
+        self.match_summary: dict[str, Any] | None = None  # several cameras: the matching's summary
 
     @property
     def running(self) -> bool:
@@ -466,7 +471,19 @@ class Recorder:
     # --- the run -------------------------------------------------------------------------------
 
     def _cancelled(self) -> bool:
-        return self._stop.is_set() or (self._pipeline is not None and self._pipeline.failed)
+        """True when the run must end now: stopped, the writer failed, or every camera has its frames.
+
+        Engines check it while they wait, so waiting for frames that will not come ends on time: the
+        followers of a rig get a moment (``_grace_s``) after the leader has its frames.
+        """
+        if self._stop.is_set() or (self._pipeline is not None and self._pipeline.failed):
+            return True
+        if self._done_flags and all(self._done_flags):
+            return True
+        if self._leader_done_at is not None:
+            now = time.monotonic()
+            return now - self._leader_done_at > self._grace and now - self._last_frame > self._grace
+        return False
 
     def _values(self, index: int, frame: Frame) -> dict[str, Any]:
         values: dict[str, Any] = {
@@ -534,8 +551,6 @@ class Recorder:
         else:
             self._early_rows.extend(rows)
 
-    _early_rows: list[Any]
-
     def _acquire(self) -> None:
         count = len(self._geometries)
         self._early_rows = []
@@ -545,16 +560,13 @@ class Recorder:
         done = [False] * count
         seen_first = [False] * count
         held: list[tuple[int, Frame, int]] = []  # frames that came before the file could be made
-        leader_done_at: float | None = None
-        grace_s = self._grace_s()
+        self._done_flags = done
+        self._grace = self._grace_s()
         budget = self._budget
         try:
             while not self._cancelled():
                 if all(done):
                     break
-                if leader_done_at is not None and time.monotonic() - self._last_frame > grace_s and \
-                        time.monotonic() - leader_done_at > grace_s:
-                    break  # the leader has its frames; the others sent nothing more for a while
                 # Room first, buffer second: while the disk lags, buffers stay with the camera. (The
                 # first frame always finds room: one item may enter an empty budget.)
                 reserved = max((g.nbytes for g in self._geometries if g is not None), default=0)
@@ -576,7 +588,7 @@ class Recorder:
                     if not done[index]:
                         done[index] = True
                         if index == 0 and count > 1:
-                            leader_done_at = time.monotonic()
+                            self._leader_done_at = time.monotonic()
                             self.engine.leader_done()
                     continue
                 try:
@@ -605,6 +617,11 @@ class Recorder:
                     for record in rows:
                         self._pipeline.submit_rows(record.camera, record.table, [record.row])
                 self._submit(index, frame, geometry.nbytes)
+                if self.frames is not None and self.stats.cameras[index].acquired >= self.frames:
+                    done[index] = True  # this camera has its frames (no need to wait for one more)
+                    if index == 0 and count > 1:
+                        self._leader_done_at = time.monotonic()  # no more triggers from now on
+                        self.engine.leader_done()
         except BaseException as error:
             failure = error
             raise
@@ -755,9 +772,9 @@ class Recorder:
             _give_back(self._reserve)
             self._reserve = None
             message = _describe(write_error or acquire_error, self.path)
+            detectors, rig = self._annotations(per_camera)
             self.result = self._make_result(status, message)
             result = {**self.result.as_dict(), **counters, **details, "notes": list(self.notes)}
-            detectors, rig = self._annotations(per_camera)
             writer.finish(status=status, error=message, result=result, warnings=list(self.warnings),
                           detectors=detectors, rig=rig)
         except BaseException as error:  # noqa: BLE001 (reported through wait())
@@ -791,7 +808,8 @@ class Recorder:
             detectors.append(layout.DetectorEnd(settings_end=end.settings_end, stream_module_end=end.stream_module_end,
                                                 counters=per_camera[index] if index < len(per_camera) else {},
                                                 extra=extra))
-        rig: dict[str, Any] = dict(self.run_end.rig) if self.run_end is not None else {}
+        rig: dict[str, Any] = {key: np.asarray(value, dtype=np.int64) if key == "trigger_times_ns" else value
+                               for key, value in (self.run_end.rig if self.run_end is not None else {}).items()}
         with h5py.File(self.path, "r") as file:  # the per-frame columns as stored
             groups = layout.detector_groups(file)
             stamps = [group["device_timestamp"][:] for group in groups]
@@ -818,13 +836,12 @@ class Recorder:
         leader: int | None = 0
         if mode == "software" and self.run_end is not None and "trigger_times_ns" in self.run_end.rig:
             triggers = np.asarray(self.run_end.rig["trigger_times_ns"], dtype=np.int64)
-            trigger_counters, leader = None, None
+            trigger_counters = np.arange(1, triggers.size + 1)  # the k-th broadcast: every counter's k-th trigger
+            leader = None
         result = matching.match(triggers, cameras, mode=mode, trigger_counters=trigger_counters, leader=leader)
         self.match_summary = result.summary
         return {"matching": result.table, "matching_doubtful": result.doubtful.astype(np.int8),
                 "matching_summary": result.summary}
-
-    match_summary: dict[str, Any] | None = None
 
     def _make_result(self, status: str, error: str | None) -> RecordingResult:
         stats = self.stats
