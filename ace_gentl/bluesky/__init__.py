@@ -1,0 +1,15 @@
+"""ace_gentl cameras in Bluesky plans (extra ``[bluesky]``; Tango across hosts: extra ``[tango]``).
+
+- :class:`GenTLDetector`: an ophyd-async StandardDetector for a camera of this process.
+- :class:`GenTLTangoDetector`: the same detector for a camera served by ``ace-gentl serve --tango``.
+- :func:`write_master_file`: one NeXus file joining the per-camera files of a run.
+
+The core package never imports this one (nor ophyd-async, bluesky or tango).
+"""
+
+from __future__ import annotations
+
+from ace_gentl.bluesky.controller import CameraController, FileInfo, TriggerMode, TriggerSetup
+from ace_gentl.bluesky.detector import CONFIG_FEATURES, GenTLDetector
+
+__all__ = ["CONFIG_FEATURES", "CameraController", "FileInfo", "GenTLDetector", "TriggerMode", "TriggerSetup"]
