@@ -11,5 +11,7 @@ from __future__ import annotations
 
 from ace_gentl.bluesky.controller import CameraController, FileInfo, TriggerMode, TriggerSetup
 from ace_gentl.bluesky.detector import CONFIG_FEATURES, GenTLDetector
+from ace_gentl.bluesky.simulation import SimLinePulser
 
-__all__ = ["CONFIG_FEATURES", "CameraController", "FileInfo", "GenTLDetector", "TriggerMode", "TriggerSetup"]
+__all__ = ["CONFIG_FEATURES", "CameraController", "FileInfo", "GenTLDetector", "SimLinePulser", "TriggerMode",
+           "TriggerSetup"]

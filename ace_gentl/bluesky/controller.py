@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 import ace_gentl
-from ace_gentl.errors import AcquisitionTimeout, RecordingConfigError, RecordingError
+from ace_gentl.errors import AceGentlError, AcquisitionTimeout, RecordingConfigError, RecordingError
 from ace_gentl.frames import Frame
 from ace_gentl.recording import Recorder, RecordingResult, layout
 from ace_gentl.recording.engine import DEFAULT_BUFFERS, CameraEngine
@@ -125,9 +125,18 @@ class BatchEngine:
 
     def frames(self) -> Iterator[Frame]:
         pending: Frame | None = None
+        failing = False
         try:
             while True:
-                frame = self._take()
+                try:
+                    frame = self._take()
+                except AceGentlError:  # camera lost or failing: the frame kept back is still written
+                    if pending is not None:
+                        with self._cond:
+                            self._holding = False
+                        held, pending = pending, None
+                        yield held
+                    raise
                 if frame is None:  # finishing, and no frame is on its way
                     break
                 if self._batch_complete():  # stop the camera now, not after the Recorder's turn
@@ -147,10 +156,17 @@ class BatchEngine:
                 self._holding = False
             held, pending = pending, None
             yield held  # the Recorder was stopped before: it writes this frame, then ends
+        except BaseException:
+            failing = True
+            raise
         finally:
             if pending is not None:
                 pending.release()
-            self._stop_stream()
+            try:
+                self._stop_stream()
+            except AceGentlError:
+                if not failing:  # a lost camera fails to stop too: the first error is the one to keep
+                    raise
 
     def stop(self) -> None:
         self._stop_stream()
@@ -284,6 +300,28 @@ class CameraController:
         self.camera.features[name] = value
         return self.camera.features[name]
 
+    def enable_chunks(self, names: tuple[str, ...]) -> None:
+        """Append these chunks to every frame (``ChunkEnable[ChunkSelector=name]``); each becomes a
+        per-frame dataset ``chunk_<name>`` (``ExposureTime`` also gives ``count_time`` per frame)."""
+        if not names:
+            return
+        camera = self.camera
+        allowed = [str(entry) for entry in camera.features.selector_values("ChunkSelector")]
+        unknown = [name for name in names if name not in allowed]
+        if unknown:
+            raise RecordingConfigError(f"chunks {unknown} are not offered by this camera; allowed: {', '.join(allowed)}")
+        camera.features["ChunkModeActive"] = True
+        for name in names:
+            camera.set("ChunkEnable", True, ChunkSelector=name)
+
+    def sim_pulses(self, line: str, frequency_hz: float) -> None:
+        """Simulated camera only: a pulse train on an input line (its Device-module SimLine* controls)."""
+        device = self.camera.device_features
+        if "SimLinePulseFrequency" not in device:
+            raise RecordingConfigError(f"{self.camera.device}: not a simulated camera (no SimLinePulseFrequency)")
+        device["SimLineSelector"] = line
+        device["SimLinePulseFrequency"] = float(frequency_hz)
+
     def readout_time_s(self) -> float:
         """Time the sensor needs between two exposures (deadtime for external triggers).
 
@@ -380,6 +418,11 @@ class CameraController:
     @property
     def batch_open(self) -> bool:
         return self._engine is not None and self._engine.batch_open
+
+    @property
+    def file_open(self) -> bool:
+        """A file was begun and not finished yet (``file`` keeps describing the last one after)."""
+        return self._recorder is not None
 
     def cancel_batch(self) -> int:
         """Stop taking frames for the open batch; returns how many did not come."""

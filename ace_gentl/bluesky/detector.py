@@ -107,9 +107,14 @@ class CameraWorker:
 
     async def _follow(self) -> None:
         # Progress is plain counters (no camera call): read it from the loop, not the worker.
+        # Only changes are published: observers time out (TriggerInfo.exposure_timeout) when frames stop.
         controller = self.controller
+        last = None
         while True:
-            self._set_collected(controller.frames_collected())
+            count = controller.frames_collected()
+            if count != last:
+                self._set_collected(count)
+                last = count
             await asyncio.sleep(POLL_S)
 
     async def _stop_polling(self) -> None:
@@ -188,10 +193,11 @@ class GenTLAcquireLogic(DetectorAcquireLogic):
 class GenTLDataLogic(DetectorDataLogic):
     """One ace_gentl recording per prepare; StreamResources for ``data`` and every per-frame dataset."""
 
-    def __init__(self, path_provider: PathProvider, worker: CameraWorker, chunks: Sequence[int] | None = None) -> None:
+    def __init__(self, path_provider: PathProvider, worker: CameraWorker,
+                 chunk_shape: Sequence[int] | None = None) -> None:
         self.path_provider = path_provider
         self.worker = worker
-        self.chunks = tuple(chunks) if chunks else None
+        self.chunk_shape = tuple(chunk_shape) if chunk_shape else None
 
     async def prepare_unbounded(self, datakey_name: str) -> StreamableDataProvider:
         path_info = self.path_provider(datakey_name)
@@ -199,7 +205,7 @@ class GenTLDataLogic(DetectorDataLogic):
         info = await self.worker.begin_file(Path(str(path_info.directory_path)) / filename,
                                             create_dirs=path_info.create_dir_depth != 0)
         return StreamResourceDataProvider(
-            uri=f"{path_info.directory_uri}{filename}", resources=stream_resources(info, datakey_name, self.chunks),
+            uri=f"{path_info.directory_uri}{filename}", resources=stream_resources(info, datakey_name, self.chunk_shape),
             mimetype="application/x-hdf5", collections_written_signal=self.worker.frames_collected)
 
     async def stop(self) -> None:
@@ -209,10 +215,11 @@ class GenTLDataLogic(DetectorDataLogic):
         return [datakey_name]
 
 
-def stream_resources(info: FileInfo, datakey_name: str, chunks: Sequence[int] | None = None) -> list[StreamResourceInfo]:
+def stream_resources(info: FileInfo, datakey_name: str,
+                     chunk_shape: Sequence[int] | None = None) -> list[StreamResourceInfo]:
     """The frames as ``datakey_name``, each per-frame dataset as ``datakey_name-<dataset>``."""
     resources = [StreamResourceInfo(data_key=datakey_name, shape=info.frame_shape,
-                                    chunk_shape=tuple(chunks) if chunks else (1, *info.frame_shape),
+                                    chunk_shape=tuple(chunk_shape) if chunk_shape else (1, *info.frame_shape),
                                     dtype_numpy=info.frame_dtype, parameters={"dataset": info.data_path})]
     for field, dtype in info.fields.items():
         resources.append(StreamResourceInfo(data_key=f"{datakey_name}-{field}", shape=(),
@@ -224,9 +231,10 @@ def stream_resources(info: FileInfo, datakey_name: str, chunks: Sequence[int] | 
 class _GenTLConnector(DeviceConnector):
     """Opens the camera on connect and adds a configuration signal for each feature it has."""
 
-    def __init__(self, worker: CameraWorker, config_features: Mapping[str, str]) -> None:
+    def __init__(self, worker: CameraWorker, config_features: Mapping[str, str], chunks: tuple[str, ...]) -> None:
         self.worker = worker
         self.config_features = dict(config_features)
+        self.chunks = chunks
         self._signals_made = False
 
     async def connect_mock(self, device: Device, mock: LazyMock) -> None:
@@ -239,6 +247,7 @@ class _GenTLConnector(DeviceConnector):
             raise NotConnectedError(f"{device.name}: {error}") from error
         except TimeoutError as error:
             raise NotConnectedError(f"{device.name}: the camera did not open within {timeout} s") from error
+        await self.worker.run(self.worker.controller.enable_chunks, self.chunks)
         if not self._signals_made:
             signals = await self.worker.run(self._describe)
             for attribute, (feature, datatype, unit, writable) in signals.items():
@@ -283,19 +292,21 @@ class GenTLDetector(StandardDetector):
 
     ``selection`` is what :func:`ace_gentl.open` takes (``sim=True``, ``serial=...``, ``cti=...``);
     the camera is opened on connect (``init_devices()``) and closed by :meth:`disconnect`.
-    ``trigger_line`` is the input the external trigger modes use. ``recorder_options`` go to the
+    ``trigger_line`` is the input the external trigger modes use; ``chunks`` are chunk data appended
+    to every frame, each a per-frame dataset (e.g. ``("Timestamp", "ExposureTime")``; with
+    ExposureTime, ``count_time`` is each frame's own exposure, as in level triggering). ``recorder_options`` go to the
     Recorder (``compression="none"``, ``queue_bytes``, ``workers``, ...). Each prepare writes one
     file, ``<directory_path>/<filename>.h5`` of the path provider, named in the StreamResources by
     ``<directory_uri><filename>.h5`` (the URI under which Tiled reads it).
     """
 
     def __init__(self, path_provider: PathProvider, name: str = "", *, trigger_line: str = "Line1",
-                 config_features: Mapping[str, str] = CONFIG_FEATURES,
+                 chunks: Sequence[str] = (), config_features: Mapping[str, str] = CONFIG_FEATURES,
                  recorder_options: Mapping[str, Any] | None = None, **selection: Any) -> None:
         options = dict(recorder_options or {})
         self.controller = CameraController(selection, recorder_options=options)
         worker = CameraWorker(self.controller, name)
-        self._worker = worker
+        self.worker = worker
         self.frames_collected = worker.frames_collected
         self.readout_time, _ = soft_signal_r_and_setter(
             float, units="s", getter=lambda: worker.run(self.controller.readout_time_s))
@@ -304,15 +315,15 @@ class GenTLDetector(StandardDetector):
             GenTLAcquireLogic(worker),
             GenTLDataLogic(path_provider, worker, options.get("chunks")),
         )
-        super().__init__(name=name, connector=_GenTLConnector(worker, config_features))
+        super().__init__(name=name, connector=_GenTLConnector(worker, config_features, tuple(chunks)))
 
     def set_name(self, name: str, *, child_name_separator: str | None = None) -> None:
         super().set_name(name, child_name_separator=child_name_separator)
-        self._worker.name = name
+        self.worker.name = name
 
     async def disconnect(self) -> None:
         """Finish any file and close the camera; ``connect(force_reconnect=True)`` opens it again."""
-        await self._worker.close()
+        await self.worker.close()
 
 
 __all__ = ["CONFIG_FEATURES", "CameraWorker", "GenTLAcquireLogic", "GenTLDataLogic", "GenTLDetector",
