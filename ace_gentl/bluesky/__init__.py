@@ -13,5 +13,16 @@ from ace_gentl.bluesky.controller import CameraController, FileInfo, TriggerMode
 from ace_gentl.bluesky.detector import CONFIG_FEATURES, GenTLDetector
 from ace_gentl.bluesky.simulation import SimLinePulser
 
-__all__ = ["CONFIG_FEATURES", "CameraController", "FileInfo", "GenTLDetector", "SimLinePulser", "TriggerMode",
-           "TriggerSetup"]
+
+
+def __getattr__(name: str) -> object:
+    # The Tango detector needs pytango (extra [tango]); GenTLDetector alone does not.
+    if name == "GenTLTangoDetector":
+        from ace_gentl.bluesky.tango_detector import GenTLTangoDetector
+
+        return GenTLTangoDetector
+    raise AttributeError(f"module 'ace_gentl.bluesky' has no attribute {name!r}")
+
+
+__all__ = ["CONFIG_FEATURES", "CameraController", "FileInfo", "GenTLDetector", "GenTLTangoDetector",
+           "SimLinePulser", "TriggerMode", "TriggerSetup"]
