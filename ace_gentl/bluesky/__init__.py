@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ace_gentl.bluesky.controller import CameraController, FileInfo, TriggerMode, TriggerSetup
 from ace_gentl.bluesky.detector import CONFIG_FEATURES, GenTLDetector
+from ace_gentl.bluesky.master import MasterFileWriter, write_master_file
 from ace_gentl.bluesky.simulation import SimLinePulser
 
 
@@ -25,4 +26,4 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = ["CONFIG_FEATURES", "CameraController", "FileInfo", "GenTLDetector", "GenTLTangoDetector",
-           "SimLinePulser", "TriggerMode", "TriggerSetup"]
+           "MasterFileWriter", "SimLinePulser", "TriggerMode", "TriggerSetup", "write_master_file"]
