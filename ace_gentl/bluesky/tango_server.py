@@ -396,8 +396,11 @@ def serve(name: str, selection: Mapping[str, Any], *, instance: str | None = Non
     if name.count("/") != 2 or not all(name.split("/")):
         raise ValueError(f"the Tango device name must be domain/family/member, not {name!r}")
     instance = instance or name.replace("/", "_")
-    GenTLCamera.controller_factory = staticmethod(
-        lambda: CameraController(selection, recorder_options=recorder_options))  # type: ignore[assignment]
+    # The camera is opened before the server starts: a camera that is missing or busy is one clear
+    # error here, not a server that starts without its device.
+    controller = CameraController(selection, recorder_options=recorder_options)
+    controller.open()
+    GenTLCamera.controller_factory = staticmethod(lambda: controller)  # type: ignore[assignment]
     args = [SERVER_NAME, instance]
     if nodb:
         if port is None:
@@ -413,7 +416,13 @@ def serve(name: str, selection: Mapping[str, Any], *, instance: str | None = Non
     def ready() -> None:
         print(READY_LINE, name, flush=True)
 
-    tango.server.run((GenTLCamera,), args=args, post_init_callback=ready, raises=True)
+    try:
+        tango.server.run((GenTLCamera,), args=args, post_init_callback=ready, raises=True)
+    except tango.DevFailed as error:
+        reason = error.args[0].desc.strip().splitlines()[0] if error.args else str(error)
+        raise AceGentlError(f"the Tango server for {name} stopped: {reason}") from None
+    finally:
+        controller.close()
 
 
 __all__ = ["GenTLCamera", "READY_LINE", "SERVER_NAME", "serve"]
