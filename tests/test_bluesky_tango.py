@@ -69,6 +69,16 @@ def _detectors(engine, servers: list[Server], data_dir: Path) -> list[GenTLTango
     return dets
 
 
+def _file_status(det: GenTLTangoDetector) -> str | None:
+    """The server's file_status; None while the server is too busy to answer (a loaded 2-core machine)."""
+    try:
+        return call_in_bluesky_event_loop(det.camera.file_status.get_value())
+    except Exception as error:  # noqa: BLE001 (tango.CommunicationFailed and friends: ask again)
+        if "Timeout" not in str(error) and "TRANSIENT" not in str(error):
+            raise
+        return None
+
+
 def test_server_attributes_commands_and_errors(servers, run_engine, data_dir) -> None:
     engine, _ = run_engine
     (cam1, cam2, cam3) = _detectors(engine, servers, data_dir)
@@ -131,8 +141,8 @@ def test_a_server_killed_mid_scan_fails_the_plan_and_the_other_files_are_complet
     for det in (dets[0], dets[2]):
         # The RunEngine's wait for the unstage group ends at the first failure (the dead server's), while
         # the living servers may still be closing their files (their Stop command runs on): wait for it.
-        deadline = time.monotonic() + 10
-        while call_in_bluesky_event_loop(det.camera.file_status.get_value()) == "recording":
+        deadline = time.monotonic() + 20
+        while _file_status(det) in ("recording", None):
             assert time.monotonic() < deadline, f"{det.name} did not finish its file"
             time.sleep(0.1)
         path = file_of(documents, det.name)

@@ -92,10 +92,10 @@ class GenTLCamera(Device):
             raise
         for name in ("frames_written", "file_status", "State"):
             self.set_change_event(name, True, False)
-        self._published: tuple[Any, ...] = ()
         self._stopping = threading.Event()
         self._watcher = threading.Thread(target=self._watch, name="ace-gentl-tango-watch", daemon=True)
-        self._update_state()
+        with self._lock:
+            self._set_state()
         self._watcher.start()
 
     def delete_device(self) -> None:
@@ -119,7 +119,8 @@ class GenTLCamera(Device):
             return controller.last_result.status
         return "error" if controller.last_error else ""
 
-    def _update_state(self) -> tuple[Any, ...]:
+    def _current(self) -> tuple[DevState, str, int, str]:
+        """State, status text, frames written and file status, from the controller (under ``_lock``)."""
         controller = self.controller
         failure = controller.failure()
         path = controller.file.path if controller.file is not None else ""
@@ -132,32 +133,37 @@ class GenTLCamera(Device):
             state, status = DevState.STANDBY, f"between batches of {path}"
         else:
             state, status = DevState.ON, f"idle; last file {path}" if path else "idle"
+        return state, status, controller.frames_collected(), self._file_status()
+
+    def _set_state(self) -> None:
+        """In a command (which holds Tango's device monitor): the state it leaves, at once."""
+        state, status, _, _ = self._current()
         self.set_state(state)
         self.set_status(status)
-        return state, controller.frames_collected(), self._file_status()
 
     def _watch(self) -> None:
+        # Events are pushed from this thread only, and never while holding _lock: a command holds
+        # Tango's device monitor and may wait for _lock, so taking the monitor under _lock could deadlock.
+        published: tuple[Any, ...] = (None, None, None, None)
         with tango.EnsureOmniThread():
             while not self._stopping.wait(WATCH_S):
                 try:
                     with self._lock:
-                        self._publish()
+                        current = self._current()
+                    if current == published:
+                        continue
+                    state, status, frames, file_status = current
+                    self.set_state(state)
+                    self.set_status(status)
+                    if frames != published[2]:
+                        self.push_change_event("frames_written", frames)
+                    if file_status != published[3]:
+                        self.push_change_event("file_status", file_status)
+                    if state != published[0]:
+                        self.push_change_event("State", state)
+                    published = current
                 except Exception:  # noqa: BLE001 (the watcher must keep running; the next look retries)
                     log.exception("publishing change events")
-
-    def _publish(self) -> None:
-        current = self._update_state()
-        if current == self._published:
-            return
-        state, frames, file_status = current
-        previous = self._published or (None, None, None)
-        if frames != previous[1]:
-            self.push_change_event("frames_written", frames)
-        if file_status != previous[2]:
-            self.push_change_event("file_status", file_status)
-        if state != previous[0]:
-            self.push_change_event("State", state)
-        self._published = current
 
     # --- camera features -------------------------------------------------------------------
 
@@ -354,7 +360,7 @@ class GenTLCamera(Device):
         with self._lock:
             self.last_error_text = ""
             self.controller.begin_file(Path(self._output_path), create_dirs=self._create_dirs)
-            self._publish()
+            self._set_state()
 
     @command
     @_tango_errors
@@ -363,7 +369,7 @@ class GenTLCamera(Device):
         with self._lock:
             if not self.controller.batch_open:
                 self.controller.open_batch(self._batch_frames or UNBOUNDED)
-            self._publish()
+            self._set_state()
 
     @command
     @_tango_errors
@@ -371,7 +377,7 @@ class GenTLCamera(Device):
         """End the open batch where it stands (the file stays open)."""
         with self._lock:
             self.controller.cancel_batch()
-            self._publish()
+            self._set_state()
 
     @command
     @_tango_errors
@@ -381,7 +387,7 @@ class GenTLCamera(Device):
             try:
                 self.controller.finish_file()
             finally:
-                self._publish()
+                self._set_state()
 
 
 def serve(name: str, selection: Mapping[str, Any], *, instance: str | None = None, nodb: bool = False,
