@@ -22,7 +22,6 @@ from ophyd_async.core import (
     DetectorTriggerLogic,
     Device,
     DeviceConnector,
-    LazyMock,
     NotConnectedError,
     PathProvider,
     SignalDict,
@@ -236,9 +235,6 @@ class _GenTLConnector(DeviceConnector):
         self.config_features = dict(config_features)
         self.chunks = chunks
         self._signals_made = False
-
-    async def connect_mock(self, device: Device, mock: LazyMock) -> None:
-        await super().connect_mock(device, mock)
 
     async def connect_real(self, device: Device, timeout: float, force_reconnect: bool) -> None:
         try:
