@@ -15,9 +15,9 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("
 LIMIT_S = 60
 
 
-def test_the_three_notebooks_are_there() -> None:
+def test_the_four_notebooks_are_there() -> None:
     names = [path.stem for path in NOTEBOOKS]
-    assert names == ["01_quick_start", "02_live_view", "03_hardware_trigger_chunks"]
+    assert names == ["01_quick_start", "02_live_view", "03_hardware_trigger_chunks", "04_bluesky"]
 
 
 @pytest.mark.slow
