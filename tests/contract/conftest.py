@@ -16,14 +16,27 @@ import pytest
 import ace_gentl
 from contract.targets import CameraTarget, targets
 
-TARGETS = targets(os.environ)
+
+def pytest_configure(config: pytest.Config) -> None:
+    targets(os.environ)  # a bad ACE_GENTL_TEST_* value stops the run here with its one-line UsageError
 
 
-@pytest.fixture(scope="session", params=TARGETS, ids=str)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "target" in metafunc.fixturenames:
+        metafunc.parametrize("target", targets(os.environ), ids=str, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest) -> Iterator[CameraTarget]:
     camera: CameraTarget = request.param
-    with camera.open() as session:
-        as_found = session.snapshot()
+    problem = ""
+    try:
+        with camera.open() as session:
+            as_found = session.snapshot()
+    except ace_gentl.AceGentlError as error:  # not found, several match, busy: say so once, for every test
+        problem = f"{camera}: cannot open it: {error}"
+    if problem:
+        pytest.fail(problem, pytrace=False)
     yield camera
     try:
         with camera.open() as session:

@@ -83,6 +83,13 @@ class CameraTarget:
         return self.id
 
 
+#: A lab run (any ACE_GENTL_TEST_* variable set) covers its own camera only.
+LAB = any(os.environ.get(name) for name in LAB_VARIABLES)
+#: For tests that need the simulator or viky.cti (CI's targets), skipped in a lab run.
+needs_ci_producers = pytest.mark.skipif(
+    LAB, reason="needs the simulator or viky.cti; a lab run (ACE_GENTL_TEST_*) covers its own camera only")
+
+
 def viky_cti() -> Path:
     found = sorted(Path(genicam.__file__).parent.rglob("viky.cti"))
     if not found:
@@ -128,4 +135,5 @@ def targets(environ: Mapping[str, str] | None = None) -> list[CameraTarget]:
     return [lab] if lab is not None else ci_targets()
 
 
-__all__ = ["CORPUS", "CameraTarget", "LAB_VARIABLES", "ci_targets", "lab_target", "targets", "viky_cti"]
+__all__ = ["CORPUS", "CameraTarget", "LAB", "LAB_VARIABLES", "ci_targets", "lab_target", "needs_ci_producers",
+           "targets", "viky_cti"]

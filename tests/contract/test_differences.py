@@ -6,6 +6,7 @@ from typing import Any
 
 import ace_gentl
 from contract.differences import explain, explained_diff
+from contract.targets import needs_ci_producers
 
 
 def _snapshot(features: dict[str, Any], writable: list[str], selected: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -33,6 +34,7 @@ def test_a_changed_setting_is_unexplained_and_the_rest_explained() -> None:
     assert found["ResultingFrameRate"].explanation and found["CounterValue[CounterSelector=Counter1]"].explanation
 
 
+@needs_ci_producers
 def test_a_setting_changed_on_the_simulator_is_caught() -> None:
     """The check the contract makes can fail: a real change of a setting between two snapshots is unexplained."""
     with ace_gentl.open(sim=True) as session:

@@ -14,7 +14,10 @@ import pytest
 import ace_gentl
 from ace_gentl import transport
 from contract.limits import NO_ACQUISITION_START, RECORDER_GEOMETRY, UNREADABLE_ACQUISITION_MODE
+from contract.targets import needs_ci_producers
 from devicexml_helpers import TINY
+
+pytestmark = needs_ci_producers
 
 
 def _variant(tmp_path: Path, name: str, *replacements: tuple[str, str]) -> Path:

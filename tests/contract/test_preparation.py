@@ -6,7 +6,7 @@ import ace_gentl
 from contract.limits import NO_ACQUISITION_START, RECORDER_GEOMETRY, UNREADABLE_ACQUISITION_MODE, recording_limits, \
     stream_limits
 from contract.preparation import SMALL_HEIGHT, Setting, _grid, plan, prepare
-from contract.targets import CORPUS
+from contract.targets import CORPUS, needs_ci_producers
 
 MAPS = {path.stem: path for path in CORPUS}
 
@@ -21,6 +21,7 @@ def test_grid_values() -> None:
     assert _grid(0, 5120, 16, 5120) == 5120
 
 
+@needs_ci_producers
 def test_the_simulator_gets_a_small_height_in_free_run() -> None:
     with ace_gentl.open(sim=True) as session:
         session.TriggerMode = "On"
@@ -34,6 +35,7 @@ def test_the_simulator_gets_a_small_height_in_free_run() -> None:
         ["--set", "TriggerMode[TriggerSelector=FrameStart]=Off"]
 
 
+@needs_ci_producers
 def test_a_served_map_over_fresh_memory_gets_a_whole_geometry() -> None:
     with ace_gentl.open(sim=True, device_xml=MAPS["large_map"]) as session:
         assert (session.Width, session.Height, session.PixelFormat) == (0, 0, 0)  # zeros: no image has this shape
@@ -44,6 +46,7 @@ def test_a_served_map_over_fresh_memory_gets_a_whole_geometry() -> None:
         assert stream_limits(session) == [NO_ACQUISITION_START]
 
 
+@needs_ci_producers
 def test_a_served_map_without_height_makes_the_simulator_frames_small() -> None:
     with ace_gentl.open(sim=True, device_xml=MAPS["legacy_names"]) as session:
         settings = prepare(session)
@@ -55,6 +58,7 @@ def test_a_served_map_without_height_makes_the_simulator_frames_small() -> None:
     assert Setting("SimImageHeight", 64, module="device").cli() == ["--device-set", "SimImageHeight=64"]
 
 
+@needs_ci_producers
 def test_known_limits_are_found_on_the_node_map() -> None:
     with ace_gentl.open(sim=True) as session:
         assert stream_limits(session) == []

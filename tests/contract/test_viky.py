@@ -3,18 +3,15 @@ would ask it to: from the command line with no other option, and from Python, it
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 import ace_gentl
 from cli_helpers import run_process
-from contract.targets import LAB_VARIABLES, viky_cti
+from contract.targets import needs_ci_producers, viky_cti
 
-pytestmark = pytest.mark.skipif(any(os.environ.get(name) for name in LAB_VARIABLES),
-                                reason="viky.cti is CI's foreign producer; a lab run covers its own camera only")
+pytestmark = needs_ci_producers
 
 
 def _check(path: Path, serial: str) -> None:
