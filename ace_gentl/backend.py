@@ -14,7 +14,7 @@ import threading
 from typing import Any
 
 import numpy as np
-from genicam import gentl
+from genicam import genapi, gentl
 from harvesters.core import Device, ImageAcquirer, ParameterSet
 
 #: Harvesters releases this module was checked against (tests/test_backend.py runs on the installed one).
@@ -47,6 +47,8 @@ def destroy_acquirer(ia: ImageAcquirer) -> None:
     interpreter exits; the ImageAcquirer does the same with ``destroy``.
     """
     chunk_adapter = ia._chunk_adapter
+    if ia.is_acquiring():
+        stop(ia)  # destroy() stops too, but without the leniency for node maps lacking AcquisitionStop
     ia.destroy()
     if chunk_adapter is not None:
         chunk_adapter._finalizer()  # detaches buffer and node map, drops the self-reference
@@ -115,6 +117,65 @@ def touch(buffer: bytes | bytearray | memoryview | np.ndarray) -> None:
     view = np.frombuffer(buffer, dtype=np.uint8) if not isinstance(buffer, np.ndarray) else buffer
     if view.nbytes:
         ctypes.memset(view.ctypes.data, 0, view.nbytes)
+
+
+class _NoCommand:
+    """Stands in for an AcquisitionStart/AcquisitionStop the node map does not have."""
+
+    def execute(self) -> None:
+        return None
+
+
+class _LenientNodeMap:
+    """The remote node map as Harvesters' ``start()``/``stop()`` see it.
+
+    Harvesters 1.4.3 executes ``AcquisitionStart``/``AcquisitionStop`` unconditionally (a bare
+    AttributeError on a node map without them, which leaves stop() before its buffers are revoked)
+    and reads ``AcquisitionMode`` catching only GenTL errors (GenApi's PropertyException on a
+    register holding a value no entry names). Here a missing command does nothing (the DataStream's
+    start and stop are then all the device has) and an unreadable AcquisitionMode is absent
+    (Harvesters then assumes Continuous).
+    """
+
+    def __init__(self, node_map: Any) -> None:
+        self._node_map = node_map
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("AcquisitionStart", "AcquisitionStop") and not self._node_map.has_node(name):
+            return _NoCommand()
+        if name == "AcquisitionMode":
+            if not self._node_map.has_node(name):
+                raise AttributeError(name)
+            node = getattr(self._node_map, name)
+            try:
+                node.value  # noqa: B018 (only whether it can be read)
+            except genapi.GenericException as error:
+                raise AttributeError(f"AcquisitionMode cannot be read: {error}") from None
+            return node
+        return getattr(self._node_map, name)
+
+
+def _with_lenient_node_map(ia: ImageAcquirer, action: Any) -> None:
+    remote = ia.remote_device
+    real = remote._node_map
+    remote._node_map = _LenientNodeMap(real)
+    try:
+        action()
+    finally:
+        remote._node_map = real
+
+
+def start(ia: ImageAcquirer) -> None:
+    """``ia.start()``, also for node maps without AcquisitionStart or with an unreadable AcquisitionMode.
+
+    Why: see :class:`_LenientNodeMap` (Harvesters raises where GenTL alone could run the stream).
+    """
+    _with_lenient_node_map(ia, ia.start)
+
+
+def stop(ia: ImageAcquirer) -> None:
+    """``ia.stop()``, also for node maps without AcquisitionStop (its buffers are revoked all the same)."""
+    _with_lenient_node_map(ia, ia.stop)
 
 
 def read_port_url(port: Any) -> tuple[str, bytes]:
@@ -194,4 +255,5 @@ class EventPump:
 
 
 __all__ = ["CHECKED_HARVESTERS", "EventPump", "create_acquirer", "destroy_acquirer", "new_buffer_monitor",
-           "poll_buffer", "read_port_url", "stream_module", "touch", "update_chunks", "use_touched_buffers"]
+           "poll_buffer", "read_port_url", "start", "stop", "stream_module", "touch", "update_chunks",
+           "use_touched_buffers"]

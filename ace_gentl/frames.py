@@ -196,7 +196,7 @@ class Stream:
         self._last_id = None
         self.poll_stats = PollStats()
         with acquisition_errors("starting acquisition"):
-            self._ia.start()
+            backend.start(self._ia)
 
     def halt(self) -> None:
         """Stop the camera making frames (AcquisitionStop) but keep the stream and its buffers.
@@ -216,7 +216,7 @@ class Stream:
         with self._lock:  # lent buffers are revoked by stop(); their frames must not queue them again
             self._held.clear()
         with acquisition_errors("stopping acquisition"):
-            self._ia.stop()  # flushes and revokes every buffer, lent or not
+            backend.stop(self._ia)  # flushes and revokes every buffer, lent or not
 
     def counters(self) -> StreamCounters:
         """The producer's delivered / underrun / started counts (None where it does not say)."""

@@ -53,8 +53,8 @@ def nexus_name(text: str) -> str:
     return name if not name[0].isdigit() else f"camera_{name}"
 
 
-def _group(parent: h5py.Group, name: str, nx_class: str, **attrs: Any) -> h5py.Group:
-    group = parent.create_group(name)
+def _group(parent: h5py.Group, name: str, nx_class: str, *, track_order: bool = False, **attrs: Any) -> h5py.Group:
+    group = parent.create_group(name, track_order=track_order or None)
     group.attrs["NX_class"] = nx_class
     for key, value in attrs.items():
         group.attrs[key] = value
@@ -250,7 +250,7 @@ def create(file: h5py.File, *, detectors: list[DetectorSpec], compression: Compr
             else:
                 _text(group, key, str(value))
 
-    instrument = _group(entry, "instrument", "NXinstrument")
+    instrument = _group(entry, "instrument", "NXinstrument", track_order=True)  # cameras in their order
     handles = [_detector(instrument, spec, compression) for spec in detectors]
     for index, detector in enumerate(handles):
         name = "data" if index == 0 else f"data_{detectors[index].name}"
@@ -274,11 +274,9 @@ class DetectorEnd:
 
 def detector_groups(file: h5py.File) -> list[h5py.Group]:
     """Every NXdetector under /entry/instrument, in the order they were created."""
-    instrument = file[schema.INSTRUMENT]
-    groups = [group for group in instrument.values()
-              if isinstance(group, h5py.Group) and group.attrs.get("NX_class") in ("NXdetector", b"NXdetector")]
-    order = {name: index for index, name in enumerate(instrument)}  # h5py lists in creation order (libver latest)
-    return sorted(groups, key=lambda group: order[group.name.rsplit("/", 1)[-1]])
+    instrument = file[schema.INSTRUMENT]  # created with track_order: iterated in creation order
+    return [group for group in instrument.values()
+            if isinstance(group, h5py.Group) and group.attrs.get("NX_class") in ("NXdetector", b"NXdetector")]
 
 
 def finish(file: h5py.File, *, status: str, error: str | None, result: dict[str, Any], warnings: list[str],

@@ -46,8 +46,16 @@ class ClockFit:
         return {**asdict(self), "drift_ppm": self.drift_ppm, "offset_ns": self.offset_ns}
 
 
+#: A device clock further from the host's than this is not a clock that counts ns (a latch that
+#: does not move, another unit): no fit is made. Real oscillators are within ~100 ppm.
+MAX_DRIFT_PPM = 10_000.0
+
+
 def fit(host_before: np.ndarray, host_after: np.ndarray, device: np.ndarray) -> ClockFit | None:
-    """The line through the readings; None without any. One reading gives slope 1 (no drift known)."""
+    """The line through the readings; None without any, or when the device clock does not count ns.
+
+    One reading gives slope 1 (no drift known).
+    """
     before = np.asarray(host_before, dtype=np.int64)
     after = np.asarray(host_after, dtype=np.int64)
     dev = np.asarray(device, dtype=np.int64)
@@ -62,10 +70,12 @@ def fit(host_before: np.ndarray, host_after: np.ndarray, device: np.ndarray) -> 
                         span_s=0.0, residual_rms_ns=0.0, latch_uncertainty_ns=uncertainty)
     weights = 1.0 / np.maximum(1.0, (after - before).astype(np.float64)) ** 2  # tight readings count more
     slope, intercept = np.polyfit(host, dev_rel, 1, w=np.sqrt(weights))
+    if not abs(slope - 1.0) * 1e6 <= MAX_DRIFT_PPM:
+        return None
     residual = dev_rel - (intercept + slope * host)
     return ClockFit(host_ref=host_ref, device_ref=device_ref + int(round(intercept)), slope=float(slope),
                     samples=int(before.size), span_s=float(host.max() - host.min()) * 1e-9,
                     residual_rms_ns=float(np.sqrt(np.mean(residual ** 2))), latch_uncertainty_ns=uncertainty)
 
 
-__all__ = ["ClockFit", "fit"]
+__all__ = ["ClockFit", "MAX_DRIFT_PPM", "fit"]

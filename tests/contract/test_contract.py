@@ -23,7 +23,6 @@ from ace_gentl.features import FeatureMap
 from ace_gentl.snapshot import same
 from cli_helpers import run_process
 from contract.differences import DRIFTING_NAMES, drifting, explain, explained_diff
-from contract.limits import expect, node_map_geometry, recording_limits, stream_limits
 from contract.preparation import prepare
 from contract.targets import CORPUS, CameraTarget, ci_targets, needs_ci_producers, viky_cti
 
@@ -173,11 +172,10 @@ def test_snapshot_apply_snapshot_leaves_only_explained_differences(target: Camer
 def test_grab_frames(target: CameraTarget, request: pytest.FixtureRequest) -> None:
     with target.open() as session:
         prepare(session)
-        expect(request, stream_limits(session))
         frames = session.grab(GRAB_FRAMES)
         assert not session.streaming, "grab stops what it started"
         counters = session.stream.counters()
-        geometry = node_map_geometry(session)
+        geometry = tuple(session.features.value_or(name) for name in ("Width", "Height", "PixelFormat"))
     assert len(frames) == GRAB_FRAMES
     assert _increasing([frame.frame_id for frame in frames]), [frame.frame_id for frame in frames]
     stamps = [frame.timestamp_ns for frame in frames]
@@ -187,20 +185,19 @@ def test_grab_frames(target: CameraTarget, request: pytest.FixtureRequest) -> No
         assert frame.data.shape[:2] == (frame.height, frame.width), (frame.data.shape, frame.width, frame.height)
     first = frames[0]
     width, height, pixel_format = geometry
-    if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0 and isinstance(pixel_format, str):
+    whole = isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0 and \
+        isinstance(pixel_format, str)
+    # A simulator serving a foreign XML: the frames come from its model, shaped like the node map only
+    # where the model can be (a 5120-wide map on a 4112-wide sensor cannot); the recording follows the frames.
+    if whole and not target.serves_foreign_xml:
         assert (first.width, first.height, first.pixel_format) == geometry, "frames are what the node map says"
     if counters.delivered is not None:
         assert counters.delivered >= GRAB_FRAMES, counters
 
 
-def _recordable(session: ace_gentl.Session, request: pytest.FixtureRequest, *, cli: bool = False) \
-        -> ace_gentl.Frame | None:
-    """Mark the test for the known limits this camera meets; a frame of the geometry to expect when it can stream."""
-    limits = stream_limits(session)
-    frame = None if limits else session.grab(1)[0]
-    limits += recording_limits(session, frame)
-    expect(request, limits, cli=cli)
-    return frame
+def _recordable(session: ace_gentl.Session) -> ace_gentl.Frame:
+    """A frame of the geometry the recording must have (the frames' own, whatever the node map says)."""
+    return session.grab(1)[0]
 
 
 def _check_recording(path: Path, target: CameraTarget, device: ace_gentl.DeviceRecord,
@@ -234,7 +231,7 @@ def test_record_frames_and_read_them_back(target: CameraTarget, request: pytest.
     path = tmp_path / "contract.h5"
     with target.open() as session:
         prepare(session)
-        frame = _recordable(session, request)
+        frame = _recordable(session)
         before = session.snapshot()
         result = session.record(path, frames=RECORD_FRAMES)
         device = session.device
@@ -248,7 +245,7 @@ def test_record_from_the_command_line(target: CameraTarget, request: pytest.Fixt
     path = tmp_path / "cli.h5"
     with target.open() as session:
         settings = prepare(session)  # the same settings go on the command line: the CLI opens a fresh camera
-        frame = _recordable(session, request, cli=True)
+        frame = _recordable(session)
         device = session.device
     options = [part for setting in settings for part in setting.cli()]
     done = run_process("record", *target.cli_args(), *options, "--frames", str(RECORD_FRAMES), "-o", path, "-q",
@@ -270,7 +267,6 @@ def test_close_and_reopen(target: CameraTarget, request: pytest.FixtureRequest) 
         differences = explained_diff(first, second, moved)
         assert [str(d) for d in differences if not d.explanation] == [], "reopening changed settings"
         prepare(again)
-        expect(request, stream_limits(again))
         assert len(again.grab(1)) == 1, "the camera streams after a reopen"
 
 

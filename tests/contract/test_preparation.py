@@ -1,10 +1,8 @@
-"""Free run and a small ROI before frames (preparation.py), and detecting the known limits (limits.py)."""
+"""Free run and a small ROI before frames (preparation.py)."""
 
 from __future__ import annotations
 
 import ace_gentl
-from contract.limits import NO_ACQUISITION_START, RECORDER_GEOMETRY, UNREADABLE_ACQUISITION_MODE, recording_limits, \
-    stream_limits
 from contract.preparation import SMALL_HEIGHT, Setting, _grid, plan, prepare
 from contract.targets import CORPUS, needs_ci_producers
 
@@ -39,11 +37,8 @@ def test_the_simulator_gets_a_small_height_in_free_run() -> None:
 def test_a_served_map_over_fresh_memory_gets_a_whole_geometry() -> None:
     with ace_gentl.open(sim=True, device_xml=MAPS["large_map"]) as session:
         assert (session.Width, session.Height, session.PixelFormat) == (0, 0, 0)  # zeros: no image has this shape
-        assert recording_limits(session, None) == [RECORDER_GEOMETRY]
         prepare(session)
         assert (session.Width, session.Height, session.PixelFormat) == (5120, SMALL_HEIGHT, "Mono8")
-        assert recording_limits(session, None) == []
-        assert stream_limits(session) == [NO_ACQUISITION_START]
 
 
 @needs_ci_producers
@@ -56,13 +51,3 @@ def test_a_served_map_without_height_makes_the_simulator_frames_small() -> None:
         assert prepare(session) == [Setting("SimImageHeight", SMALL_HEIGHT, module="device")]
         assert session.device_features["SimImageHeight"] == SMALL_HEIGHT
     assert Setting("SimImageHeight", 64, module="device").cli() == ["--device-set", "SimImageHeight=64"]
-
-
-@needs_ci_producers
-def test_known_limits_are_found_on_the_node_map() -> None:
-    with ace_gentl.open(sim=True) as session:
-        assert stream_limits(session) == []
-        assert recording_limits(session, session.grab(1)[0]) == []
-    with ace_gentl.open(sim=True, device_xml=MAPS["enum_unnamed_values"]) as session:
-        prepare(session)  # AcquisitionMode is read-only here: it keeps the value no entry names
-        assert stream_limits(session) == [NO_ACQUISITION_START, UNREADABLE_ACQUISITION_MODE]
