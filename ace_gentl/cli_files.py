@@ -163,8 +163,17 @@ def inspect_command(
                              "unfinished file, ...).")] = False,
         verify: Annotated[bool, typer.Option(
             "--verify", help="Check every frame's stored bytes against its checksum (files without checksums: "
-                             "that every frame decodes); exit 1 if one fails.")] = False) -> None:
-    """Show a recording's frames, losses, rates, settings and integrity checks."""
+                             "that every frame decodes); exit 1 if one fails.")] = False,
+        plot: Annotated[Path | None, typer.Option(
+            "--plot", metavar="IMAGE.png",
+            help="Also draw the first and last frame, a histogram, the frame intervals with lost and incomplete "
+                 "frames marked, and events if any, into this image (needs the [plot] extra: matplotlib).",
+            show_default=False)] = None) -> None:
+    """Show a recording's frames, losses, rates, settings and integrity checks.
+
+    The rate (fps) is (frames - 1) / (device timestamp of the last frame - that of the first), the same
+    definition `ace-gentl record` prints.
+    """
     with open_recording(path) as recording:
         if run_file:
             stored = (recording.config or {}).get("run_file")
@@ -177,6 +186,8 @@ def inspect_command(
             report = examine(recording)
             rows_of_summary = recording.summary().rows()
         checked = recording.verify() if verify else None
+        if plot is not None:
+            recording.plot(plot)
     if checked is not None:
         report.verification = {"frames": checked.frames, "checksums": checked.checksums, "bad": checked.bad,
                                "unreadable": checked.unreadable, "ok": checked.ok, "text": str(checked)}
@@ -203,6 +214,8 @@ def inspect_command(
         if checked is not None:
             rows.append(("verify", str(checked)))
         rows.append(("integrity", "; ".join(report.problems) if report.problems else "ok"))
+        if plot is not None:
+            rows.append(("plot", str(plot)))
         out = console()
         out.print(str(path), markup=False)
         for line in labelled_lines(rows, out.width):

@@ -365,6 +365,44 @@ class Recording:
         return LazyFrames(self.detector["data"], len(self), self.path)
 
     @property
+    @_reads("reading the bit depth")
+    def significant_bits(self) -> int:
+        """Significant bits per pixel value (12 for Mono12 in uint16): what the frames' full scale is."""
+        data = self.detector["data"]
+        bits = data.attrs.get("significant_bits")
+        if bits is None and isinstance(self.detector.get("bit_depth_readout"), h5py.Dataset):
+            bits = self.detector["bit_depth_readout"][()]
+        container = data.dtype.itemsize * 8
+        return int(bits) if bits is not None and 0 < int(bits) <= container else container
+
+    def plot(self, path: str | os.PathLike[str] | None = None, *, dpi: int = 100) -> Any:
+        """One matplotlib figure: first and last frame, histogram, frame intervals with lost and
+        incomplete frames marked, and the event timeline when the file has events. Saved to ``path``
+        (PNG, or another format by its suffix) when given. Needs ``pip install 'ace-gentl[plot]'``."""
+        from ace_gentl.recording import plotting
+
+        with file_errors(self.path, "plotting"):
+            figure = plotting.figure(self)
+            if path is not None:
+                plotting.write(figure, path, dpi=dpi)
+        return figure
+
+    def to_xarray(self, *, use_dask: bool | None = None) -> Any:
+        """The frames as a lazy ``xarray.Dataset`` with per-frame coordinates (frame_id, device_time,
+        host_time, ...) and the start settings as attributes; dask-backed when dask is installed.
+        The recording must stay open while it is used. Needs ``pip install 'ace-gentl[xarray]'``."""
+        from ace_gentl.recording import arrays
+
+        with file_errors(self.path, "reading the per-frame columns"):
+            return arrays.to_xarray(self, use_dask=use_dask)
+
+    def to_dask(self, frames_per_chunk: int | None = None) -> Any:
+        """The frames as a lazy dask array, read a chunk of frames at a time (64 MiB by default)."""
+        from ace_gentl.recording import arrays
+
+        return arrays.to_dask(self, frames_per_chunk)
+
+    @property
     @_reads("reading the per-frame columns")
     def field_names(self) -> list[str]:
         count = self.detector["frame_id"].shape[0]
