@@ -114,7 +114,8 @@ def _intervals(ax: Axes, table: dict[str, np.ndarray]) -> None:
     ax.set_ylabel("interval (ms, device clock)")
     ax.set_title("frame intervals", fontsize=9)
     ax.set_xlim(0, max(1, stamps.size - 1))
-    ax.legend(fontsize=8, loc="upper right")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="upper right")
 
 
 def _timeline(ax: Axes, events: tuple[list[str], np.ndarray], first_ns: int, frame_ns: np.ndarray) -> None:
