@@ -22,6 +22,13 @@ def test_help_everywhere(command: str) -> None:
     assert "Usage:" in result.stdout
 
 
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_fits_80_columns_and_cuts_nothing(command: str) -> None:
+    result = invoke_narrow(*command.split(), "--help")
+    assert result.exit_code == 0
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80 and "…" not in result.stdout
+
+
 def test_no_arguments_shows_the_commands() -> None:
     result = invoke()
     assert "record" in result.output and "reproduce" in result.output and "inspect" in result.output
