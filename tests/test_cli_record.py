@@ -290,8 +290,8 @@ def test_timeout_bounds_the_wait_for_triggers(tmp_path: Path) -> None:
     assert time.monotonic() - started < 20
     assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1, result.stderr
     assert "0.5" in result.stderr and result.stderr.startswith("error: ")
-    run_file = write_run_file(tmp_path, RUN_FILE.replace("frames = 8", "frames = 2\ntrigger = \"Line1\"\ntimeout = 0.5"),
-                              "slow.toml")
+    plan = "frames = 2\ntrigger = \"Line1\"\ntimeout = 0.5"
+    run_file = write_run_file(tmp_path, RUN_FILE.replace("frames = 8", plan), "slow.toml")
     from_file = invoke("record", run_file, "-q")
     assert from_file.exit_code == 1 and "0.5" in from_file.stderr and len(from_file.stderr.splitlines()) == 1
     stored = runfile.load(run_file)
