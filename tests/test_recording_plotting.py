@@ -15,8 +15,6 @@ import ace_gentl
 from ace_gentl.recording import plotting
 from cli_helpers import invoke
 
-from matplotlib import image as mpimg  # the [plot] extra, which the test extra includes
-
 
 @pytest.fixture(scope="module")
 def lossy(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -11,6 +11,7 @@ The recording must stay open while the arrays are used.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -96,12 +97,7 @@ def to_xarray(recording: Recording, *, use_dask: bool | None = None) -> Any:
     except ImportError as error:
         raise OptionalDependencyError("to_xarray needs xarray: pip install 'ace-gentl[xarray]'") from error
     if use_dask is None:
-        try:
-            import dask.array  # noqa: F401 (only whether it is there)
-        except ImportError:
-            use_dask = False
-        else:
-            use_dask = True
+        use_dask = importlib.util.find_spec("dask") is not None
     frames = recording.frames
     dims = ("frame", "y", "x", "channel")[:frames.ndim]
     data = to_dask(recording) if use_dask else _lazy_backend(frames)
