@@ -129,24 +129,10 @@ def read_port_url(port: Any) -> tuple[str, bytes]:
         return url, b""
     _name, address, size = rest.split(";")
     data = port.read(int(address, 16), int(size.split("?")[0], 16))[1]
-    return url, description_file(bytes(data))
+    from ace_gentl.recording.description import trim_padding  # here: the recording package imports this module
+
+    return url, trim_padding(bytes(data))
 
 
-def description_file(data: bytes) -> bytes:
-    """A description file read from a register space of the URL's size, without the padding after it.
-
-    XML text ends at its last non-NUL byte. A zip archive ends with its end-of-central-directory record,
-    whose last bytes (the comment length) are zeros when there is no comment: stripping NULs would cut
-    it, so the archive is cut after that record instead (the last one, as zip readers find it).
-    """
-    if not data.startswith(b"PK\x03\x04"):
-        return data.rstrip(b"\0")
-    end = data.rfind(b"PK\x05\x06")
-    if end < 0 or end + 22 > len(data):
-        return data  # no complete end record: keep every byte
-    comment = int.from_bytes(data[end + 20:end + 22], "little")
-    return data[:min(len(data), end + 22 + comment)]
-
-
-__all__ = ["CHECKED_HARVESTERS", "create_acquirer", "description_file", "destroy_acquirer", "new_buffer_monitor",
-           "poll_buffer", "read_port_url", "stream_module", "touch", "update_chunks", "use_touched_buffers"]
+__all__ = ["CHECKED_HARVESTERS", "create_acquirer", "destroy_acquirer", "new_buffer_monitor", "poll_buffer",
+           "read_port_url", "stream_module", "touch", "update_chunks", "use_touched_buffers"]

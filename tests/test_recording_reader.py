@@ -14,7 +14,7 @@ import pytest
 
 import ace_gentl
 from ace_gentl import backend
-from ace_gentl.recording import layout
+from ace_gentl.recording import description, layout
 from devicexml_helpers import TINY, zipped
 
 
@@ -64,6 +64,7 @@ def dataset_name(path: Path) -> str:
 def test_a_zipped_device_xml_keeps_every_byte(zipped_recording: tuple[Path, bytes]) -> None:
     path, archive = zipped_recording
     assert archive.endswith(b"\0\0")  # the end record's comment length: what stripping NULs cut
+    assert description.complete_zip_end(archive.rstrip(b"\0")) == archive
     with h5py.File(path, "r") as file:
         dataset = _xml_dataset(file)
         assert dataset.dtype == np.uint8 and dataset.shape == (len(archive),)
@@ -163,7 +164,7 @@ def test_summary_rows_name_title_times_and_rate(recording: Path) -> None:
     (b"PK\x03\x04no end record\0\0", b"PK\x03\x04no end record\0\0"),  # nothing to go by: every byte kept
 ])
 def test_description_file_cuts_padding_but_never_a_zip_end_record(data: bytes, kept: bytes) -> None:
-    assert backend.description_file(data) == kept
+    assert description.trim_padding(data) == kept
 
 
 def test_the_served_zip_is_read_whole_from_the_port(tmp_path: Path) -> None:

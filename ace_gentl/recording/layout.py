@@ -30,7 +30,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from ace_gentl.recording import metadata
+from ace_gentl.recording import description, metadata
 from ace_gentl.recording.compression import Compression
 
 #: Per-frame dataset chunk length: large enough for few chunks, small enough for prompt SWMR reads.
@@ -91,54 +91,6 @@ def frame_rate(count: int, first_timestamp_ns: int | None, last_timestamp_ns: in
         return 0.0
     span = (int(last_timestamp_ns) - int(first_timestamp_ns)) * 1e-9
     return (count - 1) / span if span > 0 else 0.0
-
-
-#: ``encoding`` attribute of ``genicam/device_xml``: how its value holds the description file.
-XML_ENCODING_TEXT = "utf-8"  # a UTF-8 string: the XML text
-XML_ENCODING_ZIP = "zip"  # uint8: the zip archive's exact bytes
-XML_ENCODING_BYTES = "bytes"  # uint8: bytes that are not UTF-8 text (kept exactly)
-
-
-def description_file_name(url: str, data: bytes) -> str:
-    """The file name a ``Local:name;address;size`` URL gives, else one made from the content."""
-    scheme, _, rest = url.partition(":")
-    if scheme.lower() == "local":
-        name = rest.split(";")[0].lstrip("/")
-        if name:
-            return name
-    if scheme.lower() == "file":
-        return rest.split("?")[0].replace("\\", "/").rsplit("/", 1)[-1] or "device.xml"
-    return "device.zip" if data.startswith(b"PK\x03\x04") else "device.xml"
-
-
-def write_device_xml(genicam: h5py.Group, data: bytes, url: str) -> h5py.Dataset:
-    """``genicam/device_xml``: the description file as the device served it, readable by NeXus tools.
-
-    XML text is a UTF-8 string; a zip archive (or bytes that are not UTF-8) is a uint8 array of the
-    exact bytes, with ``file_name`` and ``encoding`` attributes saying how to read it back.
-    """
-    name = description_file_name(url, data)
-    text: str | None = None
-    if not data.startswith(b"PK\x03\x04") and b"\0" not in data:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = None
-    if text is not None:
-        dataset = genicam.create_dataset("device_xml", data=text, dtype=STR)
-        encoding, content_type = XML_ENCODING_TEXT, "text/xml"
-    else:
-        dataset = genicam.create_dataset("device_xml", data=np.frombuffer(data, np.uint8))
-        zipped = data.startswith(b"PK\x03\x04")
-        encoding = XML_ENCODING_ZIP if zipped else XML_ENCODING_BYTES
-        content_type = "application/zip" if zipped else "application/octet-stream"
-    dataset.attrs["url"] = url
-    dataset.attrs["file_name"] = name
-    dataset.attrs["encoding"] = encoding
-    dataset.attrs["content_type"] = content_type
-    dataset.attrs["description"] = ("the GenICam description file exactly as the device served it"
-                                    + ("" if data else " (none could be read: see url)"))
-    return dataset
 
 
 def nexus_name(text: str) -> str:
@@ -277,7 +229,7 @@ def create(file: h5py.File, *, geometry: Geometry, compression: Compression, chu
 
     genicam = _group(detector, "genicam", "NXcollection")
     _json(genicam, "settings_start", static.settings_start)
-    write_device_xml(genicam, static.xml, static.xml_url)
+    description.write(genicam, static.xml, static.xml_url)
     _collection(genicam, "producer", vars(static.producer))
     _json(genicam, "interface", static.interface)
     _json(genicam, "device_module", static.device_module)
@@ -311,6 +263,5 @@ def finish(file: h5py.File, *, status: str, settings_end: dict[str, Any] | None,
         _json(detector["genicam"], "stream_module_end", stream_module_end)
 
 
-__all__ = ["BASE_FIELDS", "CHECKSUM", "CHECKSUM_ALGORITHM", "COUNTERS", "Field", "Geometry", "Layout",
-           "XML_ENCODING_BYTES", "XML_ENCODING_TEXT", "XML_ENCODING_ZIP", "chunk_field", "create",
-           "description_file_name", "finish", "frame_rate", "nexus_name", "write_device_xml", "write_text"]
+__all__ = ["BASE_FIELDS", "CHECKSUM", "CHECKSUM_ALGORITHM", "COUNTERS", "Field", "Geometry", "Layout", "chunk_field", "create", "finish", "frame_rate",
+           "nexus_name", "write_text"]

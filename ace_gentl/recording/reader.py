@@ -28,7 +28,7 @@ import h5py
 import numpy as np
 
 from ace_gentl.errors import AceGentlError, RecordingFileError
-from ace_gentl.recording import layout, metadata
+from ace_gentl.recording import description, layout, metadata
 from ace_gentl.recording.fileaccess import (
     H5PY_ERRORS,
     damaged_objects,
@@ -484,15 +484,7 @@ class Recording:
         Reads the UTF-8 string or the uint8 bytes this version stores, and the opaque value older
         recordings hold (whose trailing zero bytes were stripped: a zip gets its end record back).
         """
-        dataset = self.detector["genicam/device_xml"]
-        if dataset.dtype.kind == "V":  # older files: opaque bytes, stored without trailing NULs
-            from ace_gentl.sim.devicexml import repair_zip_end
-
-            return repair_zip_end(bytes(dataset[()].tobytes()).rstrip(b"\0"))
-        if dataset.dtype.kind in ("u", "i"):
-            return bytes(np.asarray(dataset[()], np.uint8).tobytes())
-        value = dataset[()]
-        return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+        return description.read(self.detector["genicam/device_xml"])
 
     @property
     @_reads("reading the device XML")
@@ -500,7 +492,7 @@ class Recording:
         """The description file's name (from the device's URL: ``Local:name;...``), e.g. for saving it."""
         dataset = self.detector["genicam/device_xml"]
         name = _str(dataset.attrs.get("file_name", ""))
-        return name or layout.description_file_name(_str(dataset.attrs.get("url", "")), self.device_xml)
+        return name or description.file_name(_str(dataset.attrs.get("url", "")), self.device_xml)
 
     def feature_units(self, names: Iterable[str]) -> dict[str, str]:
         """The units the device XML gives features (``<Unit>`` of the node named so): {"ExposureTime": "us"}.
