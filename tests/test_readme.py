@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import ace_gentl
 from devicexml_helpers import TINY
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -105,6 +106,8 @@ def test_the_cli_quick_start(tmp_path: Path) -> None:
             again = bash(line, tmp_path)  # {run} numbers the next one
             assert written(again.stdout) != file and "created the folder" not in again.stdout
     assert file is not None and (tmp_path / "run.png").is_file() and (tmp_path / "settings.json").is_file()
+    with ace_gentl.open(sim=True) as cam:  # UserSet1 was saved; the camera still starts from its defaults
+        assert cam.default_user_set == "Default" and cam.PixelFormat == "Mono8"
 
 
 @pytest.mark.slow

@@ -119,3 +119,16 @@ def test_plot_errors_are_one_line(lossy: Path, tmp_path: Path, monkeypatch: pyte
     assert missing.stderr == "error: plotting needs matplotlib: pip install 'ace-gentl[plot]'\n"
     with ace_gentl.open_recording(lossy) as recording, pytest.raises(ace_gentl.AceGentlError, match=r"\[plot\]"):
         recording.plot()
+
+
+def test_colour_frames_are_shown_at_full_scale() -> None:
+    from matplotlib.figure import Figure
+
+    frame = np.zeros((4, 6, 3), np.uint16)
+    frame[..., 0] = 4095  # full red in 12 bits
+    frame[..., 1] = 2048
+    ax = Figure().add_subplot()
+    plotting._frame_panel(ax, frame, 4095, "colour")
+    shown = ax.images[0].get_array()
+    assert shown.shape == (4, 6, 3) and float(shown[..., 0].max()) == 1.0
+    assert abs(float(shown[0, 0, 1]) - 2048 / 4095) < 1e-6 and float(shown[..., 2].max()) == 0.0

@@ -5,7 +5,8 @@ them, a chunk of frames at a time (a chunk is at most :data:`CHUNK_BYTES` of dec
 least one frame), so a run far larger than memory can be reduced (``ds.frames.mean("frame")``).
 With dask installed (``pip install 'ace-gentl[xarray]'``) ``to_xarray()`` gives dask-backed
 frames; without it, xarray's own lazy indexing (reads happen on indexing or ``.values``).
-The recording must stay open while the arrays are used.
+The recording must stay open while the arrays are used, and they are computed in this process
+(dask's default threaded scheduler: an open HDF5 file cannot be sent to other processes).
 """
 
 from __future__ import annotations

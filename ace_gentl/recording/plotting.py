@@ -59,7 +59,10 @@ def events_of(recording: Recording) -> tuple[list[str], np.ndarray] | None:
 
 
 def _frame_panel(ax: Axes, frame: np.ndarray, top: int, title: str) -> None:
-    shown = frame if frame.ndim == 2 else frame[..., :3]
+    if frame.ndim == 3 and frame.shape[2] == 1:
+        frame = frame[..., 0]
+    # colour frames as RGB in 0..1 of the full scale (imshow takes no vmin/vmax for RGB)
+    shown = frame if frame.ndim == 2 else np.clip(frame[..., :3] / top, 0.0, 1.0)
     height, width = shown.shape[:2]
     stretched = max(height, width) > 3 * max(1, min(height, width))  # a thin ROI: fill the panel instead
     image = ax.imshow(shown, cmap="gray", vmin=0, vmax=top, interpolation="nearest",
