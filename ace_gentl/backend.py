@@ -188,11 +188,11 @@ def read_port_url(port: Any) -> tuple[str, bytes]:
     scheme, _, rest = url.partition(":")
     if scheme.lower() != "local":
         return url, b""
-    name, address, size = rest.split(";")
-    data = bytes(port.read(int(address, 16), int(size.split("?")[0], 16))[1])
-    # An XML's zero padding to its register size is not part of it; a zip's bytes are kept exactly
-    # (its end record may end in zero bytes).
-    return url, data if name.lower().endswith(".zip") else data.rstrip(b"\0")
+    _name, address, size = rest.split(";")
+    data = port.read(int(address, 16), int(size.split("?")[0], 16))[1]
+    from ace_gentl.recording.description import trim_padding  # here: the recording package imports this module
+
+    return url, trim_padding(bytes(data))
 
 
 

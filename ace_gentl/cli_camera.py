@@ -71,9 +71,12 @@ def list_command(cti: Cti = None, sim: Sim = False,
             "cameras": [{k: str(v) for k, v in vars(r).items()} for r in records]}, indent=1))
         return
     out = console()
-    producers = Table(title="Producers", title_justify="left")
-    for column in ("producer", "cameras", "status"):
-        producers.add_column(column, overflow="fold")
+    # No rules, two spaces between columns: 80 columns hold every model and file name of the camera table whole.
+    producers = Table(title="Producers", title_justify="left", box=None, pad_edge=False,
+                      header_style="bold underline")
+    producers.add_column("producer", overflow="fold")
+    producers.add_column("cameras", no_wrap=True)
+    producers.add_column("status", overflow="fold")
     shown = set()
     for path in search.paths:
         count = sum(1 for r in records if r.producer == path)
@@ -87,9 +90,10 @@ def list_command(cti: Cti = None, sim: Sim = False,
         out.print(f"No GenTL producer found in {where}; try --sim or --cti FILE.")
     else:
         out.print(producers)
-    cameras = Table(title="Cameras", title_justify="left")
+    cameras = Table(title="Cameras", title_justify="left", box=None, pad_edge=False, header_style="bold underline")
     for column in ("#", "vendor", "model", "serial", "user id", "TL", "access", "producer"):
-        cameras.add_column(column, overflow="fold")
+        # names are never split; the vendor and user id wrap at spaces if the table must shrink
+        cameras.add_column(column, overflow="fold", no_wrap=column not in ("vendor", "user id"))
     for number, record in enumerate(records):
         cameras.add_row(str(number), record.vendor, record.model, record.serial, record.user_id, record.tl_type,
                         record.access_status, record.producer.name)
@@ -246,7 +250,8 @@ def set_command(assignments: Annotated[list[str], typer.Argument(
                 module: Module = "camera",
                 save: Annotated[str | None, typer.Option(
                     "--save-user-set", help="Afterwards store the settings in this user set (UserSet1, ...), "
-                                            "so they survive closing the camera.")] = None,
+                                            "so they survive closing the camera. What the camera loads at "
+                                            "power-up is the user set UserSetDefault names.")] = None,
                 serial: Serial = None, model: Model = None, user_id: UserId = None, index: Index = None,
                 cti: Cti = None, sim: Sim = False, sim_xml: SimXml = None) -> None:
     """Set features (in order) and print the values they read back.
@@ -263,6 +268,15 @@ def set_command(assignments: Annotated[list[str], typer.Argument(
         if save:
             session.save_user_set(save)
             typer.echo(f"saved to {save}")
+            try:
+                default = session.default_user_set
+            except FeatureError:  # a camera without UserSetDefault: nothing more to say
+                default = None
+            if default is not None and default != save:
+                typer.echo(f"note: at power-up the camera loads UserSetDefault, now {default}; to start with these "
+                           f"settings, also set UserSetDefault={save}")
+            elif default == save:
+                typer.echo(f"note: UserSetDefault is {save}: the camera starts with these settings at power-up")
 
 
 def snapshot_command(output: Annotated[Path, typer.Option(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -37,6 +38,26 @@ class Report:
     run_file: dict[str, Any]
     problems: list[str] = field(default_factory=list)
     verification: dict[str, Any] | None = None  # inspect --verify
+    units: dict[str, str] = field(default_factory=dict)  # of the settings shown, as the device XML gives them
+
+
+#: Width of the label column of ``inspect`` ("  integrity   ").
+LABEL_WIDTH = 14
+
+
+def labelled_lines(rows: list[tuple[str, str]], width: int) -> list[str]:
+    """``  label       text`` lines, the text wrapped at spaces to ``width`` under its first character."""
+    room = max(20, width - LABEL_WIDTH)
+    lines: list[str] = []
+    for label, text in rows:
+        pieces = textwrap.wrap(text, room, break_long_words=False, break_on_hyphens=False) or [""]
+        lines.append(f"  {label:<{LABEL_WIDTH - 2}}{pieces[0]}")
+        lines.extend(" " * LABEL_WIDTH + piece for piece in pieces[1:])
+    return lines
+
+
+def _unit(unit: str) -> str:
+    return f" {unit}" if unit else ""
 
 
 def _intervals(stamps: np.ndarray) -> dict[str, float]:
@@ -108,7 +129,7 @@ def examine(recording: Recording) -> Report:
                 if (value := current_value(settings_start, name)) is not None}
     rates = {"fps": summary.fps, **_intervals(stamps)}
     return Report(summary=summary_dict(summary), rates=rates, settings=settings, run_file=run_info,
-                  problems=problems)
+                  problems=problems, units=recording.feature_units(settings))
 
 
 def current_value(snapshot: dict[str, Any], name: str) -> Any:
@@ -142,8 +163,17 @@ def inspect_command(
                              "unfinished file, ...).")] = False,
         verify: Annotated[bool, typer.Option(
             "--verify", help="Check every frame's stored bytes against its checksum (files without checksums: "
-                             "that every frame decodes); exit 1 if one fails.")] = False) -> None:
-    """Show a recording's frames, losses, rates, settings and integrity checks."""
+                             "that every frame decodes); exit 1 if one fails.")] = False,
+        plot: Annotated[Path | None, typer.Option(
+            "--plot", metavar="IMAGE.png",
+            help="Also draw the first and last frame, a histogram, the frame intervals with lost and incomplete "
+                 "frames marked, and events if any, into this image (needs the [plot] extra: matplotlib).",
+            show_default=False)] = None) -> None:
+    """Show a recording's frames, losses, rates, settings and integrity checks.
+
+    The rate (fps) is (frames - 1) / (device timestamp of the last frame - that of the first), the same
+    definition `ace-gentl record` prints.
+    """
     with open_recording(path) as recording:
         if run_file:
             stored = (recording.config or {}).get("run_file")
@@ -154,8 +184,10 @@ def inspect_command(
             return
         with file_errors(path, "inspecting"):
             report = examine(recording)
-            text = str(recording.summary())
+            rows_of_summary = recording.summary().rows()
         checked = recording.verify() if verify else None
+        if plot is not None:
+            recording.plot(plot)
     if checked is not None:
         report.verification = {"frames": checked.frames, "checksums": checked.checksums, "bad": checked.bad,
                                "unreadable": checked.unreadable, "ok": checked.ok, "text": str(checked)}
@@ -164,27 +196,30 @@ def inspect_command(
     if as_json:
         typer.echo(json.dumps(vars(report), indent=1, default=str))
     else:
-        out = console()
-        out.print(text, markup=False)
+        rows = list(rows_of_summary)
         rates = report.rates
         if "interval_mean_ms" in rates:
-            out.print(f"  intervals   mean {rates['interval_mean_ms']:.3f} ms, min {rates['interval_min_ms']:.3f}, "
-                      f"max {rates['interval_max_ms']:.3f}, std {rates['interval_std_ms']:.3f}", markup=False)
+            rows.append(("intervals", f"mean {rates['interval_mean_ms']:.3f} ms, min {rates['interval_min_ms']:.3f} "
+                                      f"ms, max {rates['interval_max_ms']:.3f} ms, std {rates['interval_std_ms']:.3f} "
+                                      f"ms"))
         if report.settings:
-            out.print("  settings    " + ", ".join(f"{k}={show(v)}" for k, v in report.settings.items()),
-                      markup=False)
+            rows.append(("settings", ", ".join(f"{name}={show(value)}{_unit(report.units.get(name, ''))}"
+                                               for name, value in report.settings.items())))
         if report.run_file:
             state = "hash ok" if report.run_file["hash_ok"] else "HASH MISMATCH"
-            out.print(f"  run file    {report.run_file['source'] or '-'} sha256 {report.run_file['sha256'][:16]}... "
-                      f"({state})", markup=False)
+            rows.append(("run file", f"{report.run_file['source'] or '-'} sha256 {report.run_file['sha256'][:16]}... "
+                                     f"({state})"))
         else:
-            out.print("  run file    none (recorded through the Python API)", markup=False)
+            rows.append(("run file", "none (recorded through the Python API)"))
         if checked is not None:
-            out.print(f"  verify      {checked}", markup=False)
-        if report.problems:
-            out.print("  integrity   " + "; ".join(report.problems), markup=False)
-        else:
-            out.print("  integrity   ok", markup=False)
+            rows.append(("verify", str(checked)))
+        rows.append(("integrity", "; ".join(report.problems) if report.problems else "ok"))
+        if plot is not None:
+            rows.append(("plot", str(plot)))
+        out = console()
+        out.print(str(path), markup=False)
+        for line in labelled_lines(rows, out.width):
+            out.print(line, markup=False)
     if (strict and report.problems) or (checked is not None and not checked.ok):
         raise typer.Exit(1)
 

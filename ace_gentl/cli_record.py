@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -33,7 +34,7 @@ def register(app: typer.Typer) -> None:
 
 
 def build_config(run_file: Path | None, *, frames: int | None = None, duration: float | None = None,
-                 output: str | None = None, sets: list[str] | None = None, device_sets: list[str] | None = None,
+                 timeout: float | None = None, output: str | None = None, sets: list[str] | None = None, device_sets: list[str] | None = None,
                  trigger: str | None = None, compression: str | None = None, title: str | None = None,
                  meta: list[str] | None = None, serial: str | None = None, model: str | None = None,
                  user_id: str | None = None, index: int | None = None, cti: list[str] | None = None,
@@ -71,6 +72,9 @@ def build_config(run_file: Path | None, *, frames: int | None = None, duration: 
     if trigger is not None:
         section("acquisition")["trigger"] = trigger
         overridden = True
+    if timeout is not None:
+        section("acquisition")["timeout"] = timeout
+        overridden = True
     for option, name, texts in (("--set", "features", sets), ("--device-set", "device_features", device_sets)):
         for text in texts or ():
             ref, value = assignment(text, option)
@@ -98,8 +102,17 @@ def build_config(run_file: Path | None, *, frames: int | None = None, duration: 
     return runfile.from_dict(data, source=source, text=base.text)
 
 
-def _print_result(result: RecordingResult) -> None:
+def _positive_seconds(value: float | None) -> float | None:
+    """A duration or timeout option: a positive, finite number of seconds (a usage error otherwise, exit 2)."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"must be a positive number of seconds, not {value:g}")
+    return value
+
+
+def _print_result(result: RecordingResult, notes: tuple[str, ...] = ()) -> None:
     out = console()
+    for note in notes:
+        out.print(note, markup=False)
     out.print(f"wrote {result.path}", markup=False)
     out.print(f"  {result.frames_written} frames, {result.frames_lost} lost, {result.frames_incomplete} incomplete, "
               f"{result.mean_fps:.1f} fps, {result.mb_per_s:.1f} MB/s, {result.file_bytes / 1e6:.1f} MB, "
@@ -116,12 +129,19 @@ def record_command(
         frames: Annotated[int | None, typer.Option(
             "--frames", "-n", min=1, help="Record this many frames.", rich_help_panel=PLAN_PANEL)] = None,
         duration: Annotated[float | None, typer.Option(
-            "--duration", "-d", help="Record for this many seconds.",
-            rich_help_panel=PLAN_PANEL)] = None,
+            "--duration", "-d", callback=_positive_seconds, metavar="SECONDS",
+            help="Record for this many seconds, counted from the first frame.", rich_help_panel=PLAN_PANEL)] = None,
+        timeout: Annotated[float | None, typer.Option(
+            "--timeout", callback=_positive_seconds, metavar="SECONDS",
+            help="Give up when no frame came for this long. Default: a few frame periods in free run; no limit "
+                 "with --trigger (the run waits for its triggers until Ctrl-C).", rich_help_panel=PLAN_PANEL)] = None,
         output: Annotated[str | None, typer.Option(
             "--output", "-o", metavar="PATH",
-            help="Output file; may use {date}, {time}, {serial}, {model}, {run} (default "
-                 f"{runfile.DEFAULT_OUTPUT}).", rich_help_panel=PLAN_PANEL)] = None,
+            help="Output file; may use {date}, {time}, {serial}, {model} and {run} (the first free number); "
+                 "default: see above. A missing folder is created.", rich_help_panel=PLAN_PANEL)] = None,
+        overwrite: Annotated[bool, typer.Option(
+            "--overwrite", help="Replace the output file if it exists (never one another process is writing).",
+            rich_help_panel=PLAN_PANEL)] = False,
         sets: Annotated[list[str] | None, typer.Option(
             "--set", metavar="NAME=VALUE", help="Set a camera feature before recording; repeat, applied in order "
                           "after the run file's features.", rich_help_panel=PLAN_PANEL)] = None,
@@ -145,15 +165,21 @@ def record_command(
             "--dry-run", help="Open and set up the camera, print the run file and the output path; record "
                               "nothing.")] = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False) -> None:
-    """Record frames to NeXus/HDF5, from a run file and/or options; the run file is stored in the file."""
-    config = build_config(run_file, frames=frames, duration=duration, output=output, sets=sets,
+    """Record frames to NeXus/HDF5, from a run file and/or options; the run file is stored in the file.
+
+    The default output file is DEFAULT_OUTPUT in the current folder.
+
+    The frame rate printed at the end (fps) is the one `ace-gentl inspect` shows: (frames - 1) / (device
+    timestamp of the last frame - that of the first).
+    """
+    config = build_config(run_file, frames=frames, duration=duration, timeout=timeout, output=output, sets=sets,
                           device_sets=device_sets, trigger=trigger, compression=compression, title=title,
                           meta=meta, serial=serial, model=model, user_id=user_id, index=index, cti=cti, sim=sim,
                           sim_xml=sim_xml)
     if dry_run:
         with runs.open_camera(config) as session:
             effective = runs.configure(session, config)
-            path = runs.output_path(effective, session)
+            path = runs.output_path(effective, session, overwrite=overwrite)
             typer.echo(effective.dumps(), nl=False)
             typer.echo(f"# camera: {session.device}")
             typer.echo(f"# would write: {path}")
@@ -162,10 +188,14 @@ def record_command(
         raise typer.BadParameter("say how long to record: --frames N or --duration SECONDS (or [acquisition] "
                                  "frames/duration in the run file)", param_hint="--frames/--duration")
     try:
-        outcome = runs.run(config, progress=not quiet)
+        outcome = runs.run(config, progress=not quiet, overwrite=overwrite)
     except KeyboardInterrupt:
         _interrupted()
-    _print_result(outcome.result)
+    _print_result(outcome.result, outcome.notes)
+
+
+# The default name is one word too long for an option's help column at 80 columns: it goes in the description.
+record_command.__doc__ = (record_command.__doc__ or "").replace("DEFAULT_OUTPUT", runfile.DEFAULT_OUTPUT)
 
 
 def _interrupted() -> NoReturn:
@@ -196,7 +226,7 @@ def reproduce_command(
         outcome = reproduce(recording, output=output, force=force, progress=not quiet, report=report)
     except KeyboardInterrupt:
         _interrupted()
-    _print_result(outcome.result)
+    _print_result(outcome.result, outcome.notes)
 
 
 __all__ = ["build_config", "register"]

@@ -11,7 +11,7 @@ from genicam import gentl
 
 from ace_gentl import transport
 from ace_gentl.errors import AmbiguousDeviceError, DeviceNotFoundError, ProducerError
-from ace_gentl.producers import find_producers
+from ace_gentl.producers import find_producers, gentl_path_variable
 
 _ACCESS = {
     0: "Unknown", 1: "ReadWrite", 2: "ReadOnly", 3: "NoAccess", 4: "Busy", 5: "OpenReadWrite", 6: "OpenReadOnly",
@@ -118,6 +118,16 @@ def _describe(records: Iterable[DeviceRecord]) -> str:
     return "\n".join(lines) if lines else "  (none)"
 
 
+def _no_camera_hint() -> str:
+    """Where cameras were looked for, and what to try, when none was found at all."""
+    variable = gentl_path_variable()
+    value = os.environ.get(variable, "")
+    where = f"{variable} is {value!r}" if value else f"{variable} is not set"
+    return (f"no GenTL producer reported one ({where}). Put the folder of your camera's GenTL producer (.cti) on "
+            f"{variable} or give the file with --cti FILE (cti=... in Python); --sim (sim=True) opens the simulated "
+            f"camera")
+
+
 def choose(found: list[transport.FoundDevice], errors: list[ProducerError], *, serial: str | None = None,
            model: str | None = None, user_id: str | None = None,
            index: int | None = None) -> transport.FoundDevice:
@@ -136,6 +146,9 @@ def choose(found: list[transport.FoundDevice], errors: list[ProducerError], *, s
                 f"no camera matches {asked} ({len(matches)} match without the index); cameras found:\n"
                 f"{_describe(records)}{broken}")
         return found[matches[index]]
+    if not records:
+        raise DeviceNotFoundError(f"no camera found{' for ' + asked if criteria else ''}: {_no_camera_hint()}"
+                                  f"{broken}")
     if not matches:
         raise DeviceNotFoundError(f"no camera matches {asked}; cameras found:\n{_describe(records)}{broken}")
     if len(matches) > 1:

@@ -183,6 +183,10 @@ class ReproduceMismatchError(AceGentlError):
         self.differences = list(differences)
 
 
+class OptionalDependencyError(AceGentlError, ImportError):
+    """A feature needs a package of an optional extra that is not installed; the message names the extra."""
+
+
 def add_note(error: BaseException, text: str) -> None:
     """Attach a second failure to the first (``add_note`` is Python 3.11+; 3.10 keeps it in ``__notes__``)."""
     if hasattr(error, "add_note"):

@@ -89,7 +89,9 @@ def find_producers(cti: str | os.PathLike[str] | Iterable[str | os.PathLike[str]
         named = list(cti)
     for item in named:
         path = Path(item).expanduser()
-        if not path.is_file():
+        if path.is_dir():
+            search.errors.append(ProducerError(str(path), folder_instead_of_file(path)))
+        elif not path.is_file():
             search.errors.append(ProducerError(str(path), "file does not exist"))
         else:
             add(path)
@@ -108,6 +110,18 @@ def find_producers(cti: str | os.PathLike[str] | Iterable[str | os.PathLike[str]
                 if entry.suffix.lower() == ".cti" and entry.is_file():
                     add(entry)
     return search
+
+
+def folder_instead_of_file(folder: Path) -> str:
+    """What to say when a folder is given where a producer file (.cti) is expected."""
+    try:
+        found = sorted(entry.name for entry in folder.iterdir() if entry.suffix.lower() == ".cti")
+    except OSError as error:
+        return f"is a folder, not a .cti file (and cannot be listed: {error.strerror or error})"
+    if not found:
+        return "is a folder, not a .cti file, and holds no .cti file"
+    shown = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
+    return f"is a folder, not a .cti file; the .cti files in it: {shown} (give one, e.g. --cti {folder / found[0]})"
 
 
 def _machine_name(code: int) -> str:

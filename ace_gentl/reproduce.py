@@ -38,7 +38,9 @@ def differences(recorded_device: dict[str, Any], recorded_producer: dict[str, st
         if before != after:
             lines.append(f"producer {key}: {before or '-'} -> {after or '-'}")
     if any(line.startswith("producer sha256") for line in lines):
-        lines.append(f"producer path: {recorded_producer.get('path', '-')} -> {producer.get('path', '-')}")
+        before, after = str(recorded_producer.get("path", "") or "-"), str(producer.get("path", "") or "-")
+        lines.append(f"producer path: {before} -> {after}" if before != after else
+                     f"producer path: {after} (the same path; the file there has changed)")
     software = software_versions()
     for key in sorted(set(recorded_software) | set(software)):
         before, after = recorded_software.get(key, "-"), software.get(key, "-")

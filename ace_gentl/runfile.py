@@ -24,6 +24,8 @@ acquisition plan, the output path template, the compression and free metadata::
     frames = 100                    # or duration = 10.0 (seconds)
     trigger = "free-run"            # or a TriggerSource entry: "Line1", ...
     trigger_activation = "RisingEdge"
+    timeout = 30.0                  # seconds without a frame before giving up (default: a few frame
+                                    # periods in free run, no limit when frames wait for a trigger)
 
     [output]
     path = "runs/{date}_{time}_{serial}_{run:03d}.h5"
@@ -99,7 +101,7 @@ class AcquisitionPlan:
     duration: float | None = None  # seconds
     trigger: str | None = None  # None: leave the camera's trigger settings as the features leave them
     trigger_activation: str | None = None
-    timeout: float | None = None  # seconds to wait for each frame; None: the recorder's default
+    timeout: float | None = None  # seconds to wait for each frame; None: the recorder's default (no limit if triggered)
 
 
 @dataclass(frozen=True)

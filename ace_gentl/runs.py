@@ -17,7 +17,7 @@ import h5py
 
 import ace_gentl
 from ace_gentl import featuretext, runfile
-from ace_gentl.errors import RecordingConfigError, RunFileError
+from ace_gentl.errors import FeatureError, RecordingConfigError, RunFileError
 from ace_gentl.features import FeatureMap, FeatureValue
 from ace_gentl.recording.recorder import Recorder, RecordingResult
 from ace_gentl.runfile import FREE_RUN, RunConfig
@@ -36,13 +36,48 @@ def open_camera(config: RunConfig) -> Session:
                           device_xml=producer.sim_device_xml)
 
 
-def _apply_table(features: FeatureMap, table: dict[str, Any]) -> dict[str, FeatureValue]:
-    """Set each feature in order (text converted to the feature's type); the typed values set."""
+#: What a run file must write for a feature of each GenApi type that is not text ("Height = 512", not "512").
+_WRITTEN_AS = {"Integer": "an integer", "Float": "a number", "Boolean": "true or false"}
+
+
+def _written_in_file(config: RunConfig, section: str) -> dict[str, Any]:
+    """The table ``section`` as the run file itself wrote it (not the command line's additions)."""
+    if not config.text:
+        return {}
+    try:
+        table = runfile.tomllib.loads(config.text).get(section, {})
+    except (runfile.tomllib.TOMLDecodeError, RecursionError):  # the run file was checked when it was read
+        return {}
+    return table if isinstance(table, dict) else {}
+
+
+def _apply_table(features: FeatureMap, table: dict[str, Any], *, source: str = "",
+                 section: str = "features", written: dict[str, Any] | None = None) -> dict[str, FeatureValue]:
+    """Set each feature in order (text converted to the feature's type); the typed values set.
+
+    A value the run file wrote itself (``written``) must have the feature's type (a quoted number
+    for an Integer feature is refused, so a typo cannot pass for a value), and its errors name the
+    file and section; values from the command line are text, converted to the feature's type.
+    """
     typed: dict[str, FeatureValue] = {}
     for key, value in table.items():
-        ref = featuretext.typed_ref(features, featuretext.parse_ref(key))
-        converted = featuretext.typed(features, ref.name, value)
-        features.write(ref.name, converted, **ref.selectors)
+        from_file = written is not None and key in written and written[key] == value
+        try:
+            ref = featuretext.typed_ref(features, featuretext.parse_ref(key))
+            if from_file and isinstance(value, str):
+                kind = features.entry(ref.name).type
+                if kind in _WRITTEN_AS:
+                    article = "an" if kind[0] in "AEIOU" else "a"
+                    raise RunFileError(f"{source}: [{section}] {key}: must be {_WRITTEN_AS[kind]} ({ref.name} is "
+                                       f"{article} {kind} feature), not the string {value!r}; write it without "
+                                       f"quotes")
+            converted = featuretext.typed(features, ref.name, value)
+            features.write(ref.name, converted, **ref.selectors)
+        except FeatureError as error:
+            if not from_file:
+                raise
+            detail = str(error) if str(error).startswith(f"{key}: ") else f"{key}: {error}"
+            raise RunFileError(f"{source}: [{section}] {detail}") from error
         typed[key] = converted
     return typed
 
@@ -58,7 +93,9 @@ def configure(session: Session, config: RunConfig) -> RunConfig:
     Returns the configuration with feature values in the types the camera took (so ``--set
     Width=512`` is stored as the integer 512).
     """
-    features = _apply_table(session.features, config.features)
+    source = config.source.removesuffix(" (with command-line options)")
+    features = _apply_table(session.features, config.features, source=source,
+                            written=_written_in_file(config, "features"))
     plan = config.acquisition
     if plan.trigger is not None:
         _set_if_present(session.features, "TriggerSelector", "FrameStart")
@@ -69,19 +106,23 @@ def configure(session: Session, config: RunConfig) -> RunConfig:
             session.features["TriggerSource"] = plan.trigger
             if plan.trigger_activation is not None:
                 session.features["TriggerActivation"] = plan.trigger_activation
-    device = _apply_table(session.device_features, config.device_features)
+    device = _apply_table(session.device_features, config.device_features, source=source, section="device_features",
+                          written=_written_in_file(config, "device_features"))
     return config.replace(features=features, device_features=device)
 
 
 def output_path(config: RunConfig, session: Session, output: str | None = None, *,
-                now: datetime | None = None) -> Path:
-    """The file to write: ``output`` (or the run file's template) rendered; never an existing file."""
+                now: datetime | None = None, overwrite: bool = False) -> Path:
+    """The file to write: ``output`` (or the run file's template) rendered; an existing file only if ``overwrite``."""
     template = output if output is not None else config.output.path
     runfile.check_template(template)
     path = runfile.render(template, serial=session.device.serial, model=session.device.model, now=now)
-    if path.exists():
-        raise RecordingConfigError(f"output file {str(path)!r} exists; choose another output, or put {{run}} "
-                                   f"(or {{time}}) in the path template")
+    if path.is_dir():
+        raise RecordingConfigError(f"output {str(path)!r} is a folder; give a file name (such as "
+                                   f"{str(path / 'run_{run:03d}.h5')!r})")
+    if path.exists() and not overwrite:
+        raise RecordingConfigError(f"output file {str(path)!r} exists; choose another output, put {{run}} "
+                                   f"(or {{time}}) in the path template, or replace it with --overwrite")
     return path
 
 
@@ -96,16 +137,18 @@ def stored_form(config: RunConfig, **extra: Any) -> dict[str, Any]:
 class RunOutcome:
     config: RunConfig  # as carried out (typed feature values, CLI overrides applied)
     result: RecordingResult
+    notes: tuple[str, ...] = ()  # what the recorder did on the user's behalf ("created the folder runs")
 
 
 def record(session: Session, config: RunConfig, path: Path, *, progress: bool = False,
-           extra: dict[str, Any] | None = None) -> RunOutcome:
+           extra: dict[str, Any] | None = None, overwrite: bool = False) -> RunOutcome:
     """Record ``config``'s acquisition plan from an opened, configured Session into ``path``."""
     plan = config.acquisition
     if plan.frames is None and plan.duration is None:
         raise RunFileError(f"{config.source or 'run'}: [acquisition] needs frames or duration")
     recorder = Recorder(session, path, frames=plan.frames, duration=plan.duration,
-                        compression=config.output.compression, title=config.title, timeout=plan.timeout)
+                        compression=config.output.compression, title=config.title, timeout=plan.timeout,
+                        overwrite=overwrite)
     stored = stored_form(config, **(extra or {}))
     # The recorder writes its config dict into the file before the first frame: crash-safe.
     recorder.config[CONFIG_KEY] = stored
@@ -116,7 +159,7 @@ def record(session: Session, config: RunConfig, path: Path, *, progress: bool = 
         annotate(path, config, stored)
         raise
     annotate(path, config, stored)
-    return RunOutcome(config=config, result=result)
+    return RunOutcome(config=config, result=result, notes=tuple(recorder.notes))
 
 
 def annotate(path: Path, config: RunConfig, stored: dict[str, Any]) -> None:
@@ -147,12 +190,13 @@ def annotate(path: Path, config: RunConfig, stored: dict[str, Any]) -> None:
             notes.create_dataset("data", data=str(meta["notes"]), dtype=STR)
 
 
-def run(config: RunConfig, *, output: str | None = None, progress: bool = False) -> RunOutcome:
+def run(config: RunConfig, *, output: str | None = None, progress: bool = False,
+        overwrite: bool = False) -> RunOutcome:
     """Open the camera, set it up, record, store the run file: ``ace-gentl record run.toml``."""
     with open_camera(config) as session:
         effective = configure(session, config)
-        path = output_path(effective, session, output)
-        return record(session, effective, path, progress=progress)
+        path = output_path(effective, session, output, overwrite=overwrite)
+        return record(session, effective, path, progress=progress, overwrite=overwrite)
 
 
 def stored_config(recording: Any) -> tuple[RunConfig, dict[str, Any]]:

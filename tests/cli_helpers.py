@@ -23,9 +23,18 @@ def _runner() -> CliRunner:
         return CliRunner()
 
 
-def invoke(*args: str | Path) -> Any:
+#: A terminal as narrow as many are: what a newcomer's first commands must fit.
+NARROW = {"COLUMNS": "80", "NO_COLOR": "1"}
+
+
+def invoke(*args: str | Path, env: dict[str, str] | None = None) -> Any:
     """``ace-gentl ARGS`` in this process, with ``result.stdout`` and ``result.stderr`` apart."""
-    return _runner().invoke(app, [str(a) for a in args], env=ENV)
+    return _runner().invoke(app, [str(a) for a in args], env=env or ENV)
+
+
+def invoke_narrow(*args: str | Path) -> Any:
+    """``ace-gentl ARGS`` at 80 columns."""
+    return invoke(*args, env=NARROW)
 
 
 def run_process(*args: str | Path, timeout: float = 60, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,7 @@ import pytest
 
 import ace_gentl
 from ace_gentl.sim import cti_path
-from cli_helpers import invoke, run_process
+from cli_helpers import invoke, invoke_narrow, run_process
 
 COMMANDS = ["list", "info", "features", "get", "set", "snapshot", "record", "reproduce", "inspect", "repair",
             "sim", "sim path"]
@@ -20,6 +20,13 @@ def test_help_everywhere(command: str) -> None:
     result = invoke(*command.split(), "--help")
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_fits_80_columns_and_cuts_nothing(command: str) -> None:
+    result = invoke_narrow(*command.split(), "--help")
+    assert result.exit_code == 0
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80 and "…" not in result.stdout
 
 
 def test_no_arguments_shows_the_commands() -> None:
@@ -181,9 +188,18 @@ def test_set_device_module_and_save_user_set(tmp_path: Path, monkeypatch: pytest
     device = invoke("set", "--sim", "-m", "device", "SimLinePulseFrequency=12.5")
     assert device.exit_code == 0 and device.stdout.strip() == "SimLinePulseFrequency = 12.5"
     saved = invoke("set", "--sim", "Width=1024", "--save-user-set", "UserSet2")
-    assert saved.exit_code == 0 and saved.stdout.splitlines()[-1] == "saved to UserSet2"
+    assert saved.exit_code == 0 and saved.stdout.splitlines()[1:] == [
+        "saved to UserSet2",
+        "note: at power-up the camera loads UserSetDefault, now Default; to start with these settings, also set "
+        "UserSetDefault=UserSet2"]
     assert any(tmp_path.iterdir()), "the simulator stored the user set in this test's state folder"
-    with ace_gentl.open(sim=True) as cam:  # a new Session: the user set kept the value
+    chosen = invoke("set", "--sim", "UserSetDefault=UserSet2", "Width=1024", "--save-user-set", "UserSet2")
+    assert chosen.stdout.splitlines()[-1] == ("note: UserSetDefault is UserSet2: the camera starts with these settings "
+                                              "at power-up")
+    with ace_gentl.open(sim=True) as cam:  # a new Session starts from UserSetDefault, now UserSet2
+        assert cam.Width == 1024
+        cam.set_default_user_set("Default")
+        cam.load_user_set("Default")
         assert cam.Width != 1024
         cam.load_user_set("UserSet2")
         assert cam.Width == 1024
@@ -226,6 +242,40 @@ def test_no_camera_matches_lists_the_cameras() -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("error: no camera matches serial='nope'; cameras found:")
     assert "Basler acA4112-20um serial" in result.stderr
+
+
+def test_no_camera_at_all_names_the_variable_and_suggests_sim(monkeypatch: pytest.MonkeyPatch,
+                                                               tmp_path: Path) -> None:
+    monkeypatch.delenv("GENICAM_GENTL64_PATH", raising=False)
+    unset = invoke("info")
+    assert unset.exit_code == 1 and len(unset.stderr.splitlines()) == 1
+    assert unset.stderr.startswith("error: no camera found: no GenTL producer reported one (GENICAM_GENTL64_PATH is "
+                                   "not set).")
+    assert "--cti FILE" in unset.stderr and "--sim (sim=True) opens the simulated camera" in unset.stderr
+    assert "any camera" not in unset.stderr
+    monkeypatch.setenv("GENICAM_GENTL64_PATH", str(tmp_path))  # a folder without producers
+    empty = invoke("info", "--serial", "123")
+    assert empty.stderr.startswith(f"error: no camera found for serial='123': no GenTL producer reported one "
+                                   f"(GENICAM_GENTL64_PATH is '{tmp_path}').")
+
+
+def test_a_folder_given_as_cti_lists_its_producers(tmp_path: Path) -> None:
+    folder = cti_path().parent
+    result = invoke("info", "--cti", folder)
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: GenTL producer '{folder}': is a folder, not a .cti file; the .cti files in it: "
+                             f"{cti_path().name} (give one, e.g. --cti {cti_path()})\n")
+    empty = invoke("info", "--cti", tmp_path)
+    assert empty.stderr == f"error: GenTL producer '{tmp_path}': is a folder, not a .cti file, and holds no .cti file\n"
+
+
+def test_list_fits_80_columns_without_splitting_names() -> None:
+    result = invoke_narrow("list", "--sim")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    camera_row = next(line for line in lines if "40000001" in line)
+    assert "acA4112-20um" in camera_row and "ace_gentl_sim.cti" in camera_row and "ReadWrite" in camera_row
 
 
 def test_missing_producer_is_an_error() -> None:

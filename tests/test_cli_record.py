@@ -20,7 +20,7 @@ import ace_gentl
 from ace_gentl import runfile, runs
 from ace_gentl.cli_files import current_value
 from ace_gentl.recording.metadata import software_versions
-from cli_helpers import ENV, invoke, run_process
+from cli_helpers import ENV, invoke, invoke_narrow, run_process
 
 #: Snapshot values that may change between two runs without anyone changing a setting.
 VOLATILE = {"DeviceTemperature", "TemperatureState", "TimestampLatchValue"}
@@ -148,7 +148,10 @@ def test_record_with_a_hardware_trigger(tmp_path: Path) -> None:
 
 def test_progress_is_shown_unless_quiet(tmp_path: Path) -> None:
     shown = invoke("record", "--sim", "-n", "4", "--set", "Height=32", "-o", tmp_path / "a.h5")
-    assert shown.exit_code == 0 and "4 frames," in shown.stdout.splitlines()[0] and "fps" in shown.stdout
+    assert shown.exit_code == 0, shown.output
+    bar, rates = shown.stdout.splitlines()[:2]
+    assert bar.startswith("a.h5 ") and bar.endswith(" 4 of 4 frames 0:00:00 ETA 0:00:00")
+    assert rates.startswith("  4 frames, ") and " fps, " in rates and "lost 0, incomplete 0" in rates
     quiet = invoke("record", "--sim", "-n", "4", "--set", "Height=32", "-o", tmp_path / "b.h5", "-q")
     assert quiet.stdout.startswith("wrote ")
 
@@ -169,6 +172,9 @@ def test_dry_run_sets_up_the_camera_and_records_nothing(tmp_path: Path) -> None:
     (["--sim", "-n", "2", "--set", "Width"], "'Width' is not NAME=VALUE"),
     (["--sim", "-n", "2", "--meta", "operator"], "'operator' is not KEY=VALUE"),
     (["--sim", "-n", "0"], "Invalid value for '--frames'"),
+    (["--sim", "--duration", "0"], "Invalid value for '--duration'"),  # as --frames 0: a usage error, exit 2
+    (["--sim", "--duration", "-1"], "must be a positive number of seconds, not -1"),
+    (["--sim", "-n", "2", "--timeout", "0"], "Invalid value for '--timeout'"),
 ])
 def test_record_usage_errors(args: list[str], message: str) -> None:
     result = invoke("record", *args)
@@ -181,7 +187,6 @@ def test_record_usage_errors(args: list[str], message: str) -> None:
     (["--sim", "-n", "2", "--set", "Wdth=5"], "error: Wdth: no such feature on this camera; closest: Width"),
     (["--sim", "-n", "2", "--compression", "zip"], "error: command line: [output] compression: unknown compression"),
     (["--sim", "-n", "2", "-o", "{dat}.h5"], "error: command line: [output] path: unknown placeholder {dat}"),
-    (["--sim", "--duration", "-1"], "error: command line: [acquisition] duration: must be a positive number"),
     (["--sim", "-n", "2", "--trigger", "Line9"], "error: TriggerSource: 'Line9' is not an available entry"),
 ])
 def test_record_errors_are_one_message(args: list[str], message: str) -> None:
@@ -207,6 +212,133 @@ def test_an_existing_output_is_never_overwritten(tmp_path: Path) -> None:
     assert target.read_bytes() == b"precious"
 
 
+def test_overwrite_replaces_the_output_so_a_command_can_run_twice(tmp_path: Path) -> None:
+    target = tmp_path / "first.h5"
+    args = ("record", "--sim", "-n", "3", "--set", "Height=32", "-o", target, "-q")
+    assert invoke(*args).exit_code == 0
+    again = invoke(*args)
+    assert again.exit_code == 1
+    assert again.stderr == (f"error: output file '{target}' exists; choose another output, put {{run}} (or {{time}}) "
+                            f"in the path template, or replace it with --overwrite\n")
+    replaced = invoke("record", "--sim", "-n", "5", "--set", "Height=32", "-o", target, "-q", "--overwrite")
+    assert replaced.exit_code == 0, replaced.output
+    with ace_gentl.open_recording(target) as recording:
+        assert len(recording) == 5 and recording.summary().status == "complete"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["first.h5"]  # no .lock, no .reserve
+
+
+def test_overwrite_never_replaces_a_file_being_written(tmp_path: Path) -> None:
+    target = tmp_path / "live.h5"
+    child, _frames = _start_long_recording(target)
+    try:
+        refused = invoke("record", "--sim", "-n", "2", "--set", "Height=32", "-o", target, "-q", "--overwrite")
+        assert refused.exit_code == 1 and len(refused.stderr.splitlines()) == 1, refused.stderr
+        assert f"PID {child.pid}" in refused.stderr
+    finally:
+        child.send_signal(signal.SIGINT)
+        child.communicate(timeout=30)
+    with ace_gentl.open_recording(target) as recording:
+        assert recording.summary().status == "interrupted" and len(recording) >= 5
+
+
+def test_the_readme_command_in_a_fresh_folder(tmp_path: Path) -> None:
+    """README "Quick start (CLI)": a missing folder is made and said so; {run} lets it run twice."""
+    command = ("record", "--sim", "--frames", "4", "--set", "Height=64", "--meta", "operator=me", "-q",
+               "-o", "runs/{date}_{serial}_{run:03d}.h5")
+    first = run_process(*command, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("created the folder runs\nwrote runs/"), first.stdout
+    second = run_process(*command, cwd=tmp_path)
+    assert second.returncode == 0 and "created the folder" not in second.stdout
+    names = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert [name[-7:] for name in names] == ["_001.h5", "_002.h5"] and len(names) == 2
+    assert ".reserve" not in first.stdout + first.stderr + second.stdout + second.stderr
+
+
+def test_an_unwritable_output_folder_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder is asked for")
+    done = run_process("record", "--sim", "-n", "2", "--set", "Height=32", "-o", blocker / "sub" / "x.h5", "-q")
+    assert done.returncode == 1 and len(done.stderr.splitlines()) == 1, done.stderr
+    assert done.stderr.startswith(f"error: {blocker / 'sub' / 'x.h5'}: cannot start recording")
+    assert "Traceback" not in done.stderr and ".reserve" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+    folder = invoke("record", "--sim", "-n", "2", "-o", tmp_path, "-q")
+    assert folder.exit_code == 1 and f"output '{tmp_path}' is a folder; give a file name" in folder.stderr
+
+
+@pytest.mark.slow
+def test_a_triggered_run_waits_for_slow_triggers(tmp_path: Path) -> None:
+    """The issue's command: Line1 at 0.45 Hz, a frame every 2.2 s, longer than any free-run timeout."""
+    target = tmp_path / "t.h5"
+    started = time.monotonic()
+    result = invoke("record", "--sim", "--frames", "2", "--set", "Height=32", "--trigger", "Line1",
+                    "--device-set", "SimLineSelector=Line1", "--device-set", "SimLinePulseFrequency=0.45",
+                    "-o", target, "-q")
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started > 2.0  # it did wait for the slow triggers
+    with ace_gentl.open_recording(target) as recording:
+        stamps = recording.column("device_timestamp").astype(np.int64)
+    assert len(stamps) == 2 and abs(np.diff(stamps)[0] * 1e-9 - 1 / 0.45) < 0.01
+
+
+def test_timeout_bounds_the_wait_for_triggers(tmp_path: Path) -> None:
+    target = tmp_path / "never.h5"
+    started = time.monotonic()
+    result = invoke("record", "--sim", "-n", "2", "--set", "Height=32", "--trigger", "Line1", "--timeout", "0.5",
+                    "-o", target, "-q")
+    assert time.monotonic() - started < 20
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "0.5" in result.stderr and result.stderr.startswith("error: ")
+    plan = "frames = 2\ntrigger = \"Line1\"\ntimeout = 0.5"
+    run_file = write_run_file(tmp_path, RUN_FILE.replace("frames = 8", plan), "slow.toml")
+    from_file = invoke("record", run_file, "-q")
+    assert from_file.exit_code == 1 and "0.5" in from_file.stderr and len(from_file.stderr.splitlines()) == 1
+    stored = runfile.load(run_file)
+    assert stored.acquisition.timeout == 0.5
+
+
+def test_record_help_fits_80_columns_and_names_the_rate() -> None:
+    result = invoke_narrow("record", "--help")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80 and "…" not in result.stdout
+    text = " ".join(" ".join(line.strip(" │╭╮╰╯─").split()) for line in lines)
+    assert f"The default output file is {runfile.DEFAULT_OUTPUT} in the current folder." in text
+    assert ("The frame rate printed at the end (fps) is the one `ace-gentl inspect` shows: (frames - 1) / (device "
+            "timestamp of the last frame - that of the first).") in text
+    assert "--timeout" in text and "--overwrite" in text and "no limit with --trigger" in text
+    inspect_help = " ".join(invoke_narrow("inspect", "--help").stdout.split())
+    assert "(frames - 1) / (device timestamp of the last frame - that of the first)" in inspect_help
+
+
+@pytest.mark.parametrize(("line", "written", "message"), [
+    ("Height = 64", 'Height = "64"', "[features] Height: must be an integer (Height is an Integer feature), not the "
+                                     "string '64'; write it without quotes"),
+    ("ExposureTime = 1500.0", 'ExposureTime = "1500"', "[features] ExposureTime: must be a number (ExposureTime is a "
+                                                       "Float feature), not the string '1500'"),
+    ("Height = 64", "Heigth = 64", "[features] Heigth: no such feature on this camera; closest: Height"),
+    ("Height = 64", "Height = 63", "[features] Height: "),
+])
+def test_run_file_feature_errors_name_the_file_section_and_type(tmp_path: Path, line: str, written: str,
+                                                               message: str) -> None:
+    bad = write_run_file(tmp_path, RUN_FILE.replace(line, written), "bad.toml")
+    result = invoke("record", bad, "-q")
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith(f"error: {bad}: {message}"), result.stderr
+    assert not list(tmp_path.glob("*.h5"))
+
+
+def test_device_feature_typo_in_a_run_file_names_the_section(tmp_path: Path) -> None:
+    bad = write_run_file(tmp_path, RUN_FILE + "\n[device_features]\nSimLinePulseFrequncy = 3.0\n", "bad.toml")
+    result = invoke("record", bad, "-q")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {bad}: [device_features] SimLinePulseFrequncy: no such feature on this "
+                                    f"GenTL Device module; closest: SimLinePulseFrequency")
+    cli = invoke("record", write_run_file(tmp_path), "--set", "Heigth=5", "-q")  # the command line's own mistake
+    assert cli.stderr.startswith("error: Heigth: no such feature on this camera")
+
+
 # --- inspect -----------------------------------------------------------------------------------
 
 
@@ -225,9 +357,28 @@ def test_inspect_shows_frames_rates_settings_and_integrity(recording: Path) -> N
     out = result.stdout
     assert "8 x (64, 256) Mono12, lost 0, incomplete 0, gaps in frame IDs 0" in out
     assert "fps" in out and "intervals   mean" in out
-    assert "settings    PixelFormat=Mono12, Width=256, Height=64" in out and "ExposureTime=1500" in out
+    assert "settings    PixelFormat=Mono12, Width=256 px, Height=64 px" in out and "ExposureTime=1500 us" in out
     assert "run file    " in out and "(hash ok)" in out
     assert out.rstrip().endswith("integrity   ok")
+
+
+def test_inspect_fits_80_columns_with_units_title_operator_and_sample(recording: Path) -> None:
+    result = invoke_narrow("inspect", recording)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+    assert lines[1:4] == ["  title       cli test", "  operator    A. Scientist", "  sample      S-17"]
+    started = next(line for line in lines if line.startswith("  started     "))
+    ended = next(line for line in lines if line.startswith("  ended       "))
+    assert started.split()[1].startswith("20") and ended.split()[1] >= started.split()[1]
+    rate = next(line for line in lines if line.startswith("  rate        "))
+    assert " fps over " in rate and " s of device time" in rate
+    at = lines.index(next(line for line in lines if line.startswith("  settings    ")))
+    settings = [lines[at]] + [line for line in lines[at + 1:] if line.startswith(" " * 14)]
+    assert len(settings) >= 2 and all(line.startswith("  settings    ") or line[14] != " " for line in settings)
+    joined = " ".join(line[14:] for line in settings)
+    assert "ExposureTime=1500 us" in joined and "Gain=0 dB" in joined and "Width=256 px" in joined
+    assert "AcquisitionFrameRate=" in joined and " Hz" in joined
 
 
 def test_inspect_json_and_run_file(recording: Path) -> None:
@@ -395,7 +546,10 @@ def test_reproduce_stops_when_camera_producer_or_software_differ(original: Path,
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: {changed} was recorded with a different camera, producer or software:")
     assert f"  camera serial: 12345678 -> {serial}\n" in result.stderr
-    assert "  producer sha256: 0000000000" in result.stderr and "  producer path: " in result.stderr
+    assert "  producer sha256: 0000000000" in result.stderr
+    producer = str(ace_gentl.list_devices(sim=True)[0].producer)  # same path, other content: no "X -> X"
+    assert f"  producer path: {producer} (the same path; the file there has changed)\n" in result.stderr
+    assert f"{producer} -> {producer}" not in result.stderr
     assert f"  software numpy: 0.0.1 -> {software_versions()['numpy']}\n" in result.stderr
     assert result.stderr.rstrip().endswith("use --force (force=True) to record anyway")
     assert not tmp_path.joinpath("changed-reproduce-1.h5").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -13,6 +14,15 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 #: Each notebook is meant to take well under 30 s; this bound only catches one that hangs or crawls.
 LIMIT_S = 60
+
+
+def simulator_state() -> dict[str, bytes]:
+    """The simulator's saved state (user sets, UserSetDefault, DeviceUserID, power-up states) by file name.
+
+    conftest.py gives the test session its own ACE_SIM_STATE_DIR, which the notebooks' kernels inherit.
+    """
+    folder = Path(os.environ["ACE_SIM_STATE_DIR"])
+    return {file.name: file.read_bytes() for file in sorted(folder.glob("*")) if file.is_file()}
 
 
 def test_the_four_notebooks_are_there() -> None:
@@ -29,9 +39,13 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
     shutil.copy(path, tmp_path)  # run where it may write its files
     client = NotebookClient(book, timeout=LIMIT_S, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}})
+    state_before = simulator_state()
     started = time.monotonic()
     client.execute()  # raises CellExecutionError, with the cell and its traceback, on any error
     elapsed = time.monotonic() - started
+    left = sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".h5")
+    assert left == [path.name], f"{path.name} left files behind: {left}"
+    assert simulator_state() == state_before, "the notebook changed what the simulator starts with"
     assert elapsed < LIMIT_S, f"{path.name} took {elapsed:.0f} s"
     errors = [out for cell in book.cells if cell.cell_type == "code" for out in cell.outputs
               if out.output_type == "error"]

@@ -100,7 +100,7 @@ def test_layout_is_nexus_with_metadata(cam: ace_gentl.Session, tmp_path: Path) -
         host = detector["host_timestamp"][:] * 1e-9
         assert abs(host[-1] - time.time()) < 60
         genicam = detector["genicam"]
-        xml = genicam["device_xml"][()].tobytes()
+        xml = genicam["device_xml"][()]  # a UTF-8 string: the XML text
         assert b"<RegisterDescription" in xml and b"acA4112-20um" in xml
         cti = Path(cam.device.producer)
         assert genicam["producer/sha256"][()].decode() == hashlib.sha256(cti.read_bytes()).hexdigest()

@@ -17,7 +17,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from ace_gentl.recording import metadata, schema
+from ace_gentl.recording import description, metadata, schema
 from ace_gentl.recording.compression import Compression
 from ace_gentl.recording.schema import (  # noqa: F401 (re-exported: the writer's vocabulary)
     BASE_FIELDS,
@@ -171,12 +171,6 @@ class Layout:
         return self.detectors[0].fields
 
 
-def _device_xml(genicam: h5py.Group, static: metadata.StaticMetadata) -> None:
-    xml = genicam.create_dataset("device_xml", data=np.void(static.xml) if static.xml else np.void(b"\0"))
-    xml.attrs["url"] = static.xml_url
-    xml.attrs["content"] = "bytes exactly as served by the device (opaque); decode as UTF-8 or unzip per url"
-
-
 def _detector(instrument: h5py.Group, spec: DetectorSpec, compression: Compression) -> DetectorHandles:
     static, geometry = spec.static, spec.geometry
     detector = _group(instrument, spec.name, "NXdetector")
@@ -210,7 +204,7 @@ def _detector(instrument: h5py.Group, spec: DetectorSpec, compression: Compressi
 
     genicam = _group(detector, schema.GENICAM, "NXcollection")
     _json(genicam, "settings_start", static.settings_start)
-    _device_xml(genicam, static)
+    description.write(genicam, static.xml, static.xml_url)
     _collection(genicam, "producer", vars(static.producer))
     _json(genicam, "interface", static.interface)
     _json(genicam, "device_module", static.device_module)

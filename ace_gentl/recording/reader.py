@@ -13,19 +13,22 @@ metadata retries are bounded (:mod:`fileaccess`), and h5py's exceptions are tran
 from __future__ import annotations
 
 import functools
+import io
 import json
 import os
-from collections.abc import Callable, Iterator
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
+from xml.etree import ElementTree
 
 import h5py
 import numpy as np
 
 from ace_gentl.errors import AceGentlError, RecordingFileError
-from ace_gentl.recording import schema
+from ace_gentl.recording import description, layout, metadata, schema
 from ace_gentl.recording.fileaccess import (
     H5PY_ERRORS,
     damaged_objects,
@@ -130,26 +133,35 @@ class Summary:
     frames_unpaired: int = 0  # frames in ``data`` without per-frame metadata (kept, not counted in ``frames``)
     writer: str = "closed"  # WriterState.state: closed, running, dead, unknown
     writer_detail: str = ""
+    title: str = ""  # /entry/title
+    operator: str = ""  # /entry/user/name (a run file's [metadata] operator)
+    sample: str = ""  # /entry/sample/name (a run file's [metadata] sample)
 
     @property
     def ratio(self) -> float:
         return self.raw_bytes / self.file_bytes if self.file_bytes else 0.0
 
-    def __str__(self) -> str:
-        lines = [
-            f"{self.path}",
-            f"  camera      {self.camera} serial {self.serial}",
-            f"  frames      {self.frames} x {self.frame_shape} {self.pixel_format}, lost {self.frames_lost}, "
-            f"incomplete {self.frames_incomplete}, gaps in frame IDs {self.id_gaps}"
-            + (f", {self.frames_unpaired} more in data without metadata" if self.frames_unpaired else ""),
-            f"  time        {self.start_time} .. {self.end_time or '(not finished)'}, {self.duration_s:.3f} s, "
-            f"{self.fps:.2f} fps",
-            f"  storage     {self.compression}, {self.file_bytes / 1e6:.1f} MB on disk, ratio {self.ratio:.2f}",
-            f"  status      {self.status}" + (f": {self.error}" if self.error else ""),
+    def rows(self) -> list[tuple[str, str]]:
+        """(label, text) pairs, each short enough to wrap well (``inspect`` wraps them to the terminal)."""
+        rows = [(label, value) for label, value in (("title", self.title), ("operator", self.operator),
+                                                     ("sample", self.sample)) if value]
+        rows += [
+            ("camera", f"{self.camera} serial {self.serial}"),
+            ("frames", f"{self.frames} x {tuple(self.frame_shape)} {self.pixel_format}, lost {self.frames_lost}, "
+                       f"incomplete {self.frames_incomplete}, gaps in frame IDs {self.id_gaps}"
+                       + (f", {self.frames_unpaired} more in data without metadata" if self.frames_unpaired else "")),
+            ("started", self.start_time),
+            ("ended", self.end_time or "(not finished)"),
+            ("rate", f"{self.fps:.2f} fps over {self.duration_s:.3f} s of device time (first to last frame)"),
+            ("storage", f"{self.compression}, {self.file_bytes / 1e6:.1f} MB on disk, ratio {self.ratio:.2f}"),
+            ("status", self.status + (f": {self.error}" if self.error else "")),
         ]
         if self.writer != "closed":
-            lines.append(f"  writer      {self.writer_detail}")
-        return "\n".join(lines)
+            rows.append(("writer", self.writer_detail))
+        return rows
+
+    def __str__(self) -> str:
+        return "\n".join([f"{self.path}", *(f"  {label:<10}  {text}" for label, text in self.rows())])
 
 
 @dataclass(frozen=True)
@@ -353,6 +365,44 @@ class Recording:
         return LazyFrames(self.detector["data"], len(self), self.path)
 
     @property
+    @_reads("reading the bit depth")
+    def significant_bits(self) -> int:
+        """Significant bits per pixel value (12 for Mono12 in uint16): what the frames' full scale is."""
+        data = self.detector["data"]
+        bits = data.attrs.get("significant_bits")
+        if bits is None and isinstance(self.detector.get("bit_depth_readout"), h5py.Dataset):
+            bits = self.detector["bit_depth_readout"][()]
+        container = data.dtype.itemsize * 8
+        return int(bits) if bits is not None and 0 < int(bits) <= container else container
+
+    def plot(self, path: str | os.PathLike[str] | None = None, *, dpi: int = 100) -> Any:
+        """One matplotlib figure: first and last frame, histogram, frame intervals with lost and
+        incomplete frames marked, and the event timeline when the file has events. Saved to ``path``
+        (PNG, or another format by its suffix) when given. Needs ``pip install 'ace-gentl[plot]'``."""
+        from ace_gentl.recording import plotting
+
+        with file_errors(self.path, "plotting"):
+            figure = plotting.figure(self)
+            if path is not None:
+                plotting.write(figure, path, dpi=dpi)
+        return figure
+
+    def to_xarray(self, *, use_dask: bool | None = None) -> Any:
+        """The frames as a lazy ``xarray.Dataset`` with per-frame coordinates (frame_id, device_time,
+        host_time, ...) and the start settings as attributes; dask-backed when dask is installed.
+        The recording must stay open while it is used. Needs ``pip install 'ace-gentl[xarray]'``."""
+        from ace_gentl.recording import arrays
+
+        with file_errors(self.path, "reading the per-frame columns"):
+            return arrays.to_xarray(self, use_dask=use_dask)
+
+    def to_dask(self, frames_per_chunk: int | None = None) -> Any:
+        """The frames as a lazy dask array, read a chunk of frames at a time (64 MiB by default)."""
+        from ace_gentl.recording import arrays
+
+        return arrays.to_dask(self, frames_per_chunk)
+
+    @property
     @_reads("reading the per-frame columns")
     def field_names(self) -> list[str]:
         count = self.detector["frame_id"].shape[0]
@@ -429,7 +479,40 @@ class Recording:
     @property
     @_reads("reading the device XML")
     def device_xml(self) -> bytes:
-        return bytes(self.detector["genicam/device_xml"][()].tobytes()).rstrip(b"\0")
+        """The device's description file (XML text or a zip archive) with the bytes the device served.
+
+        Reads the UTF-8 string or the uint8 bytes this version stores, and the opaque value older
+        recordings hold (whose trailing zero bytes were stripped: a zip gets its end record back).
+        """
+        return description.read(self.detector["genicam/device_xml"])
+
+    @property
+    @_reads("reading the device XML")
+    def device_xml_name(self) -> str:
+        """The description file's name (from the device's URL: ``Local:name;...``), e.g. for saving it."""
+        dataset = self.detector["genicam/device_xml"]
+        name = _str(dataset.attrs.get("file_name", ""))
+        return name or description.file_name(_str(dataset.attrs.get("url", "")), self.device_xml)
+
+    def feature_units(self, names: Iterable[str]) -> dict[str, str]:
+        """The units the device XML gives features (``<Unit>`` of the node named so): {"ExposureTime": "us"}.
+
+        Features without a ``<Unit>`` are left out, except the SFNC image-format features measured in
+        pixels (Width, Height, OffsetX, OffsetY). A description file that cannot be read gives none.
+        """
+        wanted = set(names)
+        units = {name: "px" for name in wanted & set(PIXEL_FEATURES)}
+        try:
+            root = _parse_description(self.device_xml)
+        except (RecordingFileError, ValueError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
+            return units
+        for node in root.iter():
+            name = node.get("Name")
+            if name in wanted:
+                unit = next((child.text for child in node if child.tag.rsplit("}", 1)[-1] == "Unit"), None)
+                if unit and unit.strip():
+                    units[name] = unit.strip()
+        return units
 
     @property
     @_reads("reading the producer record")
@@ -477,6 +560,7 @@ class Recording:
         recording = self._file["entry/recording"]
         gaps = int(np.sum(np.diff(ids.astype(np.int64)) - 1)) if count > 1 else 0
         duration = float(stamps[-1] - stamps[0]) * 1e-9 if count > 1 else 0.0
+        fps = layout.frame_rate(count, int(stamps[0]), int(stamps[-1])) if count else 0.0
         lost = int(np.sum(self.column("lost_before"))) if count else 0
         data = self.detector["data"]
         writer = self.writer
@@ -485,11 +569,17 @@ class Recording:
             serial=_str(self.detector["serial_number"][()]), pixel_format=_str(self.detector["pixel_format"][()]),
             frame_shape=tuple(data.shape[1:]), frames=count, frames_lost=lost,
             frames_incomplete=int(np.sum(self.column("incomplete"))) if count else 0, id_gaps=gaps,
-            duration_s=duration, fps=(count - 1) / duration if duration > 0 else 0.0, status=self.status,
+            duration_s=duration, fps=fps, status=self.status,
             error=self.error, compression=_str(recording["compression"][()]),
             file_bytes=self.path.stat().st_size, raw_bytes=count * int(np.prod(data.shape[1:])) * data.dtype.itemsize,
             start_time=_str(self._file["entry/start_time"][()]), end_time=_str(self._file["entry/end_time"][()]),
-            frames_unpaired=self.unpaired_frames, writer=writer.state, writer_detail=str(writer))
+            frames_unpaired=self.unpaired_frames, writer=writer.state, writer_detail=str(writer),
+            title=self._text_or_empty("entry/title"), operator=self._text_or_empty("entry/user/name"),
+            sample=self._text_or_empty("entry/sample/name"))
+
+    def _text_or_empty(self, path: str) -> str:
+        item = _lookup(self._file, path)
+        return _str(item[()]) if isinstance(item, h5py.Dataset) else ""
 
     # --- integrity -----------------------------------------------------------------------------
 
@@ -533,6 +623,21 @@ class Recording:
 
     def __repr__(self) -> str:
         return f"<Recording {self.path} {len(self)} frames, {self.status}>"
+
+
+#: SFNC features whose unit is the pixel (their nodes carry no ``<Unit>``).
+PIXEL_FEATURES = ("Width", "Height", "OffsetX", "OffsetY", "WidthMax", "HeightMax", "SensorWidth", "SensorHeight")
+
+
+def _parse_description(data: bytes) -> ElementTree.Element:
+    """The root of a GenICam description file: XML text, or the first .xml in a zip archive."""
+    if data.startswith(b"PK\x03\x04"):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [name for name in archive.namelist() if name.lower().endswith(".xml")]
+            if not members:
+                raise ValueError("the zip archive holds no .xml file")
+            data = archive.read(members[0])
+    return ElementTree.fromstring(data)
 
 
 def _checked_chunks(data: h5py.Dataset, sums: np.ndarray, count: int) -> Iterator[tuple[int, bool | None]]:

@@ -22,7 +22,7 @@ from typing import Any
 from ace_gentl import transport
 from ace_gentl.errors import AceGentlError, ApplyError, DeviceError, FeatureError, RecordingFileError
 from ace_gentl.sim import cti_path
-from ace_gentl.sim.devicexml import DEVICE_XML_ENV, MODEL_PIXEL_FORMATS, repair_zip_end
+from ace_gentl.sim.devicexml import DEVICE_XML_ENV, MODEL_PIXEL_FORMATS
 
 FIRST_SERIAL = 40000001
 MAX_CAMERAS = 16
@@ -135,7 +135,7 @@ def _read_recording(path: Path) -> _Recorded:
     with open_recording(path) as recording:
         try:
             dataset = recording.file[f"{recording.detector.name}/genicam/device_xml"]
-            xml = repair_zip_end(bytes(dataset[()].tobytes()).rstrip(b"\0"))
+            xml = recording.device_xml  # the exact bytes, in any of the layouts recordings have used
             url = dataset.attrs.get("url", "")
             url = url.decode() if isinstance(url, bytes) else str(url)
             settings = recording.settings
