@@ -47,6 +47,7 @@ def destroy_acquirer(ia: ImageAcquirer) -> None:
     interpreter exits; the ImageAcquirer does the same with ``destroy``.
     """
     chunk_adapter = ia._chunk_adapter
+    ia.remote_device.deregister_node_callbacks()  # node callbacks must not outlive their node map
     if ia.is_acquiring():
         stop(ia)  # destroy() stops too, but without the leniency for node maps lacking AcquisitionStop
     ia.destroy()
@@ -214,6 +215,7 @@ class EventPump:
         self.names = list(names)
         self.pending: list[dict[str, Any]] = []
         self.messages = 0
+        self._remote = ia.remote_device
         self._callbacks: list[Any] = []
         if self._monitor is None or self._adapter is None:
             raise gentl.NotAvailableException("the device has no remote-device event channel")
@@ -252,6 +254,13 @@ class EventPump:
             self.messages += 1
         events, self.pending = self.pending, []
         return events
+
+    def close(self) -> None:
+        """Remove the node callbacks (GenApi calls into freed Python objects if they outlive the pump)."""
+        callbacks, self._callbacks = self._callbacks, []
+        for token in callbacks:
+            if token is not None:
+                self._remote.deregister_node_callback(token)
 
 
 __all__ = ["CHECKED_HARVESTERS", "EventPump", "create_acquirer", "destroy_acquirer", "new_buffer_monitor",

@@ -39,6 +39,8 @@ class Report:
     problems: list[str] = field(default_factory=list)
     verification: dict[str, Any] | None = None  # inspect --verify
     units: dict[str, str] = field(default_factory=dict)  # of the settings shown, as the device XML gives them
+    cameras: list[dict[str, Any]] = field(default_factory=list)  # a rig: each camera's summary
+    matching: dict[str, Any] | None = None  # a rig: the matching summary
 
 
 #: Width of the label column of ``inspect`` ("  integrity   ").
@@ -78,9 +80,10 @@ def examine(recording: Recording) -> Report:
         problems.append("frame IDs are not increasing")
     if stamps.size > 1 and np.any(np.diff(stamps) <= 0):
         problems.append("device timestamps are not increasing")
-    if summary.id_gaps != summary.frames_lost:
-        problems.append(f"{summary.id_gaps} frames missing from the frame-ID sequence but {summary.frames_lost} "
-                        f"counted as lost")
+    between = int(np.sum(recording.column("lost_before")[1:])) if len(recording) > 1 else 0
+    if summary.id_gaps != between:
+        problems.append(f"{summary.id_gaps} frames missing from the frame-ID sequence but {between} counted as lost "
+                        f"between recorded frames")
     if summary.frames_lost:
         problems.append(f"{summary.frames_lost} frames lost")
     if summary.frames_incomplete:
@@ -98,8 +101,9 @@ def examine(recording: Recording) -> Report:
         problems.append(f"marked open for writing by a writer that cannot be checked from here; if it is gone, run "
                         f"`ace-gentl repair --force {recording.path}`")
     written = recording.file.get("entry/recording/frames_written")
-    if summary.writer == "closed" and written is not None and int(written[()]) != len(recording):
-        problems.append(f"frames_written says {int(written[()])}, the per-frame data holds {len(recording)}")
+    held = sum(len(recording.camera(name)) for name in recording.cameras)
+    if summary.writer == "closed" and written is not None and int(written[()]) != held:
+        problems.append(f"frames_written says {int(written[()])}, the per-frame data holds {held}")
     try:
         stored = recording.config.get("run_file")
     except RecordingFileError as error:  # the rest of the file can still be shown
@@ -185,6 +189,8 @@ def inspect_command(
         with file_errors(path, "inspecting"):
             report = examine(recording)
             rows_of_summary = recording.summary().rows()
+            if recording.is_rig:
+                rows_of_summary = _rig_rows(recording, report) + rows_of_summary
         checked = recording.verify() if verify else None
         if plot is not None:
             recording.plot(plot)
@@ -222,6 +228,42 @@ def inspect_command(
             out.print(line, markup=False)
     if (strict and report.problems) or (checked is not None and not checked.ok):
         raise typer.Exit(1)
+
+
+def _rig_rows(recording: Recording, report: Report) -> list[tuple[str, str]]:
+    """A rig: one row per camera, the sync mode and the matching summary (the rows after are the leader's)."""
+    rows: list[tuple[str, str]] = []
+    matching = recording.matching
+    for name in recording.cameras:
+        camera = recording.camera(name)
+        summary = camera.summary()
+        role = str(camera.detector.attrs.get("role", ""))
+        fitted = camera.clock_fit
+        clock = f", clock drift {fitted['drift_ppm']:+.2f} ppm over {fitted['span_s']:.1f} s" if fitted else ""
+        line = (f"{name}{f' ({role})' if role else ''}: {summary.frames} frames, lost {summary.frames_lost}, "
+                f"incomplete {summary.frames_incomplete}, {summary.fps:.2f} fps{clock}")
+        rows.append(("camera", line))
+        report.cameras.append({"name": name, "role": role, "frames": summary.frames, "lost": summary.frames_lost,
+                               "incomplete": summary.frames_incomplete, "fps": summary.fps, "clock_fit": fitted})
+    if matching is not None:
+        found = matching["summary"]
+        report.matching = found
+        per_camera = "; ".join(f"{name}: {c.get('missing', 0)} missing, {c.get('extra', 0)} extra, "
+                               f"{c.get('doubtful', 0)} doubtful" for name, c in found.get("cameras", {}).items()
+                               if c.get("by") != "leader")
+        rows.append(("sync", matching["sync"] or "-"))
+        rows.append(("matching", f"{found.get('triggers', 0)} triggers, {found.get('complete_triggers', 0)} with a "
+                                 f"frame from every camera, {found.get('doubtful_triggers', 0)} doubtful"
+                                 + (f"; {per_camera}" if per_camera else "")))
+        if found.get("note"):
+            rows.append(("note", str(found["note"])))
+        incomplete = found.get("triggers", 0) - found.get("complete_triggers", 0)
+        if incomplete:
+            report.problems.append(f"{incomplete} triggers lack a frame from some camera")
+        if found.get("doubtful_triggers"):
+            report.problems.append(f"{found['doubtful_triggers']} triggers are matched with doubt")
+    rows.append(("leader", "the rows below are the leader's"))
+    return rows
 
 
 def repair_command(

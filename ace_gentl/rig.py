@@ -258,11 +258,13 @@ class Rig:
         self.close()
 
 
-def open_rig(cameras: Sequence[Mapping[str, Any] | CameraChoice], *, sync: str = "hardware",
+def open_rig(cameras: Sequence[Mapping[str, Any] | CameraChoice], *, sync: str | None = "hardware",
              cti: devices.CtiArg = None, sim: bool = False, env: bool | None = None, reconnect: float | None = None,
              leader_line: str = "Line2", follower_line: str = "Line1",
              trigger_rate_hz: float | None = None) -> Rig:
     """Open every camera (``{"serial": ..., "role": "leader"|"follower", ...}`` each) and set up ``sync``.
+
+    ``sync=None`` leaves the cameras as they are (call :meth:`Rig.configure_sync` once they are set up).
 
     With ``sim=True`` and the simulator not loaded yet, it makes as many simulated cameras as asked
     (ACE_SIM_CAMERAS); their serials are 40000001, 40000002, ...
@@ -278,8 +280,9 @@ def open_rig(cameras: Sequence[Mapping[str, Any] | CameraChoice], *, sync: str =
                                          index=choice.index, cti=cti, sim=sim, env=env, device_xml=choice.device_xml))
         rig = Rig(sessions, roles=[choice.role for choice in choices], names=[choice.name for choice in choices],
                   events=[choice.events for choice in choices], reconnect=reconnect)
-        rig.configure_sync(sync, leader_line=leader_line, follower_line=follower_line,
-                           trigger_rate_hz=trigger_rate_hz)
+        if sync is not None:
+            rig.configure_sync(sync, leader_line=leader_line, follower_line=follower_line,
+                               trigger_rate_hz=trigger_rate_hz)
     except BaseException:
         for session in sessions:
             try:

@@ -36,6 +36,29 @@ acquisition plan, the output path template, the compression and free metadata::
     sample = "S-17"
     notes = "..."
 
+Several cameras as one instrument (a rig): ``[[cameras]]`` tables instead of ``[camera]``, the
+first with ``role = "leader"``, each with its own ``features`` and ``device_features`` tables and
+``events``; top-level ``[features]`` go to every camera first; ``[rig]`` says how they are kept
+together::
+
+    [rig]
+    sync = "hardware"               # or "software" (the recorder triggers), "free-run" (no sync)
+    leader_line = "Line2"           # hardware: the leader's output ...
+    follower_line = "Line1"         # ... into the followers' trigger input
+    trigger_rate = 20.0             # software: triggers per second (default half the slowest camera)
+    reconnect = 10.0                # seconds a lost camera is waited for (also [acquisition] reconnect)
+
+    [[cameras]]
+    serial = "40000001"
+    role = "leader"
+    events = ["ExposureEnd"]
+    [cameras.features]
+    ExposureTime = 2000.0
+
+    [[cameras]]
+    serial = "40000002"
+    role = "follower"
+
 :func:`load` and :func:`loads` give a :class:`RunConfig`; :meth:`RunConfig.dumps` writes the
 canonical TOML of it (what a recording stores, so the run can be repeated from the file alone).
 """
@@ -85,6 +108,29 @@ class CameraSpec:
     model: str | None = None
     user_id: str | None = None
     index: int | None = None
+    events: tuple[str, ...] = ()  # event names stored in the camera's events table
+
+
+@dataclass(frozen=True)
+class RigCamera:
+    """One ``[[cameras]]`` table of a rig."""
+
+    camera: CameraSpec
+    role: str = "follower"
+    name: str | None = None
+    features: dict[str, Any] = field(default_factory=dict)
+    device_features: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RigSpec:
+    """``[rig]``: how the cameras are kept together."""
+
+    sync: str = "hardware"
+    leader_line: str = "Line2"
+    follower_line: str = "Line1"
+    trigger_rate: float | None = None
+    reconnect: float | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +148,7 @@ class AcquisitionPlan:
     trigger: str | None = None  # None: leave the camera's trigger settings as the features leave them
     trigger_activation: str | None = None
     timeout: float | None = None  # seconds to wait for each frame; None: the recorder's default (no limit if triggered)
+    reconnect: float | None = None  # seconds a lost camera is waited for and reopened; None: the run ends
 
 
 @dataclass(frozen=True)
@@ -122,8 +169,14 @@ class RunConfig:
     acquisition: AcquisitionPlan = field(default_factory=AcquisitionPlan)
     output: OutputSpec = field(default_factory=OutputSpec)
     metadata: dict[str, MetaValue] = field(default_factory=dict)
+    cameras: tuple[RigCamera, ...] = ()  # a rig: several cameras (then ``camera`` is unused)
+    rig: RigSpec | None = None
     source: str = field(default="", compare=False)
     text: str = field(default="", compare=False)
+
+    @property
+    def is_rig(self) -> bool:
+        return bool(self.cameras)
 
     def replace(self, **changes: Any) -> RunConfig:
         """A copy with top-level fields changed (``source``/``text`` are kept)."""
@@ -143,16 +196,27 @@ class RunConfig:
             producer["env"] = self.producer.env
         if self.producer.sim_device_xml is not None:
             producer["sim_device_xml"] = self.producer.sim_device_xml
+        camera = _without_none(dataclasses.asdict(self.camera))
+        if not camera.get("events"):
+            camera.pop("events", None)
+        else:
+            camera["events"] = list(camera["events"])
         sections: dict[str, Any] = {
             "producer": producer,
-            "camera": _without_none(dataclasses.asdict(self.camera)),
+            "camera": camera,
             "features": dict(self.features),
             "device_features": dict(self.device_features),
             "acquisition": _without_none(dataclasses.asdict(self.acquisition)),
             "output": dataclasses.asdict(self.output),
             "metadata": dict(self.metadata),
         }
+        if self.rig is not None:
+            rig = _without_none(dataclasses.asdict(self.rig))
+            sections["rig"] = rig
         data.update({name: table for name, table in sections.items() if table})
+        if self.cameras:
+            data.pop("camera", None)
+            data["cameras"] = [_rig_camera_dict(camera) for camera in self.cameras]
         return data
 
     def dumps(self) -> str:
@@ -163,6 +227,21 @@ class RunConfig:
     def sha256(self) -> str:
         """SHA-256 of the run file as written (the canonical TOML when it was not read from a file)."""
         return hash_text(self.text or self.dumps())
+
+
+def _rig_camera_dict(entry: RigCamera) -> dict[str, Any]:
+    data: dict[str, Any] = _without_none({key: value for key, value in dataclasses.asdict(entry.camera).items()
+                                          if key != "events"})
+    data["role"] = entry.role
+    if entry.name:
+        data["name"] = entry.name
+    if entry.camera.events:
+        data["events"] = list(entry.camera.events)
+    if entry.features:
+        data["features"] = dict(entry.features)
+    if entry.device_features:
+        data["device_features"] = dict(entry.device_features)
+    return data
 
 
 def hash_text(text: str) -> str:
@@ -230,10 +309,13 @@ def _label(where: str, key: str) -> str:
 
 
 _TOP = ("version", "title", "producer", "camera", "features", "device_features", "acquisition", "output",
-        "metadata")
-_CAMERA = ("serial", "model", "user_id", "index")
+        "metadata", "cameras", "rig")
+_CAMERA = ("serial", "model", "user_id", "index", "events")
+_RIG_CAMERA = ("serial", "model", "user_id", "index", "events", "role", "name", "features", "device_features")
+_RIG = ("sync", "leader_line", "follower_line", "trigger_rate", "reconnect")
+_SYNC_MODES = ("hardware", "software", "free-run")
 _PRODUCER = ("sim", "cti", "env", "sim_device_xml")
-_ACQUISITION = ("frames", "duration", "trigger", "trigger_activation", "timeout")
+_ACQUISITION = ("frames", "duration", "trigger", "trigger_activation", "timeout", "reconnect")
 _OUTPUT = ("path", "compression")
 
 
@@ -308,12 +390,10 @@ def from_dict(data: Mapping[str, Any], *, source: str = "<run file>", text: str 
 
     camera_table = check.table(data, "camera")
     check.unknown_keys(camera_table, _CAMERA, "camera")
-    index = check.typed(camera_table, "index", int, "camera")
-    if index is not None and index < 0:
-        raise check.fail("[camera] index", f"must be 0 or more, not {index}")
-    camera = CameraSpec(serial=check.typed(camera_table, "serial", str, "camera"),
-                        model=check.typed(camera_table, "model", str, "camera"),
-                        user_id=check.typed(camera_table, "user_id", str, "camera"), index=index)
+    camera = _camera_spec(check, camera_table, "camera")
+    cameras, rig = _rig(check, data)
+    if cameras and camera_table:
+        raise check.fail("[camera]", "a run file with [[cameras]] (a rig) names each camera there, not in [camera]")
 
     producer_table = check.table(data, "producer")
     check.unknown_keys(producer_table, _PRODUCER, "producer")
@@ -344,9 +424,10 @@ def from_dict(data: Mapping[str, Any], *, source: str = "<run file>", text: str 
     frames = check.typed(plan_table, "frames", int, "acquisition")
     duration = check.typed(plan_table, "duration", float, "acquisition")
     timeout = check.typed(plan_table, "timeout", float, "acquisition")
+    reconnect = check.typed(plan_table, "reconnect", float, "acquisition")
     if frames is not None and frames < 1:
         raise check.fail("[acquisition] frames", f"must be at least 1, not {frames}")
-    for key, value in (("duration", duration), ("timeout", timeout)):
+    for key, value in (("duration", duration), ("timeout", timeout), ("reconnect", reconnect)):
         if value is not None and not (math.isfinite(value) and value > 0):
             raise check.fail(f"[acquisition] {key}", f"must be a positive number of seconds, not {value!r}")
     if frames is not None and duration is not None:
@@ -357,8 +438,11 @@ def from_dict(data: Mapping[str, Any], *, source: str = "<run file>", text: str 
     activation = check.typed(plan_table, "trigger_activation", str, "acquisition")
     if activation is not None and trigger in (None, FREE_RUN):
         raise check.fail("[acquisition] trigger_activation", "needs a trigger source (trigger = \"Line1\", ...)")
+    if cameras and trigger is not None:
+        raise check.fail("[acquisition] trigger", "a rig's triggers are set by [rig] sync (hardware, software or "
+                                                   "free-run), not by [acquisition] trigger")
     plan = AcquisitionPlan(frames=frames, duration=duration, trigger=trigger, trigger_activation=activation,
-                           timeout=timeout)
+                           timeout=timeout, reconnect=reconnect)
 
     output_table = check.table(data, "output")
     check.unknown_keys(output_table, _OUTPUT, "output")
@@ -374,7 +458,64 @@ def from_dict(data: Mapping[str, Any], *, source: str = "<run file>", text: str 
     metadata = {key: _meta_value(check, key, value) for key, value in check.table(data, "metadata").items()}
     return RunConfig(title=title, camera=camera, producer=producer, features=features,
                      device_features=device_features, acquisition=plan, output=output, metadata=metadata,
-                     source=source, text=text)
+                     cameras=cameras, rig=rig, source=source, text=text)
+
+
+def _camera_spec(check: _Checker, table: Mapping[str, Any], where: str) -> CameraSpec:
+    index = check.typed(table, "index", int, where)
+    if index is not None and index < 0:
+        raise check.fail(f"[{where}] index", f"must be 0 or more, not {index}")
+    events = table.get("events", [])
+    if not isinstance(events, list) or not all(isinstance(name, str) and name.isidentifier() for name in events):
+        raise check.fail(f"[{where}] events", f"must be a list of event names (EventSelector entries such as "
+                                              f"\"ExposureEnd\"), not {events!r}")
+    return CameraSpec(serial=check.typed(table, "serial", str, where), model=check.typed(table, "model", str, where),
+                      user_id=check.typed(table, "user_id", str, where), index=index, events=tuple(events))
+
+
+def _rig(check: _Checker, data: Mapping[str, Any]) -> tuple[tuple[RigCamera, ...], RigSpec | None]:
+    """The ``[[cameras]]`` tables and ``[rig]`` of a rig's run file (both empty for one camera)."""
+    entries = data.get("cameras", [])
+    rig_table = check.table(data, "rig")
+    if not entries:
+        if rig_table:
+            raise check.fail("[rig]", "needs the cameras of the rig: [[cameras]] tables, one per camera")
+        return (), None
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise check.fail("cameras", "must be [[cameras]] tables, one per camera")
+    if len(entries) < 2:
+        raise check.fail("[[cameras]]", f"a rig needs at least two cameras, not {len(entries)} (one camera: use "
+                                        f"[camera])")
+    cameras = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"cameras {number}"
+        check.unknown_keys(entry, _RIG_CAMERA, where)
+        role = check.typed(entry, "role", str, where) or "follower"
+        if role not in ("leader", "follower"):
+            raise check.fail(f"[{where}] role", f"must be \"leader\" or \"follower\", not {role!r}")
+        name = check.typed(entry, "name", str, where)
+        if name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise check.fail(f"[{where}] name", f"must be a NeXus group name (letters, digits, _), not {name!r}")
+        cameras.append(RigCamera(camera=_camera_spec(check, entry, where), role=role, name=name,
+                                 features=_feature_table(check, check.table(entry, "features"), f"{where}.features"),
+                                 device_features=_feature_table(check, check.table(entry, "device_features"),
+                                                                f"{where}.device_features")))
+    leaders = [entry for entry in cameras if entry.role == "leader"]
+    if len(leaders) != 1:
+        raise check.fail("[[cameras]]", f"a rig needs exactly one camera with role = \"leader\", not {len(leaders)}")
+    check.unknown_keys(rig_table, _RIG, "rig")
+    sync = check.typed(rig_table, "sync", str, "rig") or "hardware"
+    if sync not in _SYNC_MODES:
+        raise check.fail("[rig] sync", f"must be one of {', '.join(_SYNC_MODES)}, not {sync!r}")
+    rate = check.typed(rig_table, "trigger_rate", float, "rig")
+    reconnect = check.typed(rig_table, "reconnect", float, "rig")
+    for key, value in (("trigger_rate", rate), ("reconnect", reconnect)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise check.fail(f"[rig] {key}", f"must be a positive number, not {value!r}")
+    rig = RigSpec(sync=sync, leader_line=check.typed(rig_table, "leader_line", str, "rig") or "Line2",
+                  follower_line=check.typed(rig_table, "follower_line", str, "rig") or "Line1",
+                  trigger_rate=rate, reconnect=reconnect)
+    return tuple(cameras), rig
 
 
 def _trigger(check: _Checker, value: str) -> str:
@@ -507,16 +648,31 @@ def _toml_key(key: str) -> str:
     return key if bare else json.dumps(key, ensure_ascii=False)
 
 
+def _is_table_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, Mapping) for item in value)
+
+
 def dump_toml(data: Mapping[str, Any]) -> str:
-    """TOML for a mapping of scalars, lists of scalars, and one level of tables."""
-    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, Mapping)]
+    """TOML for a mapping of scalars, lists of scalars, tables, and arrays of tables with sub-tables."""
+    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items()
+             if not isinstance(v, Mapping) and not _is_table_list(v)]
     for name, table in data.items():
         if isinstance(table, Mapping):
             lines += ["", f"[{_toml_key(name)}]"]
             lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items()]
+    for name, tables in data.items():
+        if not _is_table_list(tables):
+            continue
+        for table in tables:
+            lines += ["", f"[[{_toml_key(name)}]]"]
+            lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items() if not isinstance(v, Mapping)]
+            for sub, values in table.items():
+                if isinstance(values, Mapping):
+                    lines += [f"[{_toml_key(name)}.{_toml_key(sub)}]"]
+                    lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in values.items()]
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["AcquisitionPlan", "CameraSpec", "DEFAULT_COMPRESSION", "DEFAULT_OUTPUT", "FORMAT_VERSION", "FREE_RUN",
+__all__ = ["AcquisitionPlan", "CameraSpec", "RigCamera", "RigSpec", "DEFAULT_COMPRESSION", "DEFAULT_OUTPUT", "FORMAT_VERSION", "FREE_RUN",
            "OutputSpec", "PLACEHOLDERS", "ProducerSpec", "RunConfig", "check_template", "dump_toml", "from_dict",
            "hash_text", "load", "loads", "render"]

@@ -8,6 +8,7 @@ effective configuration) plus NeXus ``user``/``sample`` groups once the file is 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from ace_gentl.errors import FeatureError, RecordingConfigError, RunFileError
 from ace_gentl.features import FeatureMap, FeatureValue
 from ace_gentl.recording.recorder import Recorder, RecordingResult
 from ace_gentl.runfile import FREE_RUN, RunConfig
+from ace_gentl.rig import CameraChoice, Rig, open_rig
 from ace_gentl.session import Session
 
 #: Key of the run file inside the recorder's run configuration JSON.
@@ -28,9 +30,17 @@ CONFIG_KEY = "run_file"
 STR = h5py.string_dtype("utf-8")
 
 
-def open_camera(config: RunConfig) -> Session:
-    """The camera a run file names, opened."""
+def open_camera(config: RunConfig) -> Session | Rig:
+    """The camera a run file names (or the rig of its ``[[cameras]]``), opened; a rig is not synchronised yet."""
     camera, producer = config.camera, config.producer
+    if config.is_rig:
+        assert config.rig is not None
+        choices = [CameraChoice(serial=entry.camera.serial, model=entry.camera.model, user_id=entry.camera.user_id,
+                                index=entry.camera.index, role=entry.role, name=entry.name,
+                                events=entry.camera.events, device_xml=producer.sim_device_xml)
+                   for entry in config.cameras]
+        return open_rig(choices, sync=None, cti=list(producer.cti) or None, sim=producer.sim, env=producer.env,
+                        reconnect=config.rig.reconnect or config.acquisition.reconnect)
     return ace_gentl.open(serial=camera.serial, model=camera.model, user_id=camera.user_id, index=camera.index,
                           cti=list(producer.cti) or None, sim=producer.sim, env=producer.env,
                           device_xml=producer.sim_device_xml)
@@ -87,13 +97,18 @@ def _set_if_present(features: FeatureMap, name: str, value: FeatureValue) -> Non
         features.write(name, value)
 
 
-def configure(session: Session, config: RunConfig) -> RunConfig:
+def configure(target: Session | Rig, config: RunConfig) -> RunConfig:
     """Set the run's features (in order), its trigger, then the producer's Device-module features.
 
-    Returns the configuration with feature values in the types the camera took (so ``--set
-    Width=512`` is stored as the integer 512).
+    A rig: the top-level features on every camera, then each camera's own, then the rig's sync
+    (triggers, lines, the simulator's wiring), then the Device-module features. Returns the
+    configuration with feature values in the types the camera took (so ``--set Width=512`` is
+    stored as the integer 512).
     """
     source = config.source.removesuffix(" (with command-line options)")
+    if isinstance(target, Rig):
+        return _configure_rig(target, config, source)
+    session = target
     features = _apply_table(session.features, config.features, source=source,
                             written=_written_in_file(config, "features"))
     plan = config.acquisition
@@ -111,11 +126,43 @@ def configure(session: Session, config: RunConfig) -> RunConfig:
     return config.replace(features=features, device_features=device)
 
 
-def output_path(config: RunConfig, session: Session, output: str | None = None, *,
+def _configure_rig(rig: Rig, config: RunConfig, source: str) -> RunConfig:
+    assert config.rig is not None
+    # open_rig opened the cameras in the run file's order and put the leader first.
+    followers = iter(range(1, len(rig.sessions)))
+    sessions = [rig.sessions[0] if entry.role == "leader" else rig.sessions[next(followers)]
+                for entry in config.cameras]
+    features: dict[str, FeatureValue] = {}
+    own_features = []
+    for number, (session, entry) in enumerate(zip(sessions, config.cameras), start=1):
+        features = _apply_table(session.features, config.features, source=source,
+                                written=_written_in_file(config, "features"))
+        own_features.append(_apply_table(session.features, entry.features, source=source,
+                                         section=f"cameras {number}.features",
+                                         written=dict(entry.features) if config.text else None))
+    sync = config.rig
+    rig.configure_sync(sync.sync, leader_line=sync.leader_line, follower_line=sync.follower_line,
+                       trigger_rate_hz=sync.trigger_rate)
+    entries = []
+    for number, (session, entry, own) in enumerate(zip(sessions, config.cameras, own_features), start=1):
+        _apply_table(session.device_features, config.device_features, source=source, section="device_features",
+                     written=_written_in_file(config, "device_features"))
+        device = _apply_table(session.device_features, entry.device_features, source=source,
+                              section=f"cameras {number}.device_features",
+                              written=dict(entry.device_features) if config.text else None)
+        entries.append(dataclasses.replace(entry, features=own, device_features=device))
+    return config.replace(features=features, cameras=tuple(entries))
+
+
+def output_path(config: RunConfig, target: Session | Rig, output: str | None = None, *,
                 now: datetime | None = None, overwrite: bool = False) -> Path:
-    """The file to write: ``output`` (or the run file's template) rendered; an existing file only if ``overwrite``."""
+    """The file to write: ``output`` (or the run file's template) rendered; an existing file only if ``overwrite``.
+
+    ``{serial}`` and ``{model}`` are the camera's (a rig's leader's).
+    """
     template = output if output is not None else config.output.path
     runfile.check_template(template)
+    session = target.leader if isinstance(target, Rig) else target
     path = runfile.render(template, serial=session.device.serial, model=session.device.model, now=now)
     if path.is_dir():
         raise RecordingConfigError(f"output {str(path)!r} is a folder; give a file name (such as "
@@ -140,15 +187,18 @@ class RunOutcome:
     notes: tuple[str, ...] = ()  # what the recorder did on the user's behalf ("created the folder runs")
 
 
-def record(session: Session, config: RunConfig, path: Path, *, progress: bool = False,
+def record(target: Session | Rig, config: RunConfig, path: Path, *, progress: bool = False,
            extra: dict[str, Any] | None = None, overwrite: bool = False) -> RunOutcome:
-    """Record ``config``'s acquisition plan from an opened, configured Session into ``path``."""
+    """Record ``config``'s acquisition plan from an opened, configured Session (or rig) into ``path``."""
     plan = config.acquisition
     if plan.frames is None and plan.duration is None:
         raise RunFileError(f"{config.source or 'run'}: [acquisition] needs frames or duration")
-    recorder = Recorder(session, path, frames=plan.frames, duration=plan.duration,
+    options: dict[str, Any] = {}
+    if not isinstance(target, Rig):
+        options = {"events": config.camera.events, "reconnect": plan.reconnect}
+    recorder = Recorder(target, path, frames=plan.frames, duration=plan.duration,
                         compression=config.output.compression, title=config.title, timeout=plan.timeout,
-                        overwrite=overwrite)
+                        overwrite=overwrite, **options)
     stored = stored_form(config, **(extra or {}))
     # The recorder writes its config dict into the file before the first frame: crash-safe.
     recorder.config[CONFIG_KEY] = stored
@@ -193,10 +243,10 @@ def annotate(path: Path, config: RunConfig, stored: dict[str, Any]) -> None:
 def run(config: RunConfig, *, output: str | None = None, progress: bool = False,
         overwrite: bool = False) -> RunOutcome:
     """Open the camera, set it up, record, store the run file: ``ace-gentl record run.toml``."""
-    with open_camera(config) as session:
-        effective = configure(session, config)
-        path = output_path(effective, session, output, overwrite=overwrite)
-        return record(session, effective, path, progress=progress, overwrite=overwrite)
+    with open_camera(config) as target:
+        effective = configure(target, config)
+        path = output_path(effective, target, output, overwrite=overwrite)
+        return record(target, effective, path, progress=progress, overwrite=overwrite)
 
 
 def stored_config(recording: Any) -> tuple[RunConfig, dict[str, Any]]:

@@ -312,7 +312,12 @@ class CameraEngine:
         """The camera is gone: note it in the reconnects table (back_host_timestamp 0 until it is back)."""
         self._rows.append(Record(self.index, "reconnects", {"lost_host_timestamp": time.time_ns(),
                                                             "frames_before": self._delivered, "reason": reason}))
-        self._pump = None
+        if self._pump is not None:
+            try:
+                self._pump.close()
+            except Exception as error:  # noqa: BLE001 (the camera is gone; its node map may be too)
+                log.debug("removing event callbacks of a lost camera: %s", error)
+            self._pump = None
 
     def reconnect(self) -> bool:
         """One attempt to have the camera back: reopened, the run's start settings applied, acquiring."""
@@ -372,6 +377,7 @@ class CameraEngine:
     def camera_end(self) -> CameraEnd:
         if self._pump is not None:
             self._side_rows()
+            self._pump.close()
             self._pump = None
         self.sample_clock()
         lost = self._lost_count()

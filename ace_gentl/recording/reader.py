@@ -120,7 +120,7 @@ class Summary:
     frames: int
     frames_lost: int
     frames_incomplete: int
-    id_gaps: int  # frames missing from the frame_id sequence (should equal frames_lost)
+    id_gaps: int  # frames missing from the frame_id sequence (lost between two recorded frames)
     duration_s: float  # first to last device timestamp
     fps: float
     status: str
@@ -258,6 +258,7 @@ class Recording:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        self._owner = True  # False for a camera view (Recording.camera): the file is the owner's
         if not self.path.is_file():
             raise RecordingFileError(f"{self.path}: no such file")
         self._view: Any = None  # the file object under a file opened with its flags cleared
@@ -316,6 +317,8 @@ class Recording:
     # --- life cycle ----------------------------------------------------------------------------
 
     def close(self) -> None:
+        if not getattr(self, "_owner", True):
+            return  # a camera view: the recording it came from closes the file
         file = getattr(self, "_file", None)
         try:
             if file is not None:
@@ -345,6 +348,65 @@ class Recording:
     @property
     def file(self) -> h5py.File:
         return self._file
+
+    # --- several cameras -------------------------------------------------------------------------
+
+    @property
+    @_reads("listing the cameras")
+    def cameras(self) -> list[str]:
+        """The NXdetector groups of the file, the leader first (one for a one-camera recording)."""
+        return [group.name.rsplit("/", 1)[-1] for group in layout.detector_groups(self._file)]
+
+    @property
+    def is_rig(self) -> bool:
+        return len(self.cameras) > 1
+
+    @property
+    def camera_name(self) -> str:
+        return self.detector.name.rsplit("/", 1)[-1]
+
+    def camera(self, which: str | int) -> Recording:
+        """The same recording seen through another camera (by name or position): its frames, columns,
+        settings and summary. It shares this recording's open file."""
+        names = self.cameras
+        name = names[which] if isinstance(which, int) and -len(names) <= which < len(names) else which
+        if name not in names:
+            raise KeyError(f"no camera {which!r} in {self.path}; there are {', '.join(names)}")
+        view = object.__new__(Recording)
+        view.__dict__.update(self.__dict__)
+        view._owner = False
+        with file_errors(self.path, f"reading camera {name}"):
+            view.detector = self._file[f"{schema.INSTRUMENT}/{name}"]
+        return view
+
+    @property
+    def matching(self) -> dict[str, Any] | None:
+        """A rig: the matching table (triggers x cameras: frame index or -1), the doubtful triggers and
+        the summary; None for one camera (or a rig file finished before the matching was stored)."""
+        with file_errors(self.path, "reading the matching table"):
+            table = _lookup(self._file, schema.RIG_MATCHING)
+            if not isinstance(table, h5py.Dataset):
+                return None
+            doubtful = _lookup(self._file, f"{schema.RIG}/matching_doubtful")
+            result = {"table": table[()], "cameras": self.cameras,
+                      "doubtful": doubtful[()].astype(bool) if isinstance(doubtful, h5py.Dataset) else None}
+        result["summary"] = self._json_object(schema.RIG_MATCHING_SUMMARY) or {}
+        sync = self._text_or_empty(f"{schema.RIG}/sync")
+        result["sync"] = sync
+        return result
+
+    def events(self) -> dict[str, np.ndarray]:
+        """This camera's events table (name, event_id, device_timestamp, frame_id, host_timestamp, data)."""
+        with file_errors(self.path, "reading the events"):
+            group = self.detector.get("events")
+            if not isinstance(group, h5py.Group):
+                return {}
+            return {name: item[()] for name, item in group.items() if isinstance(item, h5py.Dataset)}
+
+    @property
+    def clock_fit(self) -> dict[str, Any] | None:
+        """This camera's device clock against the host clock (offset, drift_ppm, samples, ...), if fitted."""
+        return self._json_object(f"{self.detector.name}/clock_fit")
 
     # --- content -------------------------------------------------------------------------------
 
@@ -561,7 +623,13 @@ class Recording:
         gaps = int(np.sum(np.diff(ids.astype(np.int64)) - 1)) if count > 1 else 0
         duration = float(stamps[-1] - stamps[0]) * 1e-9 if count > 1 else 0.0
         fps = layout.frame_rate(count, int(stamps[0]), int(stamps[-1])) if count else 0.0
-        lost = int(np.sum(self.column("lost_before"))) if count else 0
+        lost_before = self.column("lost_before") if count else np.zeros(0)
+        lost = int(np.sum(lost_before))
+        # The camera's own count (schema 2) also has what the producer lost before its first frame and
+        # after its last: what the run file says was lost, not only the gaps.
+        counted = _lookup(self.detector, f"{schema.COUNTERS_GROUP}/frames_lost")
+        if isinstance(counted, h5py.Dataset) and self.writer.state == "closed":
+            lost = max(lost, int(counted[()]))
         data = self.detector["data"]
         writer = self.writer
         return Summary(
@@ -622,6 +690,9 @@ class Recording:
                             frame_ids=named, damaged_objects=damaged_objects(self._file))
 
     def __repr__(self) -> str:
+        cameras = self.cameras
+        if len(cameras) > 1:
+            return f"<Recording {self.path} camera {self.camera_name} of {len(cameras)}, {len(self)} frames, {self.status}>"
         return f"<Recording {self.path} {len(self)} frames, {self.status}>"
 
 

@@ -158,7 +158,9 @@ class Recorder:
     producer's buffers from the frame rate (see :mod:`camera_engine`). ``timeout`` bounds the
     wait for each frame: by default three frame periods plus a margin in free run, and no limit
     when frames wait for a trigger (stop() and Ctrl-C still end the wait). ``events`` (one
-    camera): event names stored in the camera's events table. ``on_warning`` is called (from the
+    camera): event names stored in the camera's events table. ``reconnect`` (one camera; a rig has
+    its own): seconds a lost camera is waited for, reopened with the run's start settings and
+    recorded on into the same file (the gap is in its reconnects table). ``on_warning`` is called (from the
     recorder's threads) with each warning as it arises, e.g. a compression that cannot keep up.
     """
 
@@ -168,7 +170,7 @@ class Recorder:
                  queue_bytes: int = DEFAULT_QUEUE_BYTES, workers: int | None = None, title: str = "",
                  overwrite: bool = False, num_buffers: int | None = None, timeout: float | None = None,
                  flush_interval: float = 0.5, reserve_bytes: int = DEFAULT_RESERVE_BYTES,
-                 events: tuple[str, ...] | list[str] = (),
+                 events: tuple[str, ...] | list[str] = (), reconnect: float | None = None,
                  on_warning: Callable[[str], None] | None = None) -> None:
         if frames is not None and frames < 1:
             raise RecordingConfigError(f"frames must be at least 1, not {frames}")
@@ -185,7 +187,8 @@ class Recorder:
         elif hasattr(source, "engine"):  # a rig makes its own engine
             self.engine = source.engine(num_buffers=num_buffers, timeout=timeout)
         else:
-            self.engine = CameraEngine(source, num_buffers=num_buffers, timeout=timeout, events=events)
+            self.engine = CameraEngine(source, num_buffers=num_buffers, timeout=timeout, events=events,
+                                       reconnect_s=reconnect)
         self.path = Path(path)
         self.frames = frames
         self.duration = duration
@@ -202,7 +205,7 @@ class Recorder:
             "frames": frames, "duration": duration, "compression": self.compression.spec,
             "chunks": list(chunks) if chunks else None, "queue_bytes": self.queue_bytes, "workers": self.workers,
             "num_buffers": num_buffers, "timeout": timeout, "flush_interval": flush_interval, "title": title,
-            "events": list(events),
+            "events": list(events), "reconnect": reconnect,
         }
         self.stats = Stats()
         self.result: RecordingResult | None = None
