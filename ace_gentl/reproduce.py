@@ -15,6 +15,7 @@ from ace_gentl import runs
 from ace_gentl.errors import RecordingFileError, ReproduceMismatchError
 from ace_gentl.recording.metadata import producer_info, software_versions
 from ace_gentl.recording.reader import open_recording
+from ace_gentl.rig import Rig
 from ace_gentl.session import Session
 
 #: Camera fields compared (keys of the snapshot's "device" record).
@@ -58,20 +59,31 @@ def reproduce(path: str | Path, *, output: str | None = None, force: bool = Fals
               report: Callable[[list[str]], None] | None = None) -> runs.RunOutcome:
     """Record again what ``path`` recorded, into a new file (``output`` may be a path template).
 
+    A rig's recording is repeated with the same cameras, each given its own start settings.
     ``report`` receives the differences found (also when ``force`` lets the run go on).
     """
     original = Path(path)
     with open_recording(original) as recording:
         config, stored = runs.stored_config(recording)
-        settings = recording.settings
-        producer = recording.producer
+        names = recording.cameras
+        recorded = [(name, recording.camera(name).settings, recording.camera(name).producer) for name in names]
         software = recording.versions
-    device = settings.get("device")
-    if not isinstance(device, dict):
-        raise RecordingFileError(f"{original}: the settings snapshot holds no camera record (\"device\"): the file "
-                                 f"is damaged or not made by ace_gentl")
-    with runs.open_camera(config) as session:
-        found = differences(device, producer, software, session)
+    for name, settings, _producer in recorded:
+        if not isinstance(settings.get("device"), dict):
+            raise RecordingFileError(f"{original}: the settings snapshot of {name} holds no camera record "
+                                     f"(\"device\"): the file is damaged or not made by ace_gentl")
+    with runs.open_camera(config) as target:
+        sessions = target.sessions if isinstance(target, Rig) else [target]
+        if len(sessions) != len(recorded):
+            raise ReproduceMismatchError(f"{original} recorded {len(recorded)} cameras; its run file opens "
+                                         f"{len(sessions)}", [])
+        found: list[str] = []
+        now_software = software_versions()
+        for number, ((name, settings, producer), session) in enumerate(zip(recorded, sessions)):
+            # software once (it is the process's), camera and producer per camera
+            lines = differences(settings["device"], producer, software if number == 0 else now_software, session)
+            found += [f"{name}: {line}" if not line.startswith("software") else line for line in lines] \
+                if len(sessions) > 1 else lines
         if report is not None:
             report(found)
         if found and not force:
@@ -79,12 +91,13 @@ def reproduce(path: str | Path, *, output: str | None = None, force: bool = Fals
                 f"{original} was recorded with a different camera, producer or software:\n"
                 + "\n".join(f"  {line}" for line in found) + "\nuse --force (force=True) to record anyway",
                 found)
-        session.apply(settings)  # the camera exactly as it was at the start of the original run
-        effective = runs.configure(session, config)
-        target = runs.output_path(effective, session, output or default_output(original))
+        for (_name, settings, _producer), session in zip(recorded, sessions):
+            session.apply(settings)  # each camera exactly as it was at the start of the original run
+        effective = runs.configure(target, config)
+        destination = runs.output_path(effective, target, output or default_output(original))
         extra = {"reproduces": {"path": str(original), "run_file_sha256": stored.get("sha256", ""),
                                 "differences": found}}
-        return runs.record(session, effective, target, progress=progress, extra=extra)
+        return runs.record(target, effective, destination, progress=progress, extra=extra)
 
 
 __all__ = ["CAMERA_FIELDS", "PRODUCER_FIELDS", "default_output", "differences", "reproduce"]

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,3 +97,94 @@ def test_bad_rigs_are_refused_with_a_reason(three_cameras: None) -> None:
         ace_gentl.open_rig([{"serail": "40000001", "role": "leader"}, {"serial": "40000002"}], sim=True)
     with ace_gentl.open(sim=True, serial="40000001") as session, pytest.raises(RecordingConfigError, match="at least two"):
         ace_gentl.Rig([session])
+
+
+RIG_FILE = """
+version = 1
+title = "two cameras, software sync"
+[producer]
+sim = true
+[rig]
+sync = "software"
+trigger_rate = 30.0
+[features]
+Height = 64
+TestImageSelector = "Testimage1"
+[[cameras]]
+serial = "40000001"
+role = "leader"
+name = "left"
+events = ["ExposureEnd"]
+[[cameras]]
+serial = "40000002"
+name = "right"
+[cameras.features]
+ExposureTime = 3000.0
+[acquisition]
+frames = {frames}
+[output]
+path = "{path}"
+"""
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ACE_SIM_CAMERAS": "3"}
+    return subprocess.run([sys.executable, "-m", "ace_gentl.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          env=env, timeout=180)
+
+
+def test_a_rig_run_file_records_inspects_and_reproduces_from_the_command_line(tmp_path: Path) -> None:
+    (tmp_path / "rig.toml").write_text(RIG_FILE.format(frames=15, path="rig_{run:03d}.h5"))
+    done = run_cli("record", "-q", "rig.toml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    path = tmp_path / "rig_001.h5"
+    with ace_gentl.open_recording(path) as recording:
+        assert recording.cameras == ["left", "right"] and recording.is_rig
+        left, right = recording.camera("left"), recording.camera(1)
+        assert len(left) == len(right) == 15
+        assert right.settings["features"]["ExposureTime"] == 3000.0 and left.settings["features"]["Height"] == 64
+        events = left.events()
+        assert set(events["name"]) == {b"ExposureEnd"} and not right.events().get("name", np.array([])).size
+        assert set(events["frame_id"]) >= set(left.column("frame_id").astype(int))  # an event for every frame
+        assert recording.matching["summary"]["complete_triggers"] == 15
+    shown = run_cli("inspect", "rig_001.h5", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "left (leader): 15 frames" in shown.stdout and "right (follower): 15 frames" in shown.stdout
+    assert "15 triggers, 15 with a frame from every camera" in shown.stdout and "integrity   ok" in shown.stdout
+    again = run_cli("reproduce", "-q", "rig_001.h5", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    with ace_gentl.open_recording(tmp_path / "rig_001-reproduce-1.h5") as copy:
+        assert copy.cameras == ["left", "right"] and len(copy.camera("right")) == 15
+        assert copy.camera("right").settings["features"]["ExposureTime"] == 3000.0
+
+
+def test_a_killed_rig_recording_keeps_every_cameras_flushed_frames_after_repair(tmp_path: Path) -> None:
+    (tmp_path / "rig.toml").write_text(RIG_FILE.format(frames=100000, path="killed.h5"))
+    env = {**os.environ, "ACE_SIM_CAMERAS": "3"}
+    child = subprocess.Popen([sys.executable, "-m", "ace_gentl.cli", "record", "-q", "rig.toml"], cwd=tmp_path,
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    path = tmp_path / "killed.h5"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.3)
+            try:
+                with ace_gentl.open_recording(path) as live:
+                    if all(len(live.camera(name)) >= 10 for name in live.cameras):
+                        break
+            except (ace_gentl.RecordingFileError, OSError, KeyError):
+                continue
+        else:
+            raise AssertionError("the rig did not record 10 frames per camera within 60 s")
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    repaired = run_cli("repair", "killed.h5", cwd=tmp_path)
+    assert repaired.returncode == 0, repaired.stderr
+    with ace_gentl.open_recording(path) as recording:
+        assert recording.status == "aborted"
+        for name in recording.cameras:
+            camera = recording.camera(name)
+            assert len(camera) >= 10
+            frames = camera.frames[: len(camera)]  # every flushed frame readable
+            assert frames.shape[0] == len(camera)

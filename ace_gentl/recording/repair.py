@@ -40,6 +40,7 @@ from ace_gentl.recording.superblock import (
     read_superblock,
     write_superblock,
 )
+from ace_gentl.recording.layout import detector_groups
 from ace_gentl.recording.writer import find_detector, now_iso
 from ace_gentl.recording.reader import too_young, young_file_error
 from ace_gentl.recording.writerlock import WriterInfo, WriterLock, writer_state
@@ -111,12 +112,15 @@ def _dry_run(path: Path, block: Superblock) -> _Content:
             raise _Incomplete(f"no /{missing}")
         _check_metadata(file)
         recording = file["entry/recording"]
-        detector = find_detector(file)
-        data, frame_id = detector["data"], detector["frame_id"]
+        find_detector(file)  # at least one camera
+        in_data = paired = 0
+        for detector in detector_groups(file):  # a rig: every camera's frames
+            data, frame_id = detector["data"], detector["frame_id"]
+            in_data += int(data.shape[0])
+            paired += min(int(data.shape[0]), int(frame_id.shape[0]))
         written = recording.get("frames_written")
         return _Content(status=bytes(recording["status"][()]).decode(errors="replace").rstrip("\0"),
-                        frames_in_data=int(data.shape[0]), frames_paired=min(int(data.shape[0]),
-                                                                             int(frame_id.shape[0])),
+                        frames_in_data=in_data, frames_paired=paired,
                         frames_written=None if written is None else int(written[()]),
                         has_error_text="error" in recording,
                         writer=WriterInfo.from_attrs(recording.attrs, file.get("entry/host")))
