@@ -14,6 +14,7 @@ import typer
 from ace_gentl import runfile
 from ace_gentl.cli_common import console, show
 from ace_gentl.errors import RecordingFileError
+from ace_gentl.recording import schema
 from ace_gentl.recording.fileaccess import file_errors
 from ace_gentl.recording.reader import Recording, open_recording
 
@@ -100,7 +101,7 @@ def examine(recording: Recording) -> Report:
     elif summary.writer == "unknown":
         problems.append(f"marked open for writing by a writer that cannot be checked from here; if it is gone, run "
                         f"`ace-gentl repair --force {recording.path}`")
-    written = recording.file.get("entry/recording/frames_written")
+    written = recording.file.get(f"{schema.RECORDING}/frames_written")
     held = sum(len(recording.camera(name)) for name in recording.cameras)
     if summary.writer == "closed" and written is not None and int(written[()]) != held:
         problems.append(f"frames_written says {int(written[()])}, the per-frame data holds {held}")

@@ -70,8 +70,9 @@ def reproduce(path: str | Path, *, output: str | None = None, force: bool = Fals
         software = recording.versions
     for name, settings, _producer in recorded:
         if not isinstance(settings.get("device"), dict):
-            raise RecordingFileError(f"{original}: the settings snapshot of {name} holds no camera record "
-                                     f"(\"device\"): the file is damaged or not made by ace_gentl")
+            camera = f" (camera {name})" if len(recorded) > 1 else ""
+            raise RecordingFileError(f"{original}: the settings snapshot holds no camera record (\"device\"){camera}: "
+                                     f"the file is damaged or not made by ace_gentl")
     with runs.open_camera(config) as target:
         sessions = target.sessions if isinstance(target, Rig) else [target]
         if len(sessions) != len(recorded):

@@ -76,10 +76,12 @@ def test_events_are_drawn_only_when_the_file_has_them(lossy: Path, tmp_path: Pat
     shutil.copy(lossy, with_events)
     with h5py.File(with_events, "r+") as file:
         detector = next(g for g in file["entry/instrument"].values() if g.attrs.get("NX_class") == "NXdetector")
-        events = detector.create_group(plotting.EVENTS_GROUP)
+        events = detector[plotting.EVENTS_GROUP]  # the recording's events table, empty: fill it as a run would
         names = ["ExposureEnd"] * 5 + ["FrameStartOvertrigger"] * 2
-        events.create_dataset("name", data=names, dtype=h5py.string_dtype("utf-8"))
-        events.create_dataset("device_timestamp", data=np.concatenate([stamps[:5] + 1000, stamps[[7, 9]]]))
+        for column in events.values():
+            column.resize(len(names), axis=0)
+        events["name"][:] = np.array(names, dtype="S48")
+        events["device_timestamp"][:] = np.concatenate([stamps[:5] + 1000, stamps[[7, 9]]])
     with ace_gentl.open_recording(with_events) as recording:
         found = plotting.events_of(recording)
         assert found is not None and found[0] == names

@@ -305,7 +305,7 @@ class Recording:
         file = None
         try:
             file, self._view = open_flags_cleared(self.path, block)
-            if "entry/ace_gentl_schema" in file and "entry/recording/status" in file:
+            if schema.SCHEMA in file and schema.STATUS in file:
                 return file
             hdf5_says = "its layout is missing"
         except H5PY_ERRORS as error:
@@ -342,7 +342,7 @@ class Recording:
         for dataset in self.detector.values():
             if isinstance(dataset, h5py.Dataset):
                 dataset.id.refresh()
-        for dataset in self._file["entry/recording"].values():
+        for dataset in self._file[schema.RECORDING].values():
             dataset.id.refresh()
 
     @property
@@ -527,14 +527,12 @@ class Recording:
     @property
     def config(self) -> dict[str, Any]:
         """The run configuration (``session.record(path, **recording.record_options)`` repeats the run)."""
-        return self._json_object("entry/run_configuration/data") or {}
+        return self._json_object(schema.RUN_CONFIGURATION_DATA) or {}
 
     @property
     def record_options(self) -> dict[str, Any]:
-        from ace_gentl.recording.recorder import options_of
-
         try:
-            return options_of(self.config)
+            return schema.RunConfiguration.from_dict(self.config).recorder_options()
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise RecordingFileError(f"{self.path}: the run configuration cannot be used ({error!r})") from None
 
@@ -585,18 +583,18 @@ class Recording:
     @property
     @_reads("reading the software versions")
     def versions(self) -> dict[str, str]:
-        group = self._file["entry/software"]
+        group = self._file[schema.SOFTWARE]
         return {name: _str(group[name][()]) for name in group}
 
     @property
     @_reads("reading the status")
     def status(self) -> str:
-        return _str(self._file["entry/recording/status"][()])
+        return _str(self._file[schema.STATUS][()])
 
     @property
     @_reads("reading the error text")
     def error(self) -> str:
-        item = _lookup(self._file, "entry/recording/error")
+        item = _lookup(self._file, schema.ERROR)
         return "" if item is None else _str(item[()])
 
     @property
@@ -608,8 +606,8 @@ class Recording:
             open_for_write = self._open_for_write
         stored = None
         try:
-            recording = self._file.get("entry/recording")
-            stored = WriterInfo.from_attrs(recording.attrs, self._file.get("entry/host")) if recording else None
+            recording = self._file.get(schema.RECORDING)
+            stored = WriterInfo.from_attrs(recording.attrs, self._file.get(schema.HOST)) if recording else None
         except H5PY_ERRORS:
             pass  # a damaged group: judged from the lock files alone
         return writer_state(self.path, open_for_write, stored)
@@ -619,7 +617,7 @@ class Recording:
         count = len(self)
         ids = self.column("frame_id")
         stamps = self.column("device_timestamp")
-        recording = self._file["entry/recording"]
+        recording = self._file[schema.RECORDING]
         gaps = int(np.sum(np.diff(ids.astype(np.int64)) - 1)) if count > 1 else 0
         duration = float(stamps[-1] - stamps[0]) * 1e-9 if count > 1 else 0.0
         fps = layout.frame_rate(count, int(stamps[0]), int(stamps[-1])) if count else 0.0
@@ -640,10 +638,10 @@ class Recording:
             duration_s=duration, fps=fps, status=self.status,
             error=self.error, compression=_str(recording["compression"][()]),
             file_bytes=self.path.stat().st_size, raw_bytes=count * int(np.prod(data.shape[1:])) * data.dtype.itemsize,
-            start_time=_str(self._file["entry/start_time"][()]), end_time=_str(self._file["entry/end_time"][()]),
+            start_time=_str(self._file[schema.START_TIME][()]), end_time=_str(self._file[schema.END_TIME][()]),
             frames_unpaired=self.unpaired_frames, writer=writer.state, writer_detail=str(writer),
-            title=self._text_or_empty("entry/title"), operator=self._text_or_empty("entry/user/name"),
-            sample=self._text_or_empty("entry/sample/name"))
+            title=self._text_or_empty(schema.TITLE), operator=self._text_or_empty(schema.USER_NAME),
+            sample=self._text_or_empty(schema.SAMPLE_NAME))
 
     def _text_or_empty(self, path: str) -> str:
         item = _lookup(self._file, path)

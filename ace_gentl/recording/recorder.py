@@ -201,12 +201,12 @@ class Recorder:
         self.flush_interval = flush_interval
         self.reserve_bytes = reserve_bytes
         self.on_warning = on_warning
-        self.config: dict[str, Any] = {
-            "frames": frames, "duration": duration, "compression": self.compression.spec,
-            "chunks": list(chunks) if chunks else None, "queue_bytes": self.queue_bytes, "workers": self.workers,
-            "num_buffers": num_buffers, "timeout": timeout, "flush_interval": flush_interval, "title": title,
-            "events": list(events), "reconnect": reconnect,
-        }
+        # The run as carried out, stored before the first frame (schema.RunConfiguration; front ends add keys).
+        self.config: dict[str, Any] = schema.RunConfiguration(
+            frames=frames, duration=duration, compression=self.compression.spec,
+            chunks=list(chunks) if chunks else None, queue_bytes=self.queue_bytes, workers=self.workers,
+            num_buffers=num_buffers, timeout=timeout, flush_interval=flush_interval, title=title,
+            extra={"events": list(events), "reconnect": reconnect}).to_dict()
         self.stats = Stats()
         self.result: RecordingResult | None = None
         self.warnings: list[str] = []
@@ -908,14 +908,4 @@ def record(source: Any, path: str | os.PathLike[str], *, progress: bool = False,
     return recorder.wait(progress=progress)
 
 
-def options_of(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    """Recorder options from a stored run configuration (to repeat a run)."""
-    keys = ("frames", "duration", "compression", "chunks", "queue_bytes", "workers", "num_buffers", "timeout",
-            "flush_interval", "title")
-    options = {key: mapping[key] for key in keys if key in mapping and mapping[key] is not None}
-    if "chunks" in options:
-        options["chunks"] = tuple(options["chunks"])
-    return options
-
-
-__all__ = ["DEFAULT_QUEUE_BYTES", "DEFAULT_RESERVE_BYTES", "Recorder", "RecordingResult", "options_of", "record"]
+__all__ = ["DEFAULT_QUEUE_BYTES", "DEFAULT_RESERVE_BYTES", "Recorder", "RecordingResult", "record"]

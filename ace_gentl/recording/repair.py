@@ -30,7 +30,7 @@ import h5py
 import numpy as np
 
 from ace_gentl.errors import AceGentlError, RecordingFileError
-from ace_gentl.recording import layout
+from ace_gentl.recording import layout, schema
 from ace_gentl.recording.fileaccess import H5PY_ERRORS, damaged_objects, open_flags_cleared, reason
 from ace_gentl.recording.superblock import (
     SIGNATURE,
@@ -107,11 +107,11 @@ def _dry_run(path: Path, block: Superblock) -> _Content:
     """Read what repair needs, through a read-only view with the marks cleared; h5py errors pass."""
     file, view = open_flags_cleared(path, block)
     try:
-        if "entry/ace_gentl_schema" not in file or "entry/recording/status" not in file:
-            missing = "entry/ace_gentl_schema" if "entry/ace_gentl_schema" not in file else "entry/recording/status"
+        if schema.SCHEMA not in file or schema.STATUS not in file:
+            missing = schema.SCHEMA if schema.SCHEMA not in file else schema.STATUS
             raise _Incomplete(f"no /{missing}")
         _check_metadata(file)
-        recording = file["entry/recording"]
+        recording = file[schema.RECORDING]
         find_detector(file)  # at least one camera
         in_data = paired = 0
         for detector in detector_groups(file):  # a rig: every camera's frames
@@ -123,7 +123,7 @@ def _dry_run(path: Path, block: Superblock) -> _Content:
                         frames_in_data=in_data, frames_paired=paired,
                         frames_written=None if written is None else int(written[()]),
                         has_error_text="error" in recording,
-                        writer=WriterInfo.from_attrs(recording.attrs, file.get("entry/host")))
+                        writer=WriterInfo.from_attrs(recording.attrs, file.get(schema.HOST)))
     finally:
         file.close()
         view.close()
@@ -219,7 +219,7 @@ def _apply(target: Path, block: Superblock, content: _Content) -> None:
     try:
         if content.status == "running":
             with h5py.File(target, "r+", libver="latest") as file:
-                recording = file["entry/recording"]
+                recording = file[schema.RECORDING]
                 recording["status"][()] = np.bytes_(b"aborted")
                 recording["frames_written"][()] = np.int64(content.frames_paired)
                 if not content.has_error_text:

@@ -55,6 +55,8 @@ WARNINGS = "entry/recording/warnings"
 COMPRESSION = "entry/recording/compression"
 SOFTWARE = "entry/software"
 HOST = "entry/host"
+USER_NAME = "entry/user/name"
+SAMPLE_NAME = "entry/sample/name"
 RIG = "entry/rig"
 RIG_MATCHING = "entry/rig/matching"
 RIG_MATCHING_SUMMARY = "entry/rig/matching_summary"
@@ -175,6 +177,7 @@ class RunConfiguration:
 
     _OPTIONS = ("frames", "duration", "compression", "chunks", "queue_bytes", "workers", "num_buffers", "timeout",
                 "flush_interval", "title")
+    _EXTRA_OPTIONS = ("events", "reconnect")  # recorder options kept in ``extra`` (older files lack them)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -191,9 +194,15 @@ class RunConfiguration:
     def recorder_options(self) -> dict[str, Any]:
         """Recorder options to repeat the run."""
         options = {key: getattr(self, key) for key in self._OPTIONS if getattr(self, key) is not None}
+        options.update({key: self.extra[key] for key in self._EXTRA_OPTIONS if self.extra.get(key)})
         if "chunks" in options:
             options["chunks"] = tuple(options["chunks"])
         return options
 
 
-__all__ = [name for name in dir() if name.isupper() or name in ("Field", "RunConfiguration", "chunk_field")]
+__all__ = ["BASE_FIELDS", "CHECKSUM", "CHECKSUM_ALGORITHM", "CHUNK_PREFIX", "COUNTERS", "DATA", "ENTRY", "ERROR",
+           "Field", "GENICAM", "HOST", "INSTRUMENT", "PER_FRAME_CHUNK", "RECORDING", "RESULT", "RIG",
+           "RIG_MATCHING", "RIG_MATCHING_SUMMARY", "RUN_CONFIGURATION", "RUN_CONFIGURATION_DATA", "RUN_FILE",
+           "RunConfiguration", "SAMPLE_NAME", "SCHEMA", "SCHEMA_NAME", "SCHEMA_VERSION", "SETTINGS_END",
+           "SETTINGS_START", "SOFTWARE", "STATUS", "STATUS_LENGTH", "TABLES", "TIME_LENGTH", "TITLE", "USER_NAME",
+           "WARNINGS", "chunk_field"]

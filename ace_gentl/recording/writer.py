@@ -165,7 +165,7 @@ class FrameWriter:
             self._layout = layout.create(self._file, detectors=[stream.spec for stream in self.streams],
                                          compression=self.compression, config=self.config, title=self.title,
                                          start_time=self.start_time, rig=self.rig)
-            self._file["entry/recording"].attrs.update(identity.as_attrs())  # before SWMR: no attributes after
+            self._file[schema.RECORDING].attrs.update(identity.as_attrs())  # before SWMR: no attributes after
             self._file.flush()
             self._file.swmr_mode = True
             if self.drop_page_cache:
@@ -343,7 +343,7 @@ def _cell(value: Any, column: layout.Field) -> Any:
 
 
 def find_detector(file: h5py.File) -> h5py.Group:
-    instrument = file["entry/instrument"]
+    instrument = file[schema.INSTRUMENT]
     for group in instrument.values():
         if isinstance(group, h5py.Group) and group.attrs.get("NX_class") in ("NXdetector", b"NXdetector"):
             return group
