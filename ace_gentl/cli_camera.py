@@ -238,8 +238,8 @@ def get_command(names: Annotated[list[str], typer.Argument(
             typer.echo(f"{label} = {show(value)}")
     if len(failures) == 1 and not values:
         raise failures[0]
-    for error in failures:
-        typer.echo(f"error: {error}", err=True)
+    for failure in failures:
+        typer.echo(f"error: {failure}", err=True)
     if failures:
         raise typer.Exit(1)
 

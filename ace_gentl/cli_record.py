@@ -177,11 +177,12 @@ def record_command(
                           meta=meta, serial=serial, model=model, user_id=user_id, index=index, cti=cti, sim=sim,
                           sim_xml=sim_xml)
     if dry_run:
-        with runs.open_camera(config) as session:
-            effective = runs.configure(session, config)
-            path = runs.output_path(effective, session, overwrite=overwrite)
+        with runs.open_camera(config) as target:
+            effective = runs.configure(target, config)
+            path = runs.output_path(effective, target, overwrite=overwrite)
             typer.echo(effective.dumps(), nl=False)
-            typer.echo(f"# camera: {session.device}")
+            for session in getattr(target, "sessions", [target]):
+                typer.echo(f"# camera: {session.device}")
             typer.echo(f"# would write: {path}")
         return
     if config.acquisition.frames is None and config.acquisition.duration is None:

@@ -596,7 +596,7 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
 
     def _put_back_all(self, previous: Mapping[str, FeatureValue]) -> list[str]:
         problems = []
-        for selector, value in reversed(previous.items()):  # inner selectors first, under the outer values set
+        for selector, value in reversed(list(previous.items())):  # inner selectors first, under the outer values set
             try:
                 self.put_back(selector, value)
             except FeatureError as error:

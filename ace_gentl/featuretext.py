@@ -26,7 +26,7 @@ class FeatureRef:
     def __str__(self) -> str:
         if not self.selectors:
             return self.name
-        return f"{self.name}[{', '.join(f'{k}={v}' for k, v in self.selectors.items())}]"
+        return f"{self.name}[{', '.join(f'{k}={v!s}' for k, v in self.selectors.items())}]"  # noqa: B907
 
 
 def parse_ref(text: str) -> FeatureRef:

@@ -160,7 +160,7 @@ class IntegerType(NodeType):
         return Reading(int(node.value))
 
     def accepts(self, value: object, converted: bool) -> bool:
-        return _is_int(value) or (_is_real(value) and (converted or float(value).is_integer()))
+        return _is_int(value) or (_is_real(value) and (converted or float(value).is_integer()))  # type: ignore[arg-type]
 
     def to_raw(self, name: str, value: FeatureValue, resolution: naming.Resolution) -> FeatureValue:
         to_node, to_user = resolution.to_node, resolution.to_user
@@ -290,7 +290,7 @@ class BooleanType(NodeType):
         node.value = bool(raw)
 
     def choices(self, node: Any, limit: int) -> Choices:
-        return Choices([False, True][:limit])
+        return Choices(list[FeatureValue]([False, True])[:limit])
 
     def parse(self, name: str, text: str) -> FeatureValue:
         lowered = text.strip().lower()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Iterator, Mapping
 from pathlib import Path
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from genicam import gentl
@@ -66,7 +66,7 @@ class Session:
         try:
             if flags is None:
                 raise ValueError(f"access must be one of {', '.join(_ACCESS_FLAGS)}, not {access!r}")
-            xml = devicexml.check(device_xml) if device_xml is not None else None
+            xml = devicexml.check(Path(device_xml)) if device_xml is not None else None
         except (ValueError, AceGentlError):
             transport.release(found.producer)
             raise

@@ -158,10 +158,10 @@ class _Capture:
                 features.write(selector, value)
             actual = features.read(selector)
         except FeatureError as error:
-            self.note(selector, f"{selector}={value} skipped: cannot be selected ({reason_of(error)})")
+            self.note(selector, f"{selector}={value!s} skipped: cannot be selected ({reason_of(error)})")  # noqa: B907
             return False
         if not same(actual, value):
-            self.note(selector, f"{selector}={value} skipped: reads back {actual!r}")
+            self.note(selector, f"{selector}={value!s} skipped: reads back {actual!r}")  # noqa: B907
             return False
         return True
 
@@ -179,9 +179,9 @@ def capture(features: FeatureMap, device: Any = None, limits: Limits | None = No
     state = _Capture(features, limits or Limits())
     groups: dict[tuple[str, ...], list[str]] = {}
     for name in features:
-        selectors = [s for s in features.selectors_of(name) if s != name]
-        if selectors:
-            groups.setdefault(tuple(features.outer_first(selectors)), []).append(name)
+        selected = [s for s in features.selectors_of(name) if s != name]
+        if selected:
+            groups.setdefault(tuple(features.outer_first(selected)), []).append(name)
         else:
             state.plain_feature(name)
     for selectors, members in groups.items():

@@ -179,8 +179,8 @@ def main() -> None:
     for soak in soaks:
         print(f"{soak} ...", flush=True)
         cases += {"idle": soak_idle, "repeat": soak_repeat, "hogs": soak_hogs}[soak](args)
-    print(f"\n| soak | pixel format | compression | runs | frames | lost | runs with loss | worst stall ms | "
-          f"slack ms | frames copied |")
+    print("\n| soak | pixel format | compression | runs | frames | lost | runs with loss | worst stall ms | "
+          "slack ms | frames copied |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for case in cases:
         print(f"| {case.soak} | {case.pixel_format} | {case.compression} | {case.runs} | {case.frames} | {case.lost} | "

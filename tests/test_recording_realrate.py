@@ -43,7 +43,7 @@ def checked_run(session: ace_gentl.Session, path: Path, **options: Any) -> dict[
     with h5py.File(path, "r") as file:
         details = json.loads(file["entry/recording/result"][()])
         config = json.loads(file["entry/run_configuration/data"][()])
-        ids = file[f"entry/instrument/acA4112_20um/frame_id"][:]
+        ids = file["entry/instrument/acA4112_20um/frame_id"][:]
     path.unlink()
     rate = float(session.features["ResultingFrameRate"])
     slack = (config["buffers"] - details["buffers_held_at_most"]) / rate

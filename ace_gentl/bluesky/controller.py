@@ -366,8 +366,10 @@ class CameraController:
         chunk_fields, _ = engine.chunk_fields()
         fields = {f.name: np.dtype(f.dtype).str for f in (*layout.BASE_FIELDS, *chunk_fields)}
         group = f"/entry/instrument/{layout.nexus_name(session.device.model)}"
-        options = {"title": title} if title else {}
-        self._recorder = Recorder(engine, target, **options, **self.recorder_options)
+        options: dict[str, Any] = dict(self.recorder_options)
+        if title:
+            options["title"] = title
+        self._recorder = Recorder(engine, target, **options)
         self._engine = engine
         self._collected = 0
         self.last_result, self.last_error = None, ""

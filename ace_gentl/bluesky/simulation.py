@@ -19,7 +19,7 @@ class SimLinePulser(Device):
     def __init__(self, detectors: Iterable[GenTLDetector], line: str = "Line1", name: str = "") -> None:
         self._detectors = list(detectors)
         self._line = line
-        self.frequency = soft_signal_rw(float, 0.0, units="Hz", setter=self._start)
+        self.frequency = soft_signal_rw(float, 0.0, units="Hz", setter=self._start)  # type: ignore[arg-type]
         super().__init__(name=name)
 
     async def _start(self, frequency_hz: float) -> None:

@@ -180,7 +180,7 @@ class GenTLCamera(Device):
     def exposure_time(self) -> float:
         return float(self._feature("ExposureTime"))
 
-    @exposure_time.write
+    @exposure_time.write  # type: ignore[no-redef]  # pytango: the attribute's read and write
     @_tango_errors
     def exposure_time(self, value: float) -> None:
         self._set("ExposureTime", value)
@@ -190,7 +190,7 @@ class GenTLCamera(Device):
     def gain(self) -> float:
         return float(self._feature("Gain"))
 
-    @gain.write
+    @gain.write  # type: ignore[no-redef]  # pytango: the attribute's read and write
     @_tango_errors
     def gain(self, value: float) -> None:
         self._set("Gain", value)
@@ -200,7 +200,7 @@ class GenTLCamera(Device):
     def width(self) -> int:
         return int(self._feature("Width"))
 
-    @width.write
+    @width.write  # type: ignore[no-redef]  # pytango: the attribute's read and write
     @_tango_errors
     def width(self, value: int) -> None:
         self._set("Width", value)
@@ -210,7 +210,7 @@ class GenTLCamera(Device):
     def height(self) -> int:
         return int(self._feature("Height"))
 
-    @height.write
+    @height.write  # type: ignore[no-redef]  # pytango: the attribute's read and write
     @_tango_errors
     def height(self, value: int) -> None:
         self._set("Height", value)
@@ -220,7 +220,7 @@ class GenTLCamera(Device):
     def pixel_format(self) -> str:
         return str(self._feature("PixelFormat"))
 
-    @pixel_format.write
+    @pixel_format.write  # type: ignore[no-redef]  # pytango: the attribute's read and write
     @_tango_errors
     def pixel_format(self, value: str) -> None:
         self._set("PixelFormat", value)
@@ -245,7 +245,7 @@ class GenTLCamera(Device):
     def trigger_mode(self) -> str:
         return self._trigger_mode
 
-    @trigger_mode.write
+    @trigger_mode.write  # type: ignore[no-redef]  # pytango: the attribute's read and write
     def trigger_mode(self, value: str) -> None:
         try:
             self._trigger_mode = TriggerMode(value).value
@@ -257,7 +257,7 @@ class GenTLCamera(Device):
     def trigger_line(self) -> str:
         return self._trigger_line
 
-    @trigger_line.write
+    @trigger_line.write  # type: ignore[no-redef]  # pytango: the attribute's read and write
     def trigger_line(self, value: str) -> None:
         self._trigger_line = value
 
@@ -265,7 +265,7 @@ class GenTLCamera(Device):
     def livetime(self) -> float:
         return self._livetime
 
-    @livetime.write
+    @livetime.write  # type: ignore[no-redef]  # pytango: the attribute's read and write
     def livetime(self, value: float) -> None:
         self._livetime = value
 
@@ -273,7 +273,7 @@ class GenTLCamera(Device):
     def deadtime(self) -> float:
         return self._deadtime
 
-    @deadtime.write
+    @deadtime.write  # type: ignore[no-redef]  # pytango: the attribute's read and write
     def deadtime(self, value: float) -> None:
         self._deadtime = value
 
@@ -281,7 +281,7 @@ class GenTLCamera(Device):
     def batch_frames(self) -> int:
         return self._batch_frames
 
-    @batch_frames.write
+    @batch_frames.write  # type: ignore[no-redef]  # pytango: the attribute's read and write
     def batch_frames(self, value: int) -> None:
         if value < 0:
             tango.Except.throw_exception("BadValue", f"batch_frames must be >= 0, not {value}", "batch_frames")
@@ -293,7 +293,7 @@ class GenTLCamera(Device):
     def output_path(self) -> str:
         return self._output_path
 
-    @output_path.write
+    @output_path.write  # type: ignore[no-redef]  # pytango: the attribute's read and write
     def output_path(self, value: str) -> None:
         self._output_path = value
 
@@ -301,7 +301,7 @@ class GenTLCamera(Device):
     def create_dirs(self) -> bool:
         return self._create_dirs
 
-    @create_dirs.write
+    @create_dirs.write  # type: ignore[no-redef]  # pytango: the attribute's read and write
     def create_dirs(self, value: bool) -> None:
         self._create_dirs = value
 

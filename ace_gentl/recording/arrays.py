@@ -108,11 +108,11 @@ def to_xarray(recording: Recording, *, use_dask: bool | None = None) -> Any:
     coords: dict[str, Any] = {}
     for name in recording.field_names:
         column = recording.column(name)
-        attrs = {"units": recording.units(name)} if recording.units(name) else {}
+        units = {"units": recording.units(name)} if recording.units(name) else {}
         if name == "host_timestamp":
             coords["host_time"] = ("frame", column.astype("datetime64[ns]"), {"timezone": "UTC"})
             continue
-        coords[COORDINATE_NAMES.get(name, name)] = ("frame", column, attrs)
+        coords[COORDINATE_NAMES.get(name, name)] = ("frame", column, units)
     try:
         settings = recording.settings.get("features", {})
     except RecordingFileError:  # a damaged or missing snapshot: no settings attributes, the frames stay usable

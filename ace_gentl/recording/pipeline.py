@@ -229,7 +229,7 @@ class _Item:
         self.raw_copy: np.ndarray | None = None  # queue memory holding the frame's bytes, once copied
         self.decoded: np.ndarray | None = None  # pool array holding the decoded frame (packed formats)
         self.array: np.ndarray | None = None  # the decoded frame (a view on ``decoded``)
-        self.payload: bytes | None = None  # the chunk bytes, when compressed in a worker
+        self.payload: bytes | np.ndarray | None = None  # the chunk bytes, when compressed in a worker
         self.checksum: int | None = None
         self.prepared: Future[None] | None = None
         self.prepare_s = 0.0
@@ -475,8 +475,10 @@ class Pipeline:
             self._prepare(item)
         t0 = time.perf_counter()
         with item.lock:  # unencoded, the frame is written from its buffer (or from its copy, once copied out)
-            payload = item.payload
-            if payload is None:
+            payload: bytes | np.ndarray
+            if item.payload is not None:
+                payload = item.payload
+            else:
                 payload = item.array if item.array is not None else item.frame.data
             stored = self.writer.write(payload, item.values, checksum=item.checksum, stream=item.stream)
         self._measure(item.prepare_s, time.perf_counter() - t0)

@@ -9,6 +9,8 @@ table. matplotlib is an optional extra (``pip install 'ace-gentl[plot]'``); the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,7 +90,7 @@ def _histogram(ax: Axes, frames: list[tuple[str, np.ndarray]], top: int) -> None
     ax.legend(fontsize=8)
 
 
-def _intervals(ax: Axes, table: dict[str, np.ndarray]) -> None:
+def _intervals(ax: Axes, table: Mapping[str, np.ndarray]) -> None:
     stamps = table["device_timestamp"].astype(np.int64)
     index = np.arange(stamps.size)
     if stamps.size >= 2:
@@ -104,7 +106,7 @@ def _intervals(ax: Axes, table: dict[str, np.ndarray]) -> None:
     if lost is not None and np.any(lost > 0):
         gaps = np.flatnonzero(lost > 0)
         for number, where in enumerate(gaps):
-            ax.axvline(where, color="tab:red", lw=0.8, alpha=0.6, label="lost frames" if number == 0 else None)
+            ax.axvline(float(where), color="tab:red", lw=0.8, alpha=0.6, label="lost frames" if number == 0 else None)
             if number < ANNOTATED_GAPS:
                 ax.annotate(f"{int(lost[where])} lost", (where, 1.0), xycoords=("data", "axes fraction"),
                             fontsize=7, color="tab:red", rotation=90, va="top", ha="right")
@@ -139,7 +141,7 @@ def figure(recording: Recording) -> Figure:
     figure_class = _matplotlib()
     summary = recording.summary()
     count = len(recording)
-    table = {name: recording.column(name) for name in ("device_timestamp", "lost_before", "incomplete")
+    table: dict[str, np.ndarray] = {name: recording.column(name) for name in ("device_timestamp", "lost_before", "incomplete")
              if name in recording.field_names}
     events = events_of(recording)
     rows = 3 if events is not None else 2

@@ -28,7 +28,7 @@ import h5py
 import numpy as np
 
 from ace_gentl.errors import AceGentlError, RecordingFileError
-from ace_gentl.recording import description, layout, metadata, schema
+from ace_gentl.recording import description, layout, schema
 from ace_gentl.recording.fileaccess import (
     H5PY_ERRORS,
     damaged_objects,

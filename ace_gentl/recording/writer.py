@@ -22,7 +22,7 @@ import errno
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 def chunk_checksum(payload: bytes | np.ndarray) -> int:
     """xxh3_64 of a chunk's stored bytes (``layout.CHECKSUM``, attribute ``algorithm``)."""
-    return int(xxhash.xxh3_64_intdigest(payload))
+    return int(xxhash.xxh3_64_intdigest(payload if isinstance(payload, bytes) else payload.data))
 
 #: Room kept below a file-size limit for what closing and finishing the file write (metadata, end snapshot).
 SIZE_LIMIT_MARGIN = 16 << 20
@@ -255,7 +255,7 @@ class FrameWriter:
     def due(self) -> bool:
         return time.monotonic() - self.last_flush >= self.flush_interval_s
 
-    def flush(self, counters: Mapping[str, int], camera_counters: list[Mapping[str, int]] | None = None) -> None:
+    def flush(self, counters: Mapping[str, int], camera_counters: Sequence[Mapping[str, int]] | None = None) -> None:
         """Write the buffered per-frame values, table rows and counters, then flush HDF5 (readers see it all)."""
         handles = self._handles()
         for state, detector in zip(self.streams, handles.detectors):
@@ -289,7 +289,7 @@ class FrameWriter:
         self.last_flush = time.monotonic()
 
     def close(self, status: str, counters: Mapping[str, int],
-              camera_counters: list[Mapping[str, int]] | None = None) -> None:
+              camera_counters: Sequence[Mapping[str, int]] | None = None) -> None:
         """Final flush, status and end time, and close the SWMR file. Closes also if that fails."""
         if self._file is None:
             return

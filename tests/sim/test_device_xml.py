@@ -227,7 +227,7 @@ def test_two_cameras_in_one_harvester_one_with_a_foreign_xml(monkeypatch: pytest
 
 
 def test_plain_harvesters_serves_the_environment_variable_file() -> None:
-    proc = run_child(f"""
+    proc = run_child("""
         h = new_harvester()
         ia = h.create(0)
         nm = ia.remote_device.node_map
