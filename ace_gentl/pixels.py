@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ace_gentl import _unpack  # type: ignore[attr-defined]
+from ace_gentl._native import unpack_module
 from ace_gentl.errors import PixelFormatError
+
+_unpack = unpack_module()
 
 Buffer = bytes | bytearray | memoryview | np.ndarray
 

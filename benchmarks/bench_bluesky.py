@@ -7,7 +7,7 @@ the clock runs in the plan from just before ``kickoff`` to the end of ``collect_
 (every frame collected, its StreamDatum emitted); the Recorder's own rate for the same file is shown
 too. Rounds are interleaved, in ABBA order (the load of a shared machine and the disk drift), and
 the cost is also given as the median of each round's own ratio; files are deleted afterwards. The
-Bluesky path must cost less than 10 % (issue 15).
+Bluesky path must cost less than 10 %.
 
     PYTHONPATH=. python3 benchmarks/bench_bluesky.py [--frames 300] [--repeat 3] [--dir /tmp]
 """

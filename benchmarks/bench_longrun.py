@@ -1,4 +1,4 @@
-"""Issue 5, point 5(c): record the simulated camera at its real rate for a long time.
+"""Record the simulated camera at its real rate for a long time.
 
 Full frame (4112x3008), a test image (so every frame can be checked and the file stays a few GB
 with compression), paced at the camera's own rate (SimUnthrottled off). Reports frames, lost,

@@ -1,4 +1,4 @@
-"""Issue 5, point 5(b): end to end from the simulated camera, against a naive Harvesters loop, in one run.
+"""End to end from the simulated camera, against a naive Harvesters loop, in one run.
 
 Full frame 4112x3008 Mono8, SimUnthrottled (frames as fast as buffers come back), no compression.
 (1) naive: Harvesters ``ia.fetch()`` and ``dset[i] = frame``; (2) ``session.record``. Reports frames/s,

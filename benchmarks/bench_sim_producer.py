@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from simrig import gentl_rig, gentl_stream, harvester  # noqa: E402
+from gentl_consumer import gentl_rig, gentl_stream, harvester  # noqa: E402
 
 
 def raw_gentl_fps(fmt: str, test_image: str, frames: int) -> tuple[float, float]:

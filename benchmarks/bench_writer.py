@@ -1,4 +1,4 @@
-"""Issue 5, point 5(a): the writer alone, against the naive ``dset[i] = frame``, in one run.
+"""The writer alone, against the naive ``dset[i] = frame``, in one run.
 
 Full 4112x3008 frames grabbed from the simulated camera (its noisy scene: Mono12 as uint16, and
 Mono8), cycled, go through

@@ -9,7 +9,7 @@ import pytest
 import ace_gentl
 from cli_helpers import invoke
 from devicexml_helpers import TINY
-from simrig2 import sim_env  # noqa: F401 (pytest fixture)
+from sim_controls import sim_env  # noqa: F401 (pytest fixture)
 
 pytestmark = pytest.mark.usefixtures("sim_env")
 

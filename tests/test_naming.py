@@ -16,7 +16,7 @@ from genicam.genapi import NodeMap
 from legacy_camera import EXPOSURE_BASE_US, LEGACY_VENDOR
 from ram_nodemap import CORPUS, load
 from session_fixtures import legacy_xml_paths  # noqa: F401 (pytest fixture)
-from simrig import GentlPort
+from gentl_consumer import GentlPort
 
 
 def original_view(s: ace_gentl.Session) -> NodeMap:

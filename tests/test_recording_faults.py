@@ -35,11 +35,6 @@ def cam() -> Iterator[ace_gentl.Session]:
         yield session
 
 
-def needs_fault(session: ace_gentl.Session, name: str) -> None:
-    if name not in session.device_features:
-        pytest.skip(f"the simulated camera has no {name} yet (part 2 of the simulator)")
-
-
 def check_frames(recording: ace_gentl.Recording, pixel_format: str = "Mono8", roi: dict[str, int] = ROI) -> None:
     ids, incomplete = recording.column("frame_id"), recording.column("incomplete")
     for index in range(len(recording)):
@@ -88,7 +83,6 @@ def test_slow_disk_loses_frames_at_the_camera_not_memory(cam: ace_gentl.Session,
 
 
 def test_injected_drops_and_incomplete_frames_are_recorded(cam: ace_gentl.Session, tmp_path: Path) -> None:
-    needs_fault(cam, "SimFaultDropRate")
     configure(cam, unthrottled=False, roi={"Width": 1024, "Height": 240, "OffsetX": 0, "OffsetY": 0})
     cam.device_features["SimFaultSeed"] = 7
     cam.device_features["SimFaultDropRate"] = 0.2
@@ -104,7 +98,6 @@ def test_injected_drops_and_incomplete_frames_are_recorded(cam: ace_gentl.Sessio
 
 
 def test_a_stall_does_not_break_the_run(cam: ace_gentl.Session, tmp_path: Path) -> None:
-    needs_fault(cam, "SimFaultStallMs")
     configure(cam, unthrottled=False)
     cam.device_features["SimFaultStallMs"] = 300
     result = cam.record(tmp_path / "stall.h5", frames=20)
@@ -112,7 +105,6 @@ def test_a_stall_does_not_break_the_run(cam: ace_gentl.Session, tmp_path: Path) 
 
 
 def test_camera_unplugged_mid_run(cam: ace_gentl.Session, tmp_path: Path) -> None:
-    needs_fault(cam, "SimFaultDisconnectAfterFrames")
     configure(cam, unthrottled=False)
     cam.device_features["SimFaultDisconnectAfterFrames"] = 10
     with pytest.raises(ace_gentl.CameraLostError) as caught:
@@ -130,7 +122,7 @@ def test_camera_unplugged_mid_run(cam: ace_gentl.Session, tmp_path: Path) -> Non
 
 
 class FailingEngine(CameraEngine):
-    """The real camera, until it "goes away" after ``after`` frames (works without part 2's faults)."""
+    """The real camera, until it "goes away" after ``after`` frames (no fault controls needed)."""
 
     def __init__(self, session: ace_gentl.Session, after: int) -> None:
         super().__init__(session)
@@ -347,7 +339,6 @@ def test_the_output_folder_is_made_when_missing_and_a_file_in_its_place_is_one_l
 
 
 def test_losses_before_the_first_frame_and_by_the_producer_are_counted(cam: ace_gentl.Session, tmp_path: Path) -> None:
-    needs_fault(cam, "SimFaultDropRate")
     configure(cam, unthrottled=False, roi={"Width": 1024, "Height": 240, "OffsetX": 0, "OffsetY": 0})
     cam.device_features["SimFaultSeed"] = 17
     cam.device_features["SimFaultDropRate"] = 0.1
@@ -362,7 +353,6 @@ def test_losses_before_the_first_frame_and_by_the_producer_are_counted(cam: ace_
 
 
 def test_a_camera_that_drops_every_frame_reports_them_lost(cam: ace_gentl.Session, tmp_path: Path) -> None:
-    needs_fault(cam, "SimFaultDropRate")
     configure(cam, unthrottled=False, roi={"Width": 1024, "Height": 240, "OffsetX": 0, "OffsetY": 0})
     cam.device_features["SimFaultDropRate"] = 1.0
     with pytest.raises(ace_gentl.CameraLostError, match="no frame within") as caught:

@@ -19,7 +19,7 @@ from ace_gentl.errors import (
 )
 from ace_gentl.sim import cti_path
 from session_fixtures import session  # noqa: F401 (pytest fixture)
-from simrig import open_fd_count, process_rss_bytes, thread_count
+from gentl_consumer import open_fd_count, process_rss_bytes, thread_count
 
 
 def test_list_devices_gives_typed_records() -> None:

@@ -16,7 +16,7 @@ from ace_gentl.recording.writer import find_detector
 from ace_gentl.sim import powerup
 from cli_helpers import invoke
 from devicexml_helpers import SHAPES, TINY, zipped
-from simrig2 import run_child, sim_env  # noqa: F401 (pytest fixture)
+from sim_controls import run_child, sim_env  # noqa: F401 (pytest fixture)
 
 pytestmark = pytest.mark.usefixtures("sim_env")
 

@@ -7,9 +7,9 @@ Any GenTL consumer can load it: put the folder of :func:`cti_path` on
 from __future__ import annotations
 
 import os
-from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
+from ace_gentl._native import installed_file
 from ace_gentl.errors import SimulatorNotBuiltError
 
 CTI_NAME = "ace_gentl_sim.cti"
@@ -33,7 +33,7 @@ def cti_path() -> Path:
         candidate = Path(folder) / CTI_NAME
         if candidate.is_file():
             return candidate.resolve()
-    installed = _installed_cti()
+    installed = installed_file("sim", CTI_NAME, ("",))
     if installed is not None:  # imported from a source tree that shadows the installed package
         return installed
     raise SimulatorNotBuiltError(
@@ -41,19 +41,6 @@ def cti_path() -> Path:
         "not installed; install the package with `pip install .` so the C producer is built, "
         f"or set {CTI_OVERRIDE_ENV} to a cmake build of cti/",
     )
-
-
-def _installed_cti() -> Path | None:
-    try:
-        files = distribution("ace-gentl").files or []
-    except PackageNotFoundError:
-        return None
-    for file in files:
-        if file.name == CTI_NAME:
-            path = Path(str(file.locate())).resolve()
-            if path.is_file():
-                return path
-    return None
 
 
 __all__ = ["CTI_NAME", "CTI_OVERRIDE_ENV", "cti_path"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from simrig2 import REFUSED, sim_camera, sim_env  # noqa: F401
+from sim_controls import REFUSED, sim_camera, sim_env  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("sim_env")
 

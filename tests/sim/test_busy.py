@@ -10,7 +10,7 @@ import time
 
 import pytest
 from genicam.gentl import DEVICE_ACCESS_STATUS_LIST as STATUS
-from simrig2 import new_harvester, sim_camera, sim_env  # noqa: F401
+from sim_controls import new_harvester, sim_camera, sim_env  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("sim_env")
 
@@ -32,7 +32,7 @@ HOLDER = """
 def _spawn_holder(**env: str) -> subprocess.Popen:
     import sys as _sys
 
-    from simrig2 import child_env, child_script
+    from sim_controls import child_env, child_script
 
     proc = subprocess.Popen([_sys.executable, "-c", child_script(HOLDER)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(**env))
@@ -93,7 +93,7 @@ def test_camera_open_in_another_process_is_busy_and_cannot_be_opened(monkeypatch
 
 
 def test_interface_node_map_reports_busy() -> None:
-    from simrig import node_map_of
+    from gentl_consumer import node_map_of
 
     holder = _spawn_holder()
     try:

@@ -11,7 +11,7 @@ import pytest
 from genicam import gentl
 from genicam.genapi import EAccessMode, EInterfaceType, OutOfRangeException
 
-from simrig import gentl_rig, read_port_xml
+from gentl_consumer import gentl_rig, read_port_xml
 
 NS = {"g": "http://www.genicam.org/GenApi/Version_1_1"}
 READABLE = (EAccessMode.RO, EAccessMode.RW)

@@ -6,7 +6,7 @@ import struct
 
 import numpy as np
 import pytest
-from simrig2 import (  # noqa: F401
+from sim_controls import (  # noqa: F401
     CHUNK_DATA_LEN,
     CHUNK_IDS,
     REFUSED,

@@ -15,8 +15,8 @@ import pytest
 from genicam import genapi, gentl
 
 from devicexml_helpers import CORPUS, SHAPES, TINY, acquirer_serving, fetch_viky_xml, local_file, zipped
-from simrig import GentlPort
-from simrig2 import new_harvester, run_child, sim_env  # noqa: F401 (pytest fixture)
+from gentl_consumer import GentlPort
+from sim_controls import new_harvester, run_child, sim_env  # noqa: F401 (pytest fixture)
 
 pytestmark = pytest.mark.usefixtures("sim_env")
 

@@ -7,7 +7,7 @@ import re
 from genicam import gentl
 
 from ace_gentl.sim import cti_path
-from simrig import gentl_rig, harvester, read_port_xml
+from gentl_consumer import gentl_rig, harvester, read_port_xml
 
 
 def test_system_info_through_genicam() -> None:

@@ -3,7 +3,7 @@
 Harvesters' event path: EventManagerRemoteDevice on EVENT_REMOTE_DEVICE, then GenApi's
 EventAdapterU3V updates the EventXxx nodes.  Harvesters' monitor thread
 (ParameterSet({ENABLE_EVENT_MONITOR: True})) deadlocks against node access from the main thread
-(see simrig2.EventRecorder), so most tests pump the same calls in the test thread; one test runs
+(see sim_controls.EventRecorder), so most tests pump the same calls in the test thread; one test runs
 the monitor thread itself without touching nodes while events flow.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from simrig2 import EVENT_IDS, EventRecorder, sim_camera, sim_env  # noqa: F401
+from sim_controls import EVENT_IDS, EventRecorder, sim_camera, sim_env  # noqa: F401
 import itertools
 
 pytestmark = pytest.mark.usefixtures("sim_env")
@@ -156,7 +156,7 @@ def test_events_do_not_arrive_after_notification_off() -> None:
 
 def test_harvesters_event_monitor_thread_delivers_every_frame_event() -> None:
     """ENABLE_EVENT_MONITOR: Harvesters' own thread delivers the messages (ON_EVENT_DATA_UPDATED per
-    message).  No node is touched from this thread while events flow (see simrig2.EventRecorder)."""
+    message).  No node is touched from this thread while events flow (see sim_controls.EventRecorder)."""
     from harvesters.core import Callback
 
     count = {"n": 0}

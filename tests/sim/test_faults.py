@@ -6,7 +6,7 @@ import time
 
 import pytest
 from genicam import gentl
-from simrig2 import REFUSED, new_harvester, sim_camera, sim_env  # noqa: F401
+from sim_controls import REFUSED, new_harvester, sim_camera, sim_env  # noqa: F401
 import itertools
 
 pytestmark = pytest.mark.usefixtures("sim_env")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simrig import gentl_rig, gentl_stream, unpack_mono12p
+from gentl_consumer import gentl_rig, gentl_stream, unpack_mono12p
 
 BITS = {"Mono8": 8, "Mono12": 12, "Mono12p": 12}
 

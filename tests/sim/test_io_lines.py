@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from simrig2 import REFUSED, sim_camera, sim_env  # noqa: F401
+from sim_controls import REFUSED, sim_camera, sim_env  # noqa: F401
 import itertools
 
 pytestmark = pytest.mark.usefixtures("sim_env")

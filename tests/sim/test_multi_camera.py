@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from simrig2 import new_harvester, sim_camera, sim_env  # noqa: F401
+from sim_controls import new_harvester, sim_camera, sim_env  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("sim_env")
 

@@ -10,7 +10,7 @@ import gc
 
 import pytest
 
-from simrig import gentl_rig, gentl_stream, open_fd_count, process_rss_bytes, thread_count
+from gentl_consumer import gentl_rig, gentl_stream, open_fd_count, process_rss_bytes, thread_count
 
 CYCLES = 100
 

@@ -8,8 +8,8 @@ import struct
 
 import pytest
 from genicam import gentl
-from simrig import gentl_rig, read_port_xml
-from simrig2 import CHUNK_IDS, REFUSED, parse_u3v_chunks, sim_camera, sim_env  # noqa: F401
+from gentl_consumer import gentl_rig, read_port_xml
+from sim_controls import CHUNK_IDS, REFUSED, parse_u3v_chunks, sim_camera, sim_env  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("sim_env")
 

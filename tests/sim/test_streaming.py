@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from simrig import gentl_rig, gentl_stream, harvester
+from gentl_consumer import gentl_rig, gentl_stream, harvester
 
 BYTES_PER_PIXEL = {"Mono8": 1.0, "Mono12": 2.0, "Mono12p": 1.5}
 

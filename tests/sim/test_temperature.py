@@ -8,7 +8,7 @@ import math
 import time
 
 import pytest
-from simrig2 import EventRecorder, sim_camera, sim_env  # noqa: F401
+from sim_controls import EventRecorder, sim_camera, sim_env  # noqa: F401
 import itertools
 
 pytestmark = pytest.mark.usefixtures("sim_env")

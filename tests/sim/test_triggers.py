@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from simrig2 import (
+from sim_controls import (
     REFUSED,
     SIM_PULSE_WIDTH_NS,
     TRIGGER_WIDTH_OFFSET_US,

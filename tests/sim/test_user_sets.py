@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from simrig2 import REFUSED, run_child, sim_camera, sim_env  # noqa: F401
+from sim_controls import REFUSED, run_child, sim_camera, sim_env  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("sim_env")
 

@@ -1,4 +1,4 @@
-"""Part-2 test rig: the simulated acA4112-20um through Harvesters 1.4.3.
+"""The simulated acA4112-20um through Harvesters 1.4.3, with its Simulation controls.
 
 `sim_camera()` opens one camera through Harvesters (optionally with the event monitor on) and
 gives the remote-device node map (`nm`), the GenTL Device-module node map with the Simulation
@@ -381,7 +381,7 @@ CHILD_PRELUDE = textwrap.dedent(
     """
     import os, sys, time, json
     sys.path.insert(0, {tests!r})
-    from simrig2 import new_harvester
+    from sim_controls import new_harvester
     """
 )
 

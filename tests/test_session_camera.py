@@ -1,6 +1,6 @@
-"""Session features that need part 2 of the simulated camera: chunk data, incomplete frames,
+"""Session features on the simulated camera's behaviour: chunk data, incomplete frames,
 a camera busy in another process, a camera lost mid-stream, triggers, selected features in
-snapshots, and user sets that outlive the process (issue 4)."""
+snapshots, and user sets that outlive the process."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import pytest
 import ace_gentl
 from ace_gentl import transport
 from ace_gentl.errors import AcquisitionTimeout, DeviceBusyError, DeviceLostError
-from simrig2 import child_env, crc16_ccitt_false
+from sim_controls import child_env, crc16_ccitt_false
 
 WIDTH, HEIGHT = 256, 64
 #: Testimage2 is X mod 2^B: static and noise-free (cti/TEST_IMAGES.md), so pixels can be checked exactly.
