@@ -121,6 +121,20 @@ def test_touching_makes_a_fresh_buffer_resident_without_changing_it() -> None:
     assert not any(np.frombuffer(buffer, np.uint8)[::4096])
 
 
+@pytest.mark.parametrize("populate", [True, False], ids=["madvise", "zeros"])
+def test_touching_keeps_what_a_buffer_holds_on_either_path(monkeypatch: pytest.MonkeyPatch, populate: bool) -> None:
+    if not populate:
+        monkeypatch.setattr(backend, "_madvise", False)
+    size = (16 << 20) + 123  # partial pages at the end
+    buffer = bytearray(size)
+    view = np.frombuffer(buffer, np.uint8)
+    view[::4093] = 7
+    address = view.ctypes.data
+    backend.touch(memoryview(buffer)[5:])  # partial pages at the start too
+    assert _resident_pages(address, size) > 0.95 * (size // 4096)
+    assert int(view[::4093].min()) == 7 and int(view.sum()) == 7 * len(view[::4093])
+
+
 def test_the_device_xml_is_read_from_the_remote_port(cam: ace_gentl.Session) -> None:
     url, xml = backend.read_port_url(cam.raw.remote_device.port)
     assert url.lower().startswith("local:") and xml.lstrip().startswith(b"<?xml")

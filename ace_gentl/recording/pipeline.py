@@ -33,6 +33,7 @@ import h5py
 import numpy as np
 
 from ace_gentl import backend, pixels
+from ace_gentl._native import name_native_thread
 from ace_gentl.errors import AceGentlError
 from ace_gentl.frames import Frame
 from ace_gentl.recording.writer import FrameWriter, chunk_checksum
@@ -286,7 +287,8 @@ class Pipeline:
         self.streams = [_StreamState(writer, index, lendables[index], self._ahead + 2) for index in range(count)]
         self._queue: queue.SimpleQueue[_Item | _Rows | object] = queue.SimpleQueue()
         self._holding_lock = threading.Lock()
-        self._executor = ThreadPoolExecutor(self.workers, "ace-gentl-compress")
+        self._executor = ThreadPoolExecutor(self.workers, "ace-gentl-compress",
+                                            initializer=name_native_thread)
         self._on_speed = on_speed
         self._speed_frames = speed_frames
         self._prepare_times: list[float] = []
@@ -515,6 +517,7 @@ class Pipeline:
         self.budget.release(item.nbytes)
 
     def _run(self) -> None:
+        name_native_thread()
         writer, stats = self.writer, self.stats
         window: deque[_Item] = deque()
         running = True

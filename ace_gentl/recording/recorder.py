@@ -21,6 +21,7 @@ from typing import Any, Callable
 import h5py
 import numpy as np
 
+from ace_gentl._native import name_native_thread
 from ace_gentl.errors import (
     AceGentlError,
     CameraLostError,
@@ -683,6 +684,7 @@ class Recorder:
             raise problems[0]
 
     def _run(self) -> None:
+        name_native_thread()
         acquire_error: BaseException | None = None
         try:
             self._acquire()
