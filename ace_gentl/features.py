@@ -16,7 +16,10 @@ The node map may come from Harvesters, from genicam directly or from a test port
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
+import functools
+import threading
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -128,6 +131,8 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
     where: str = "camera"
     neutral: bool = False
     streaming: Callable[[], bool] = field(default=lambda: False)
+    #: Held around every use of the node map (shared by a Session's maps and its stream): see _serialise.
+    lock: Any = field(default_factory=threading.RLock, repr=False, compare=False)
     _names: list[str] | None = field(default=None, init=False, repr=False)
     _categories: dict[str, tuple[str, ...]] | None = field(default=None, init=False, repr=False)
     _entries: dict[str, _Entry] = field(default_factory=dict, init=False, repr=False)
@@ -568,8 +573,13 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
         """Set ``selectors`` for the duration of the block, then put them back as they were.
 
         Only selectors whose value differs are written (a read-only selector at the wanted
-        value is fine). If putting a selector back fails, the error says so.
+        value is fine). If putting a selector back fails, the error says so. No other thread of
+        the Session moves the selectors while the block runs (the node map's lock is held).
         """
+        with self.lock:
+            yield from self._selected(name, selectors)
+
+    def _selected(self, name: str, selectors: Mapping[str, FeatureValue]) -> Iterator[None]:
         if not selectors:
             yield
             return
@@ -684,6 +694,32 @@ class FeatureMap(MutableMapping[str, FeatureValue]):
             value_note=value_note, representation=details.representation,
             display_notation=details.display_notation, display_precision=details.display_precision,
             length=details.length, problems=tuple(details.problems))
+
+
+def _serialise(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``method`` holding the map's lock.
+
+    Why: two threads using one node map at once can deadlock. GenApi calls take the node map's
+    mutex without releasing the GIL, while a thread inside the node map (a command, a register
+    read) calls Harvesters' Python port and needs the GIL: seen as a hang of a Bluesky plan that
+    read a feature while the recorder ran AcquisitionStart. A Python lock taken first (waiting
+    for it releases the GIL) makes them take turns.
+    """
+
+    @functools.wraps(method)
+    def serialised(self: FeatureMap, *args: Any, **kwargs: Any) -> Any:
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return serialised
+
+
+_FIELDS = {f.name for f in dataclasses.fields(FeatureMap)}
+for _name, _member in list(vars(FeatureMap).items()):
+    if callable(_member) and _name not in _FIELDS and _name != "selected" and (not _name.startswith("_") or _name in (
+            "__iter__", "__len__", "__contains__", "__getitem__", "__setitem__", "__delitem__")):
+        setattr(FeatureMap, _name, _serialise(_member))
+del _name, _member
 
 
 __all__ = ["AUTO_OF", "FeatureInfo", "FeatureMap", "FeatureValue", "MAX_SELECTOR_VALUES", "Reading", "VALUE_TYPES",

@@ -194,9 +194,12 @@ class StreamCounters:
 class Stream:
     """Start/stop and buffer delivery for the first data stream of an ImageAcquirer."""
 
-    def __init__(self, ia: ImageAcquirer, read_chunks: Callable[[], dict[str, FeatureValue]]) -> None:
+    def __init__(self, ia: ImageAcquirer, read_chunks: Callable[[], dict[str, FeatureValue]],
+                 node_lock: Any = None) -> None:
         self._ia = ia
         self._read_chunks = read_chunks
+        #: The Session's lock around node-map use (features._serialise); taking buffers needs none.
+        self._node_lock = node_lock if node_lock is not None else threading.RLock()
         self._last_id: int | None = None
         self._held: set[int] = set()  # ids of buffers lent out to zero-copy frames
         self._lock = threading.Lock()
@@ -223,7 +226,7 @@ class Stream:
             self._ia.num_buffers = max(num_buffers, self._ia.min_num_buffers)
         self._last_id = None
         self.poll_stats = PollStats()
-        with acquisition_errors("starting acquisition"):
+        with self._node_lock, acquisition_errors("starting acquisition"):
             backend.start(self._ia)
 
     def halt(self) -> None:
@@ -234,16 +237,17 @@ class Stream:
         if not self.running:
             return
         node_map = self._ia.remote_device.node_map
-        if node_map.has_node("AcquisitionStop"):
-            with acquisition_errors("stopping the camera (AcquisitionStop)"):
-                node_map.get_node("AcquisitionStop").execute()
+        with self._node_lock:
+            if node_map.has_node("AcquisitionStop"):
+                with acquisition_errors("stopping the camera (AcquisitionStop)"):
+                    node_map.get_node("AcquisitionStop").execute()
 
     def stop(self) -> None:
         if not self.running:
             return
         with self._lock:  # lent buffers are revoked by stop(); their frames must not queue them again
             self._held.clear()
-        with acquisition_errors("stopping acquisition"):
+        with self._node_lock, acquisition_errors("stopping acquisition"):
             backend.stop(self._ia)  # flushes and revokes every buffer, lent or not
 
     def counters(self) -> StreamCounters:
@@ -306,9 +310,9 @@ class Stream:
     def _device_lost(self) -> bool:
         """True when the GenTL Device module reports the camera as gone (DeviceAccessStatus NoAccess)."""
         node_map = self._ia.device.node_map
-        if not node_map.has_node("DeviceAccessStatus"):
-            return False
-        with acquisition_errors("reading the camera's access status"):
+        with self._node_lock, acquisition_errors("reading the camera's access status"):
+            if not node_map.has_node("DeviceAccessStatus"):
+                return False
             return str(node_map.get_node("DeviceAccessStatus").value) == "NoAccess"
 
     @overload
@@ -393,7 +397,8 @@ class Stream:
             offset_x, offset_y = _info(buffer, "offset_x"), _info(buffer, "offset_y")
             has_chunks = bool(buffer.is_containing_chunk_data())
             if has_chunks:
-                backend.update_chunks(self._ia, buffer)
+                with self._node_lock:
+                    backend.update_chunks(self._ia, buffer)
         fmt = pixels.lookup(code)
         lost = 0
         if self._last_id is not None and frame_id > self._last_id + 1:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import weakref
 from pathlib import Path
 from collections.abc import Iterator, Mapping
@@ -98,14 +99,19 @@ class Session:
             raise
         object.__setattr__(self, "_ia", ia)
         object.__setattr__(self, "_finalizer", weakref.finalize(self, _release, ia, found.producer))
-        object.__setattr__(self, "_stream", Stream(ia, self._read_chunks))
+        # One lock for every node map of the camera and its stream (features._serialise says why).
+        lock = threading.RLock()
+        object.__setattr__(self, "_node_lock", lock)
+        object.__setattr__(self, "_stream", Stream(ia, self._read_chunks, lock))
         streaming = lambda: self._stream.running  # noqa: E731 (keeps the FeatureMaps free of Session refs)
         object.__setattr__(self, "features", FeatureMap(ia.remote_device.node_map, "camera", neutral=True,
-                                                        streaming=streaming))
-        object.__setattr__(self, "device_features", FeatureMap(ia.device.node_map, "GenTL Device module"))
-        object.__setattr__(self, "stream_features", FeatureMap(ia.data_streams[0].node_map, "GenTL DataStream module"))
-        object.__setattr__(self, "system_features", FeatureMap(ia.system.node_map, "GenTL System module"))
-        object.__setattr__(self, "interface_features", FeatureMap(ia.interface.node_map, "GenTL Interface module"))
+                                                        streaming=streaming, lock=lock))
+        object.__setattr__(self, "device_features", FeatureMap(ia.device.node_map, "GenTL Device module", lock=lock))
+        object.__setattr__(self, "stream_features", FeatureMap(ia.data_streams[0].node_map, "GenTL DataStream module",
+                                                               lock=lock))
+        object.__setattr__(self, "system_features", FeatureMap(ia.system.node_map, "GenTL System module", lock=lock))
+        object.__setattr__(self, "interface_features", FeatureMap(ia.interface.node_map, "GenTL Interface module",
+                                                                  lock=lock))
         object.__setattr__(self, "_chunk_names", None)
         # A simulated camera serving a foreign XML: its frames follow the node map's shape at each start.
         object.__setattr__(self, "_frames_from_model", devicexml.serves_register_memory(ia.device.node_map))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import shutil
 import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,40 @@ def test_100_open_close_cycles_do_not_grow() -> None:
     assert grown < 5 * 2**20, f"RSS grew by {grown / 2**20:.2f} MiB over 100 cycles"
     assert open_fd_count() == fds0
     assert thread_count() == threads0
+
+
+def test_features_read_while_another_thread_starts_and_stops_do_not_deadlock(session: ace_gentl.Session) -> None:
+    """GenApi holds the GIL while it waits for the node map, whose holder may need the GIL (a Bluesky plan
+    reading a feature while the recorder ran AcquisitionStart hung this way): the Session makes them take turns."""
+    session.features["Height"] = 32
+    done = threading.Event()
+    errors: list[BaseException] = []
+    reads = [0]
+
+    def start_and_stop() -> None:
+        try:
+            for _ in range(40):
+                session.start(num_buffers=4)
+                session.stop()
+        except BaseException as error:  # noqa: BLE001 (reported by the test)
+            errors.append(error)
+        finally:
+            done.set()
+
+    def read() -> None:
+        try:
+            while not done.is_set():
+                session.features["ExposureTime"]
+                session.features.describe("Width")
+                session.device_features["DeviceAccessStatus"]
+                reads[0] += 1
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+
+    threads = [threading.Thread(target=start_and_stop, daemon=True), threading.Thread(target=read, daemon=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "deadlocked"
+    assert not errors and reads[0] > 10
