@@ -35,6 +35,8 @@ from ace_gentl.recording.rig_engine import SYNC_MODES, RigEngine
 from ace_gentl.session import Session, open as open_session
 
 ROLES = ("leader", "follower")
+#: In hardware sync the leader runs at most at this fraction of the slowest follower's highest rate.
+PACING_MARGIN = 0.995
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class CameraChoice:
     model: str | None = None
     user_id: str | None = None
     index: int | None = None
-    role: str = "follower"
+    role: str | None = None  # None: follower, unless no camera is named leader (then the first leads)
     name: str | None = None  # the NXdetector group's name (default: model_serial)
     events: tuple[str, ...] = ()
     device_xml: str | None = None
@@ -220,12 +222,41 @@ class Rig:
                    for session, events, name, role in zip(self.sessions, self.events, self.names, self.roles)]
         sync = self.sync
         info: dict[str, Any] = {"leader": self.names[0]}
+        notes = list(sync.notes)
         if sync.mode == "hardware":
             info["wiring"] = {"leader_line": sync.leader_line, "follower_line": sync.follower_line}
-        if sync.notes:
-            info["notes"] = list(sync.notes)
+            notes += self._pace_leader()
+        if notes:
+            info["notes"] = notes
         return RigEngine(cameras, sync=sync.mode, rig=info, trigger_rate_hz=sync.trigger_rate_hz,
                          reconnect_s=self.reconnect)
+
+    def _pace_leader(self) -> list[str]:
+        """In hardware sync, keep the leader below the slowest follower's highest frame rate.
+
+        Why: a follower triggered faster than it can expose drops those triggers (overtrigger). Its
+        highest rate (ResultingFrameRate, with the run's settings) is in its own clock, which may
+        run slower than the leader's by tens of ppm; PACING_MARGIN (0.5 %) covers that and more.
+        """
+        rates = [(float(rate), session.device.serial) for session in self.followers
+                 if (rate := session.features.value_or("ResultingFrameRate")) is not None and float(rate) > 0]
+        if not rates:
+            return ["the followers do not say their highest frame rate (ResultingFrameRate): the leader is not paced"]
+        slowest, serial = min(rates)
+        limit = PACING_MARGIN * slowest
+        features = self.leader.features
+        current = features.value_or("ResultingFrameRate")
+        if current is None or float(current) <= limit:
+            return []
+        try:
+            if "AcquisitionFrameRateEnable" in features:
+                features["AcquisitionFrameRateEnable"] = True
+            features["AcquisitionFrameRate"] = limit
+        except AceGentlError as error:
+            return [f"the leader ({float(current):.3f} fps) could not be paced to {limit:.3f} fps, below follower "
+                    f"{serial}'s {slowest:.3f} fps: {error}; that follower may miss triggers"]
+        return [f"leader paced from {float(current):.3f} to {float(features['ResultingFrameRate']):.3f} fps "
+                f"(AcquisitionFrameRate), {PACING_MARGIN:g} x the slowest follower's {slowest:.3f} fps ({serial})"]
 
     def recorder(self, path: str | os.PathLike[str], **options: Any) -> Recorder:
         """A background recording of every camera into one file (``Recorder`` options, per camera)."""
@@ -264,6 +295,8 @@ def open_rig(cameras: Sequence[Mapping[str, Any] | CameraChoice], *, sync: str |
              trigger_rate_hz: float | None = None) -> Rig:
     """Open every camera (``{"serial": ..., "role": "leader"|"follower", ...}`` each) and set up ``sync``.
 
+    Without a camera named leader, the first one leads.
+
     ``sync=None`` leaves the cameras as they are (call :meth:`Rig.configure_sync` once they are set up).
 
     With ``sim=True`` and the simulator not loaded yet, it makes as many simulated cameras as asked
@@ -278,7 +311,10 @@ def open_rig(cameras: Sequence[Mapping[str, Any] | CameraChoice], *, sync: str |
         for choice in choices:
             sessions.append(open_session(serial=choice.serial, model=choice.model, user_id=choice.user_id,
                                          index=choice.index, cti=cti, sim=sim, env=env, device_xml=choice.device_xml))
-        rig = Rig(sessions, roles=[choice.role for choice in choices], names=[choice.name for choice in choices],
+        roles = [choice.role for choice in choices]
+        if "leader" not in roles:
+            roles[0] = roles[0] or "leader"
+        rig = Rig(sessions, roles=[role or "follower" for role in roles], names=[choice.name for choice in choices],
                   events=[choice.events for choice in choices], reconnect=reconnect)
         if sync is not None:
             rig.configure_sync(sync, leader_line=leader_line, follower_line=follower_line,

@@ -87,9 +87,30 @@ def test_followers_are_armed_before_the_leader_and_roles_reorder(three_cameras: 
     assert groups(result.path)[0] == "main"
 
 
+def test_in_hardware_sync_the_leader_is_paced_below_the_slowest_follower(three_cameras: None) -> None:
+    with ace_gentl.open_rig([{"serial": serial} for serial in SERIALS], sim=True, sync="hardware") as rig:
+        small(rig)
+        rig.followers[1].features["ExposureTime"] = 80000.0  # this follower manages ~12.5 fps
+        slowest = float(rig.followers[1].features["ResultingFrameRate"])
+        assert float(rig.leader.features["ResultingFrameRate"]) > slowest
+        engine = rig.engine()
+        paced = float(rig.leader.features["ResultingFrameRate"])
+        assert paced == pytest.approx(ace_gentl.rig.PACING_MARGIN * slowest, rel=1e-3)
+        assert any("leader paced" in note and SERIALS[2] in note for note in engine.rig["notes"])
+        rig.followers[1].features["ExposureTime"] = 1000.0
+        rig.leader.features["AcquisitionFrameRate"] = 5.0  # already slower than every follower: left alone
+        assert not any("leader paced" in note for note in rig.engine().rig.get("notes", []))
+        assert float(rig.leader.features["ResultingFrameRate"]) == pytest.approx(5.0)
+
+
 def test_bad_rigs_are_refused_with_a_reason(three_cameras: None) -> None:
-    with pytest.raises(RecordingConfigError, match="exactly one leader"):
-        ace_gentl.open_rig([{"serial": "40000001"}, {"serial": "40000002"}], sim=True)
+    with pytest.raises(RecordingConfigError, match="exactly one leader, not 2"):
+        ace_gentl.open_rig([{"serial": "40000001", "role": "leader"}, {"serial": "40000002", "role": "leader"}],
+                           sim=True)
+    with pytest.raises(RecordingConfigError, match="exactly one leader, not 0"):
+        ace_gentl.open_rig([{"serial": "40000001", "role": "follower"}, {"serial": "40000002"}], sim=True)
+    with ace_gentl.open_rig([{"serial": "40000002"}, {"serial": "40000001"}], sim=True, sync=None) as rig:  # none named: the first
+        assert rig.roles == ["leader", "follower"] and rig.leader.device.serial == "40000002"
     with pytest.raises(RecordingConfigError, match="sync must be one of"):
         ace_gentl.open_rig([{"serial": "40000001", "role": "leader"}, {"serial": "40000002"}], sim=True,
                            sync="telepathy")
