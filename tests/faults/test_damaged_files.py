@@ -48,7 +48,7 @@ def test_a_truncated_file_is_named_truncated_at_once(original: Path, tmp_path: P
     seen = _every_command(damaged, tmp_path)
     inspect = seen["inspect"]
     assert inspect.returncode == 1 and "truncated" in inspect.stderr  # type: ignore[attr-defined]
-    assert inspect.seconds < 5  # type: ignore[attr-defined]
+    assert inspect.seconds < 20  # type: ignore[attr-defined]  # start-up is 1-2 s (6.8 s seen with two CPU hogs)
     assert seen["library"]["outcome"] == "RecordingFileError"  # type: ignore[index]
     assert seen["repair"].returncode == 1  # type: ignore[attr-defined]
 
