@@ -162,12 +162,12 @@ def test_a_rig_run_file_records_inspects_and_reproduces_from_the_command_line(tm
     with ace_gentl.open_recording(path) as recording:
         assert recording.cameras == ["left", "right"] and recording.is_rig
         left, right = recording.camera("left"), recording.camera(1)
-        assert len(left) == len(right) == 15
+        assert len(left) == len(right) == 15, (len(left), len(right), recording.matching["summary"])
         assert right.settings["features"]["ExposureTime"] == 3000.0 and left.settings["features"]["Height"] == 64
         events = left.events()
         assert set(events["name"]) == {b"ExposureEnd"} and not right.events().get("name", np.array([])).size
         assert set(events["frame_id"]) >= set(left.column("frame_id").astype(int))  # an event for every frame
-        assert recording.matching["summary"]["complete_triggers"] == 15
+        assert recording.matching["summary"]["complete_triggers"] == 15, recording.matching["summary"]
     shown = run_cli("inspect", "rig_001.h5", cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert "left (leader): 15 frames" in shown.stdout and "right (follower): 15 frames" in shown.stdout
