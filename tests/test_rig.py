@@ -198,6 +198,12 @@ def hardware_rig(count: int, **faults: str) -> ace_gentl.Rig:
                for index, serial in enumerate(SERIALS[:count])]
     rig = ace_gentl.open_rig(cameras, sim=True, sync="hardware")
     small(rig)
+    # The leader runs below the followers' own maximum rate (1 / (ExposureTime + overhead), ~199 Hz
+    # here): every camera counts time on its own clock, tens of ppm apart, so a leader at exactly
+    # the followers' maximum sends every other trigger a few hundred ns too early for a follower
+    # whose clock is slower (an overtrigger), as real cameras do.
+    rig.leader.features["AcquisitionFrameRateEnable"] = True
+    rig.leader.features["AcquisitionFrameRate"] = 100.0
     for name, value in faults.items():  # on the first follower
         rig.sessions[1].device_features[name] = value
     return rig
@@ -229,10 +235,15 @@ def test_a_follower_that_misses_triggers_shows_minus_one_there_never_a_shifted_m
     with ace_gentl.open_recording(result.path) as recording:
         column = recording.matching["table"][:, 1]
         follower_ids = recording.camera(1).column("frame_id")
+        follower = result.matching["cameras"][recording.cameras[1]]
     assert [k for k in range(20) if column[k] < 0] == [2, 6]  # triggers 3 and 7, counted from 1
     matched = [k for k in range(20) if column[k] >= 0]
     assert [int(column[k]) for k in matched] == list(range(18))  # every other frame on its own trigger
-    assert len(follower_ids) == 18 and result.matching["cameras"][recording.cameras[1]]["missing"] == 2
+    # The leader's 21st exposure starts as its 20th frame is delivered (free run: frame k is ready when
+    # exposure k + 1 begins), before the recorder can stop it, so the follower is triggered once more:
+    # that frame has no recorded trigger and is counted as extra.
+    assert follower["missing"] == 2 and follower["extra"] in (0, 1)
+    assert len(follower_ids) == 18 + follower["extra"]
 
 
 def test_edges_the_cable_dropped_show_minus_one_although_no_counter_saw_them(three_cameras: None,
