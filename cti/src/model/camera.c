@@ -360,7 +360,8 @@ static void start_acquisition(cam_camera *c)
 {
     if (c->acquiring)
         return; /* a second start while running is harmless, as on the camera */
-    sim_acquisition_start(c, dev_now(c));
+    sim_acquisition_start(c, c->sim_now); /* = the write's time (cam_write advanced to it): the first
+                                             * exposure starts exactly when the output says so */
 }
 
 /* ---------------------------------------------------------------------------------------------

@@ -58,8 +58,21 @@ void wiring_register(cam_camera *c)
     pthread_mutex_unlock(&g_wire_mu);
 }
 
+static void send_edge(cam_camera *src, unsigned line, bool level, uint64_t mono);
+
 void wiring_unregister(cam_camera *c)
 {
+    /* unplugged: the cable carries no signal any more, so its high outputs fall now */
+    pthread_mutex_lock(&c->mu);
+    for (unsigned l = 2; l <= 4; l++) {
+        if (c->out_level[l]) {
+            c->out_level[l] = false;
+            send_edge(c, l, false, cam_mono_ns());
+        }
+    }
+    bool notify = c->wire_notify;
+    c->wire_notify = false;
+    pthread_mutex_unlock(&c->mu);
     pthread_mutex_lock(&g_wire_mu);
     for (size_t i = 0; i < g_ncameras; i++) {
         if (g_cameras[i] == c) {
@@ -70,11 +83,13 @@ void wiring_unregister(cam_camera *c)
     while (c->wire_refs > 0)
         pthread_cond_wait(&g_wire_cv, &g_wire_mu);
     pthread_mutex_unlock(&g_wire_mu);
+    if (notify)
+        wiring_wake();
 }
 
-static void send_edge(cam_camera *src, unsigned line, bool level, uint64_t t)
+/* The edge leaves src at host time `mono`. */
+static void send_edge(cam_camera *src, unsigned line, bool level, uint64_t mono)
 {
-    uint64_t mono = clock_mono_of_dev(src, t);
     pthread_mutex_lock(&g_wire_mu);
     for (size_t i = 0; i < g_ncameras; i++) {
         cam_camera *r = g_cameras[i];
@@ -105,7 +120,7 @@ void wiring_outputs(cam_camera *c, uint64_t t)
         bool v = output && sim_line_status(c, l, t);
         if (v != c->out_level[l]) {
             c->out_level[l] = v;
-            send_edge(c, l, v, t);
+            send_edge(c, l, v, clock_mono_of_dev(c, t));
         }
     }
 }
