@@ -1328,7 +1328,7 @@ static void test_session(int full)
     /* else: leave everything open, GCCloseLib must clean up */
 }
 
-/* ------------------------------------------------------------- part 2: events, chunks, faults, busy ---- */
+/* ------------------------------------------- remote-device events, chunk data, simulated wiring, faults ---- */
 
 #ifdef CAM_ADDR_EventNotification
 static double now_s(void)
@@ -1394,9 +1394,9 @@ static void p2_ids(stream_ctx *S, uint64_t *ids, int n)
     }
 }
 
-static void test_part2(void)
+static void test_events_chunks_wiring_faults(void)
 {
-    printf("part 2: events, chunks, simulated wiring, faults\n");
+    printf("events, chunks, simulated wiring, faults\n");
     const char *id = "U3V-SIM-40000003";
     TL_HANDLE tl;
     IF_HANDLE ifc;
@@ -1800,7 +1800,7 @@ int main(int argc, char **argv)
 
 #ifdef CAM_ADDR_EventNotification
     if (OK(pGCInitLib())) {
-        test_part2();
+        test_events_chunks_wiring_faults();
         OK(pGCCloseLib());
     }
     test_busy_fork();
