@@ -271,7 +271,17 @@ def test_the_clock_fit_recovers_the_configured_drift_within_a_ppm_over_a_minute(
     assert abs(fitted["drift_ppm"] - 37.5) < 1.0, fitted
 
 
-def test_a_lost_camera_comes_back_with_reconnect_and_the_gap_is_marked(tmp_path: Path) -> None:
+@pytest.fixture
+def back_afterwards() -> Iterator[None]:
+    """An unplugged simulated camera stays away until its re-plug time, for every load of the producer
+    (<state>/<serial>.unplugged); the tests share a state folder, so the next test waits for it."""
+    yield
+    for file in Path(os.environ["ACE_SIM_STATE_DIR"]).glob("*.unplugged"):
+        back_ns = int(file.read_text().split()[0])
+        time.sleep(max(0.0, (back_ns - time.time_ns()) * 1e-9) + 0.05)
+
+
+def test_a_lost_camera_comes_back_with_reconnect_and_the_gap_is_marked(tmp_path: Path, back_afterwards: None) -> None:
     with ace_gentl.open(sim=True) as session:
         session.features["Height"] = 64
         session.features["AcquisitionFrameRateEnable"] = True
@@ -293,7 +303,8 @@ def test_a_lost_camera_comes_back_with_reconnect_and_the_gap_is_marked(tmp_path:
     assert np.any(np.diff(ids.astype(np.int64)) < 0)  # frame IDs start again after the re-plug
 
 
-def test_without_reconnect_a_lost_camera_ends_the_run_with_its_frames_kept(tmp_path: Path) -> None:
+def test_without_reconnect_a_lost_camera_ends_the_run_with_its_frames_kept(tmp_path: Path,
+                                                                          back_afterwards: None) -> None:
     with ace_gentl.open(sim=True) as session:
         session.features["Height"] = 64
         session.device_features["SimFaultUnplugAfterMs"] = 500
