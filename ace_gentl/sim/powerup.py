@@ -227,8 +227,8 @@ def _count_settings(settings: dict[str, Any]) -> int:
 def reset(serial: str | None = None) -> list[str]:
     """Forget the saved power-up state of camera ``serial`` (every camera that has one if None).
 
-    A camera unplugged by SimFaultUnplugAfterMs is plugged in again too. Returns the serials reset. The cameras serve their own XML with factory settings from the next
-    load of the producer on.
+    A camera unplugged by SimFaultUnplugAfterMs is plugged in again too. Returns the serials reset.
+    The cameras serve their own XML with factory settings from the next load of the producer on.
     """
     import ace_gentl
 
