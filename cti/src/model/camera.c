@@ -131,8 +131,9 @@ double cam_throughput_locked(cam_camera *c)
     return (double)payload_locked(c) * frame_rate_locked(c);
 }
 
-/* Device clock (clock.c: its drift and offset).  The simulator pauses it (pause_begin/pause_end) while it rebuilds the renderer,
- * so that time the simulator itself needs never shows up as camera time: no frame period passes,
+/* Device clock (clock.c: its drift and offset).  The simulator pauses it (pause_begin/pause_end)
+ * while it rebuilds the renderer, so that time the simulator itself needs never shows up as
+ * camera time: no frame period passes,
  * no frame is lost, and timestamps stay on the camera's exact schedule.  The cost: after a pause
  * the device clock runs behind CLOCK_MONOTONIC by the pause length (cam_now_ns and all timestamps
  * stay consistent with each other). */
