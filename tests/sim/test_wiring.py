@@ -23,16 +23,6 @@ def two_cameras(monkeypatch: pytest.MonkeyPatch):
         h.reset()
 
 
-def wire(follower: SimCamera, leader_serial: str, *, line: str = "Line1", source_line: str = "Line2",
-         delay_us: float = 1.0) -> None:
-    dev = follower.dev
-    dev.SimLineSelector.value = line
-    dev.SimLineSource.value = "Camera"
-    dev.SimLineSourceCamera.value = leader_serial
-    dev.SimLineSourceLine.value = source_line
-    dev.SimLineSourceDelay.value = delay_us
-
-
 def leader_follower(a: SimCamera, b: SimCamera, rate_hz: float = 50.0) -> None:
     a.set(AcquisitionFrameRateEnable=True, AcquisitionFrameRate=rate_hz, ExposureTime=2000.0)
     b.set(ExposureTime=2000.0)
@@ -52,7 +42,7 @@ def test_the_wiring_controls_have_defaults_read_back_and_refuse_what_cannot_be(t
             assert dev.SimLineSourceLine.value == "Line2" and dev.SimLineSourceDelay.value == 1.0
             assert dev.SimFaultDropEdges.value == ""
         assert dev.SimFaultMissTriggers.value == ""
-        wire(b, "40000001", line="Line3", source_line="Line4", delay_us=12.5)
+        b.wire(3, "40000001", source_line=4, delay_us=12.5)
         dev.SimLineSelector.value = "Line1"
         assert dev.SimLineSource.value == "Off", "each input has its own source"
         dev.SimLineSelector.value = "Line3"
@@ -76,7 +66,7 @@ def test_the_wiring_controls_have_defaults_read_back_and_refuse_what_cannot_be(t
 def test_every_leader_exposure_triggers_the_follower_a_cable_delay_later(two_cameras) -> None:
     with sim_camera(0, h=two_cameras, height=64) as a, sim_camera(1, h=two_cameras, height=64) as b:
         leader_follower(a, b)
-        wire(b, "40000001", delay_us=40.0)
+        b.wire(1, "40000001", delay_us=40.0)
         # device clock of b minus that of a, bracketed through the host (two latches each side)
         offsets = []
         for _ in range(5):
@@ -107,7 +97,7 @@ def test_every_leader_exposure_triggers_the_follower_a_cable_delay_later(two_cam
 def test_dropped_edges_reach_no_counter_and_missed_triggers_are_counted(two_cameras) -> None:
     with sim_camera(0, h=two_cameras, height=64) as a, sim_camera(1, h=two_cameras, height=64) as b:
         leader_follower(a, b)
-        wire(b, "40000001")
+        b.wire(1, "40000001")
         b.dev.SimLineSelector.value = "Line1"
         b.dev.SimFaultDropEdges.value = "4"
         b.dev.SimFaultMissTriggers.value = "7"
