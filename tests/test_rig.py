@@ -299,8 +299,13 @@ def test_a_lost_camera_comes_back_with_reconnect_and_the_gap_is_marked(tmp_path:
     assert len(lost) == 2 and lost[0] > 0 and back[1] > lost[0]  # one row when lost, one when back
     gap_s = (back[1] - lost[0]) * 1e-9
     assert 0.5 < gap_s < 5.0
-    assert len(ids) > 100  # ~50 frames before the unplug, ~100 after the replug
     assert np.any(np.diff(ids.astype(np.int64)) < 0)  # frame IDs start again after the re-plug
+    restart = int(np.argmax(np.diff(ids.astype(np.int64)) < 0)) + 1
+    # 50 fps: ~50 frames in the second before the unplug; after the re-plug the rest of the 3 s (the
+    # duration counts from the first frame): 3 - 1 - 0.8 s away - the reconnect itself (the recorder
+    # tries every 0.25 s, then reopens: 0.1-0.3 s) = 0.9-1.1 s, ~50 frames. (The total of "> 100",
+    # with "~100 after the replug", held only when the reconnect took under 0.2 s.)
+    assert 45 <= restart <= 52 and len(ids) - restart >= 35, (restart, len(ids))
 
 
 def test_without_reconnect_a_lost_camera_ends_the_run_with_its_frames_kept(tmp_path: Path,
