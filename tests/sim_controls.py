@@ -264,6 +264,15 @@ class SimCamera:
         self.dev.SimLinePulseFrequency.value = hz
         return before, self.now_ns()
 
+    def wire(self, line: int, camera: str, source_line: int = 2, delay_us: float = 1.0) -> None:
+        """Line<line> follows output Line<source_line> of the camera with serial ``camera``
+        (SimLineSource Camera, cti/README.md "Cameras wired to each other")."""
+        self.dev.SimLineSelector.value = f"Line{line}"
+        self.dev.SimLineSource.value = "Camera"
+        self.dev.SimLineSourceCamera.value = camera
+        self.dev.SimLineSourceLine.value = f"Line{source_line}"
+        self.dev.SimLineSourceDelay.value = delay_us
+
     def software_trigger(self, selector: str = "FrameStart") -> tuple[int, int]:
         self.nm.TriggerSelector.value = selector
         before = self.now_ns()

@@ -56,6 +56,25 @@ def test_counters_that_disagree_with_the_times_mark_the_trigger_doubtful() -> No
     assert result.table[5, 1] == -1
 
 
+def test_a_counter_that_falls_behind_where_a_frame_is_missing_agrees_elsewhere_it_does_not() -> None:
+    triggers = leader(20)
+    times, kept = follower(triggers, 150_000, missed={5})
+    leader_counters = np.arange(1, 21)
+    # An edge the cable lost: the follower neither exposed nor counted trigger 5, so from there on its
+    # counter is one behind the leader's; that agrees with the times.
+    dropped = np.array([k + 1 if k < 5 else k for k in kept])
+    result = match(triggers, [CameraTimes("leader", triggers, leader_counters), CameraTimes("f1", times, dropped)],
+                   mode="hardware", trigger_counters=leader_counters)
+    assert not result.doubtful.any() and result.table[5, 1] == -1
+    # One behind from frame 12, where nothing is missing: a counter that contradicts the times.
+    late = np.array([k + 1 for k in kept])
+    late[12:] -= 1
+    result = match(triggers, [CameraTimes("leader", triggers, leader_counters), CameraTimes("f1", times, late)],
+                   mode="hardware", trigger_counters=leader_counters)
+    doubtful = [k for k in range(20) if result.doubtful[k]]
+    assert doubtful == list(range(13, 20)), doubtful  # from where the counter disagrees
+
+
 def test_extra_frames_are_counted_and_triggers_after_the_last_frame_dropped() -> None:
     triggers = np.concatenate([leader(10), leader(12)[10:] + 5 * PERIOD])  # two triggers sent while stopping
     times, _ = follower(leader(10), 150_000)

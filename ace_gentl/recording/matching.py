@@ -96,13 +96,27 @@ def match(trigger_times_ns: np.ndarray, cameras: list[CameraTimes], *, mode: str
         paired, uncertain = _pair(triggers + int(round(latency)), times, tolerance)
         by = "time"
         if camera.counters is not None and trigger_counters is not None and paired.size:
-            # Counters, where both sides have them, must agree with the times (offset fixed at the start).
+            # Counters, where both sides have them, must agree with the times: the offset between the
+            # camera's counter and the trigger's stays as it was, except that it may fall behind by
+            # the triggers without a frame since the last matched one (an edge the cable lost was
+            # counted by nobody; a trigger the camera missed was counted and shows no step).
             matched = paired >= 0
             if matched.any():
                 offsets = camera.counters[paired[matched]].astype(np.int64) - trigger_counters[matched].astype(np.int64)
                 usual = int(np.median(offsets))
                 disagree = np.zeros_like(matched)
-                disagree[matched] = offsets != usual
+                agreed = np.zeros(offsets.size, dtype=bool)
+                where = np.flatnonzero(matched)
+                gaps = np.diff(where, prepend=where[0]) - 1  # triggers without a frame before each one
+                gaps[0] = 0
+                # the first frame's offset is the reference if the next frame agrees with it, else the usual one
+                first_ok = offsets.size == 1 or offsets[0] - gaps[1] <= offsets[1] <= offsets[0]
+                expected = int(offsets[0]) if first_ok else usual
+                for n in range(offsets.size):
+                    if expected - gaps[n] <= offsets[n] <= expected:
+                        expected = int(offsets[n])
+                        agreed[n] = True
+                disagree[matched] = ~agreed
                 uncertain |= disagree
                 by = "time, checked by counters"
         table[:, index] = paired

@@ -227,11 +227,18 @@ def _count_settings(settings: dict[str, Any]) -> int:
 def reset(serial: str | None = None) -> list[str]:
     """Forget the saved power-up state of camera ``serial`` (every camera that has one if None).
 
-    Returns the serials reset. The cameras serve their own XML with factory settings from the next
-    load of the producer on.
+    A camera unplugged by SimFaultUnplugAfterMs is plugged in again too. Returns the serials reset.
+    The cameras serve their own XML with factory settings from the next load of the producer on.
     """
     import ace_gentl
 
+    # A camera pulled out by SimFaultUnplugAfterMs stays away for every load of the producer until
+    # its re-plug time (<serial>.unplugged in the state folder): reset plugs it in again.
+    folder = state_dir()
+    unplugged = sorted(folder.glob(f"{serial}.unplugged" if serial is not None else "*.unplugged")) \
+        if folder.is_dir() else []
+    for file in unplugged:
+        file.unlink(missing_ok=True)
     serials = [serial] if serial is not None else saved_serials()
     for each in serials:
         with _producer_environment(each), ace_gentl.open(sim=True, serial=each) as session:

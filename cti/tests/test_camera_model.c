@@ -419,7 +419,7 @@ static void test_acquisition(void)
 
 int main(void)
 {
-    /* DeviceUserID writes persist (part 2): keep them out of the user's cache */
+    /* DeviceUserID writes persist (the state file): keep them out of the user's cache */
     static char dir[] = "/tmp/acesim-model-XXXXXX";
     if (!getenv("ACE_SIM_STATE_DIR") && mkdtemp(dir))
         setenv("ACE_SIM_STATE_DIR", dir, 1);

@@ -1,4 +1,4 @@
-/* test_camera_triggers.c - unit test of the part-2 model: triggers, overtriggers, bursts,
+/* test_camera_triggers.c - unit test of the model's triggers, overtriggers, bursts,
  * TriggerWidth, lines, counters, timer, chunks, events, user sets and the state file, temperature,
  * auto exposure.  Same conventions as test_camera_model.c: "N passed, M failed", non-zero exit on
  * failure.  Simulated timestamps are checked exactly; wall-clock checks have generous margins. */

@@ -1328,7 +1328,7 @@ static void test_session(int full)
     /* else: leave everything open, GCCloseLib must clean up */
 }
 
-/* ------------------------------------------------------------- part 2: events, chunks, faults, busy ---- */
+/* ------------------------------------------- remote-device events, chunk data, simulated wiring, faults ---- */
 
 #ifdef CAM_ADDR_EventNotification
 static double now_s(void)
@@ -1394,9 +1394,9 @@ static void p2_ids(stream_ctx *S, uint64_t *ids, int n)
     }
 }
 
-static void test_part2(void)
+static void test_events_chunks_wiring_faults(void)
 {
-    printf("part 2: events, chunks, simulated wiring, faults\n");
+    printf("events, chunks, simulated wiring, faults\n");
     const char *id = "U3V-SIM-40000003";
     TL_HANDLE tl;
     IF_HANDLE ifc;
@@ -1690,6 +1690,155 @@ static void test_part2(void)
     OK(pTLClose(tl));
 }
 
+/* Two cameras wired through the Device modules (B's Line1 follows A's Line2 ExposureActive), the
+ * clock controls, and A unplugged by SimFaultUnplugAfterMs: off the device list, not openable,
+ * back after SimFaultReplugAfterMs with the bench settings (its clock) kept. */
+static void small_stream(DEV_HANDLE dev, PORT_HANDLE rp, stream_ctx *S)
+{
+    memset(S, 0, sizeof *S);
+    OK(wr32(rp, CAM_ADDR_Width, 320));
+    OK(wr32(rp, CAM_ADDR_Height, 64));
+    OK(pDevOpenDataStream(dev, "Stream0", &S->ds));
+    OK(pGCRegisterEvent(S->ds, EVENT_NEW_BUFFER, &S->ev_nb));
+    size_t payload = (size_t)rd64(rp, CAM_ADDR_PayloadSize);
+    for (int i = 0; i < NBUF; i++) {
+        S->priv[i] = i;
+        OK(pDSAllocAndAnnounceBuffer(S->ds, payload, &S->priv[i], &S->hb[i]));
+    }
+}
+
+static void close_stream(stream_ctx *S)
+{
+    OK(pDSFlushQueue(S->ds, ACQ_QUEUE_ALL_DISCARD));
+    for (int i = 0; i < NBUF; i++)
+        OK(pDSRevokeBuffer(S->ds, S->hb[i], NULL, NULL));
+    OK(pDSClose(S->ds));
+}
+
+static GC_ERROR wrstr(PORT_HANDLE p, uint64_t a, const char *v)
+{
+    size_t sz = strlen(v) + 1;
+    return pGCWritePort(p, a, v, &sz);
+}
+
+static uint32_t listed_devices(IF_HANDLE ifc)
+{
+    bool8_t changed = 0;
+    uint32_t n = 0;
+    OK(pIFUpdateDeviceList(ifc, &changed, 100));
+    OK(pIFGetNumDevices(ifc, &n));
+    return n;
+}
+
+static void test_wired_cameras_and_timed_unplug(void)
+{
+    printf("wired cameras, device clocks, timed unplug\n");
+    TL_HANDLE tl;
+    IF_HANDLE ifc;
+    DEV_HANDLE da, db;
+    PORT_HANDLE ra, rb;
+    if (!OK(pTLOpen(&tl)) || !OK(pTLOpenInterface(tl, "U3V-SIM-IF0", &ifc)) ||
+        !OK(pIFOpenDevice(ifc, "U3V-SIM-40000001", DEVICE_ACCESS_EXCLUSIVE, &da)) || !OK(pDevGetPort(da, &ra)) ||
+        !OK(pIFOpenDevice(ifc, "U3V-SIM-40000002", DEVICE_ACCESS_EXCLUSIVE, &db)) || !OK(pDevGetPort(db, &rb)))
+        return;
+    char *x = read_port_xml(db, "DevicePort", "device port");
+    check(x && strstr(x, "<pSelected>SimLineSource</pSelected>") != NULL, "SimLineSelector selects SimLineSource");
+    uint64_t a_sel = xml_addr(x, "SimLineSelectorReg"), a_src = xml_addr(x, "SimLineSourceReg");
+    uint64_t a_cam = xml_addr(x, "SimLineSourceCamera"), a_line = xml_addr(x, "SimLineSourceLineReg");
+    uint64_t a_delay = xml_addr(x, "SimLineSourceDelayReg"), a_dropedges = xml_addr(x, "SimFaultDropEdges");
+    uint64_t a_miss = xml_addr(x, "SimFaultMissTriggers"), a_drift = xml_addr(x, "SimClockDriftPpmReg");
+    uint64_t a_offset = xml_addr(x, "SimClockOffsetReg"), a_unplug = xml_addr(x, "SimFaultUnplugAfterMsReg");
+    uint64_t a_replug = xml_addr(x, "SimFaultReplugAfterMsReg"), a_pulse = xml_addr(x, "SimLinePulseReg");
+    free(x);
+
+    /* wiring controls: checked values, refusals with reasons */
+    OK(wr64(db, a_sel, 0)); /* Line1 */
+    check(rd64(db, a_src) == 0 && rd64(db, a_line) == 0 && rdf64(db, a_delay) == 1.0, "wiring defaults");
+    ERR(wrstr(db, a_cam, "12345678"), GC_ERR_INVALID_VALUE);
+    check(strstr(last_text(NULL), "12345678") != NULL, "unknown serial named: %s", last_text(NULL));
+    OK(wrstr(db, a_cam, "40000001"));
+    OK(wr64(db, a_line, 0)); /* Line2 */
+    OK(wrf64(db, a_delay, 3.0));
+    ERR(wrf64(db, a_delay, -1.0), GC_ERR_INVALID_VALUE);
+    OK(wr64(db, a_src, 1)); /* Camera */
+    ERR(wr64(db, a_src, 2), GC_ERR_INVALID_VALUE);
+    ERR(wr64(db, a_pulse, 1), GC_ERR_ACCESS_DENIED);
+    ERR(wrstr(db, a_dropedges, "1,x"), GC_ERR_INVALID_VALUE);
+    OK(wrstr(db, a_dropedges, "2"));
+    OK(wrstr(db, a_miss, ""));
+    {
+        char v[32] = {0};
+        size_t sz = sizeof v; /* the register's length */
+        OK(pGCReadPort(db, a_cam, v, &sz));
+        check(strcmp(v, "40000001") == 0, "SimLineSourceCamera reads back \"%s\"", v);
+    }
+
+    /* A free-runs at 100 fps, B follows: B's frames 1..4 from A's exposures 1, 3, 4, 5 (edge 2 dropped) */
+    stream_ctx SA, SB;
+    small_stream(da, ra, &SA);
+    small_stream(db, rb, &SB);
+    OK(wr32(ra, CAM_ADDR_AcquisitionFrameRateEnable, 1));
+    OK(wrf64(ra, CAM_ADDR_AcquisitionFrameRate, 100.0));
+    OK(wrf64(ra, CAM_ADDR_ExposureTime, 2000.0));
+    OK(wrf64(rb, CAM_ADDR_ExposureTime, 2000.0));
+    OK(wr32(rb, CAM_ADDR_TriggerMode, 1)); /* FrameStart from Line1 */
+    p2_start(&SB, rb);
+    p2_start(&SA, ra);
+    check(wrf64(da, a_drift, 5.0) == GC_ERR_ACCESS_DENIED, "SimClockDriftPpm fixed while acquiring");
+    uint64_t ia[6], ib[4], tb[4];
+    p2_ids(&SA, ia, 6);
+    for (int i = 0; i < 4; i++) {
+        BUFFER_HANDLE b = next_buffer(&SB, 3000);
+        ib[i] = b ? buf_u64(SB.ds, b, BUFFER_INFO_FRAMEID) : 0;
+        tb[i] = b ? buf_u64(SB.ds, b, BUFFER_INFO_TIMESTAMP) : 0;
+        if (b)
+            OK(pDSQueueBuffer(SB.ds, b));
+    }
+    p2_stop(&SA, ra);
+    p2_stop(&SB, rb);
+    check(ia[5] == 6 && ib[0] == 1 && ib[3] == 4, "A frames 1..6, B frames 1..4");
+    double p1 = (double)(tb[1] - tb[0]), p2 = (double)(tb[2] - tb[1]);
+    check(p1 > 1.99 * p2 && p1 < 2.01 * p2, "B: a period missing after frame 1 (dropped edge): %.0f %.0f", p1, p2);
+    OK(wr64(db, a_src, 0));
+
+    /* clocks */
+    OK(wrf64(da, a_drift, -12.5));
+    OK(wr64(da, a_offset, INT64_C(5000000000)));
+    check(rdf64(da, a_drift) == -12.5 && rd64(da, a_offset) == INT64_C(5000000000), "clock settings read back");
+    ERR(wrf64(da, a_drift, 5000.0), GC_ERR_INVALID_VALUE);
+
+    /* A unplugged 100 ms after AcquisitionStart, back 300 ms later */
+    uint32_t before = listed_devices(ifc);
+    check(before == 3, "3 cameras listed");
+    OK(wr64(da, a_unplug, 100));
+    OK(wr64(da, a_replug, 300));
+    p2_start(&SA, ra);
+    double t0 = now_s();
+    while (ifdev_access(ifc, "U3V-SIM-40000001") != DEVICE_ACCESS_STATUS_NOACCESS && now_s() - t0 < 3)
+        sleep_ms(5);
+    double gone = now_s() - t0;
+    check(gone > 0.08 && gone < 0.5, "unplugged after %.3f s", gone);
+    ERR(wr32(ra, CAM_ADDR_Width, 320), GC_ERR_IO);
+    check(listed_devices(ifc) == 2, "off the device list");
+    OK(pDSStopAcquisition(SA.ds, ACQ_STOP_FLAGS_KILL));
+    close_stream(&SA);
+    OK(pDevClose(da));
+    check(listed_devices(ifc) == 2, "closed, but not back yet");
+    ERR(pIFOpenDevice(ifc, "U3V-SIM-40000001", DEVICE_ACCESS_EXCLUSIVE, &da), GC_ERR_ACCESS_DENIED);
+    check(strstr(last_text(NULL), "SimFaultReplugAfterMs") != NULL, "why: %s", last_text(NULL));
+    while (now_s() - t0 < gone + 0.35)
+        sleep_ms(10);
+    check(listed_devices(ifc) == 3, "back on the list");
+    if (OK(pIFOpenDevice(ifc, "U3V-SIM-40000001", DEVICE_ACCESS_EXCLUSIVE, &da))) {
+        check(rd64(da, a_unplug) == 0, "the unplug fired once");
+        check(rdf64(da, a_drift) == -12.5, "the clock's drift is the oscillator's: kept");
+        OK(pDevClose(da));
+    }
+    close_stream(&SB);
+    OK(pDevClose(db));
+    OK(pTLClose(tl));
+}
+
 /* Busy across processes: a forked child holds camera 1; the parent sees BUSY and the child's PID;
  * the kernel drops the lock when the child is killed (SIGKILL). */
 static void test_busy_fork(void)
@@ -1800,7 +1949,11 @@ int main(int argc, char **argv)
 
 #ifdef CAM_ADDR_EventNotification
     if (OK(pGCInitLib())) {
-        test_part2();
+        test_events_chunks_wiring_faults();
+        OK(pGCCloseLib());
+    }
+    if (OK(pGCInitLib())) {
+        test_wired_cameras_and_timed_unplug();
         OK(pGCCloseLib());
     }
     test_busy_fork();

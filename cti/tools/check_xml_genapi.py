@@ -68,8 +68,8 @@ class FrameInfo(ctypes.Structure):
                 ("chunk_payload_size", ctypes.c_size_t), ("incomplete", ctypes.c_bool)]
 
 
-def part2(nm, lib, cam, port, check, expect_error):
-    """Part-2 features through GenApi: selectors with pIndex, swiss-knife locks, chunk ports, event ports."""
+def selectors_locks_chunks_events(nm, lib, cam, port, check, expect_error):
+    """Selector-indexed, locked, chunk and event features through GenApi: selectors with pIndex, swiss-knife locks, chunk ports, event ports."""
     # every selector-indexed feature reaches its own element
     nm.TriggerSelector.value = "FrameBurstStart"
     nm.TriggerMode.value = "On"
@@ -324,7 +324,7 @@ def main():
     nm.TLParamsLocked.value = 0
     check(nm.Width.get_access_mode() == EAccessMode.RW, "Width RW again")
 
-    part2(nm, lib, cam, port, check, expect_error)
+    selectors_locks_chunks_events(nm, lib, cam, port, check, expect_error)
 
     lib.cam_destroy(cam)
     print("check_xml_genapi: %d features, %d failures" % (seen, len(fails)))

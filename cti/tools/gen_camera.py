@@ -30,13 +30,13 @@ ASSUMED = {
     "EXPOSURE_OVERHEAD_US": 2 * 14.02,  # C_exp: 1/(ExposureTime + C_exp) bounds the rate [A]
     "USB_CEILING_BPS": 380000000,     # link ceiling with the throughput limit Off [A, acA4024-29uc: 31.1 fps x 12.2 MB]
     "DEVICE_LINK_SPEED_BPS": 500000000,  # SuperSpeed 5 Gbit/s after 8b/10b [A]
-    "TEMPERATURE_C": 41.5,            # coreboard temperature, constant until part 2 adds a model [A]
+    "TEMPERATURE_C": 41.5,            # coreboard temperature when idle, the thermal model's start [A]
     "TEMPERATURE_CRITICAL_C": 72.0,   # TemperatureState Critical at or above this [A]
     "TEMPERATURE_ERROR_C": 80.0,      # TemperatureState Error at or above this [A]
-    # first-order thermal model (part 2): dT/dt = (T_idle + RISE * throughput/USB_CEILING - T) / TAU
+    # first-order thermal model: dT/dt = (T_idle + RISE * throughput/USB_CEILING - T) / TAU
     "THERMAL_TAU_S": 600.0,           # time constant [A]; env ACE_SIM_THERMAL_TAU_S overrides
     "THERMAL_RISE_C": 15.0,           # steady rise at the USB ceiling's data rate [A]; env ACE_SIM_THERMAL_RISE_C
-    # triggers and I/O (part 2)
+    # triggers and I/O
     "TRIGGER_WIDTH_OFFSET_US": 14.0,  # C4: added to the trigger width in ExposureMode TriggerWidth [A]
     "TRIGGER_DELAY_MAX_US": 1000000.0,
     "LINE_DEBOUNCER_MAX_US": 20000.0,

@@ -84,6 +84,14 @@ typedef struct {
     bool stall_armed;            /* one stall pending */
     uint64_t disc_count;         /* frames delivered since the disconnect fault was armed */
     bool gone;                   /* disconnected (fault) until closed and re-enumerated */
+    int64_t fault_unplug_ms;     /* SimFaultUnplugAfterMs: armed by the next AcquisitionStart, 0 = off */
+    int64_t fault_replug_ms;     /* SimFaultReplugAfterMs: back this long after the unplug */
+    uint64_t unplug_at;          /* CLOCK_MONOTONIC ns of the armed unplug, 0 = none */
+    uint64_t replug_at;          /* unplugged by time: not listed, not openable before this */
+    bool unplugged;              /* gone by SimFaultUnplugAfterMs: off the device list until back */
+    bool clock_set;              /* SimClockDriftPpm/SimClockOffset written: kept over a re-plug */
+    double clock_drift_ppm;
+    uint64_t clock_offset_ns;
     /* The description file a new open serves (cti/README.md "Serving any camera's XML"), set when
      * the camera is created: ACE_SIM_DEVICE_XML, else the saved power-up state; NULL = own XML. */
     gt_devxml *boot;
@@ -248,9 +256,16 @@ long gt_camslot_holder_pid(const gt_camslot *slot);
 void gt_camslot_disconnect(gt_camslot *slot);
 /* Re-plug disconnected cameras that are closed (IFUpdateDeviceList); returns true if any. */
 bool gt_cameras_replug(void);
+/* SimFaultUnplugAfterMs: AcquisitionStart arms it; check unplugs when its time has come (data
+ * held; true if the camera is gone).  Listed: on the interface's device list now. */
+void gt_camslot_acquisition_started(gt_camslot *slot);
+bool gt_camslot_check_unplug(gt_camslot *slot);
+bool gt_camslot_listed(gt_camslot *slot);
+/* CLOCK_MONOTONIC in ns. */
+uint64_t gt_mono_ns(void);
 /* Write the model's pending log line (cam_take_log) to stderr, prefixed "ace_gentl_sim: ". */
 void gt_camslot_log(gt_camslot *slot);
-/* Cross-process ownership hooks (part 2; no-ops now): claim on IFOpenDevice, release on close. */
+/* Cross-process ownership (GENTL.md "Busy across processes"): claim on IFOpenDevice, release on close. */
 bool gt_camslot_claim(gt_camslot *slot);
 void gt_camslot_release(gt_camslot *slot);
 

@@ -51,6 +51,11 @@ GC_ERROR gt_if_open_device(gt_iface *ifc, const char *id, DEVICE_ACCESS_FLAGS fl
                         "IFOpenDevice: access flag %d not supported (READONLY=2, CONTROL=3, EXCLUSIVE=4)", (int)flags);
     if (slot->open_dev)
         return gt_failf(GC_ERR_RESOURCE_IN_USE, "IFOpenDevice: %s is already open in this process", slot->id);
+    (void)gt_camslot_check_unplug(slot);
+    if (slot->gone && slot->unplugged)
+        return gt_failf(GC_ERR_ACCESS_DENIED, "IFOpenDevice: %s is unplugged (SimFaultUnplugAfterMs)%s", slot->id,
+                        gt_mono_ns() < slot->replug_at ? "; it comes back after SimFaultReplugAfterMs"
+                                                       : "; call IFUpdateDeviceList to find it again");
     if (slot->gone)
         return gt_failf(GC_ERR_ACCESS_DENIED,
                         "IFOpenDevice: %s was disconnected; call IFUpdateDeviceList to find it again", slot->id);
@@ -155,7 +160,9 @@ GC_ERROR gt_dev_stream_id(gt_device *dev, uint32_t index, char *sID, size_t *piS
 /* Feature table of the Device module. */
 enum { DF_ID, DF_VENDOR, DF_MODEL, DF_SERIAL, DF_TYPE, DF_ACCESS, DF_USERID, DF_DISPLAY, DF_TLMAJ, DF_TLMIN,
        DF_TSFREQ, DF_UNTHROTTLED, DF_TRIGSEL, DF_LOSTTRIG, DF_LINESEL, DF_PULSE, DF_PULSEFREQ, DF_LEVEL, DF_DISCONNECT, DF_INCOMPLETE,
-       DF_DROP, DF_STALL, DF_SEED, DF_XML, DF_REGSPACE, DF_IMGW, DF_IMGH, DF_IMGFMT, DF_PUNOTE, DF_PUSAVE, DF_PUCLEAR };
+       DF_DROP, DF_STALL, DF_SEED, DF_XML, DF_REGSPACE, DF_IMGW, DF_IMGH, DF_IMGFMT, DF_PUNOTE, DF_PUSAVE, DF_PUCLEAR,
+       DF_LINESRC, DF_LINESRCCAM, DF_LINESRCLINE, DF_LINESRCDELAY, DF_DROPEDGES, DF_MISSTRIG, DF_CLOCKDRIFT,
+       DF_CLOCKOFFSET, DF_UNPLUG, DF_REPLUG };
 
 static const char *const regspace_entries[] = {"Model", "Memory", NULL};
 /* SimImagePixelFormat entries and their PFNC codes (the model's PixelFormat entries). */
@@ -165,6 +172,9 @@ static const uint32_t image_format_pfnc[] = {(uint32_t)CAM_ENUM_PixelFormat_Mono
 
 static const char *const sim_line_entries[] = {"Line1", "Line3", "Line4", NULL};
 static const unsigned sim_line_of[] = {1, 3, 4};
+/* SimLineSource entries = cam_line_source values; SimLineSourceLine entries = output lines 2..4. */
+static const char *const sim_line_source_entries[] = {"Off", "Camera", NULL};
+static const char *const sim_source_line_entries[] = {"Line2", "Line3", "Line4", NULL};
 /* Values = the camera's TriggerSelector values (FrameStart 0, FrameBurstStart 1). */
 static const char *const sim_trigger_entries[] = {"FrameStart", "FrameBurstStart", NULL};
 
@@ -237,6 +247,45 @@ static const gt_feature dev_features[] = {
     {DF_PUCLEAR, "SimPowerUpClear", GF_CMD, 8, true, "Simulation",
      "Simulation only: forget the saved power-up state; from the next load of the producer on the camera serves its own XML with factory settings again.",
      NULL, 0, 0, true},
+    {DF_LINESRC, "SimLineSource", GF_ENUM, 8, true, "Simulation",
+     "Simulation only: what drives the input selected by SimLineSelector: Off (the SimLinePulse, SimLinePulseFrequency and SimLineLevel controls) or Camera (the output line SimLineSourceLine of the camera SimLineSourceCamera in this process, SimLineSourceDelay later).",
+     sim_line_source_entries, 0, 0, true},
+    {DF_LINESRCCAM, "SimLineSourceCamera", GF_STRING, 32, true, "Simulation",
+     "Simulation only: serial number of the simulated camera whose output drives the selected input (SimLineSource Camera).",
+     NULL, 0, 0, true},
+    {DF_LINESRCLINE, "SimLineSourceLine", GF_ENUM, 8, true, "Simulation",
+     "Simulation only: the output line (Line2, Line3, Line4) of SimLineSourceCamera that drives the selected input; every edge of it as its LineSource makes it (e.g. ExposureActive) arrives here.",
+     sim_source_line_entries, 0, 0, true},
+    {DF_LINESRCDELAY, "SimLineSourceDelay", GF_FLOAT, 8, true, "Simulation",
+     "Simulation only: propagation delay in us from the driving camera's output to the selected input (then this camera's inverter and debouncer apply).",
+     NULL, 0, 1000000, true},
+    {DF_DROPEDGES, "SimFaultDropEdges", GF_STRING, 512, true, "Simulation",
+     "Simulation only: comma list of rising edges (1-based, counted since AcquisitionStart) the cable to the selected input drops, with their falling edges: no trigger, counter or sequencer of the camera sees them. Empty = none.",
+     NULL, 0, 0, true},
+    {DF_MISSTRIG, "SimFaultMissTriggers", GF_STRING, 512, true, "Simulation",
+     "Simulation only: comma list of FrameStart triggers (1-based, since AcquisitionStart) the camera receives (FrameTrigger counters count them) but exposes no frame for. Empty = none.",
+     NULL, 0, 0, true},
+    {DF_CLOCKDRIFT, "SimClockDriftPpm", GF_FLOAT, 8, true, "Simulation",
+     "Simulation only: how fast the device clock runs against the host's, in ppm (device time = elapsed host time x (1 + drift x 1e-6) + SimClockOffset). Seeded per serial; not while acquiring.",
+     NULL, -1000, 1000, true},
+    {DF_CLOCKOFFSET, "SimClockOffset", GF_INT, 8, true, "Simulation",
+     "Simulation only: the device clock's time in ns when the camera was powered (created or re-plugged). Seeded per serial; writing it sets the clock; not while acquiring.",
+     NULL, 0, INT64_C(4611686018427387904), true},
+    {DF_UNPLUG, "SimFaultUnplugAfterMs", GF_INT, 8, true, "Simulation",
+     "Simulation only: the camera is unplugged this many ms after the next AcquisitionStart (0 = off; once): the stream ends, it leaves the device list and cannot be opened until SimFaultReplugAfterMs.",
+     NULL, 0, 3600000, true},
+    {DF_REPLUG, "SimFaultReplugAfterMs", GF_INT, 8, true, "Simulation",
+     "Simulation only: a camera unplugged by SimFaultUnplugAfterMs comes back this many ms after the unplug (listed again at the next device list update once closed, powered up fresh); 0 = as soon as it is closed.",
+     NULL, 0, 3600000, true},
+};
+
+/* The per-input and per-trigger controls, as their selectors' <pSelected>. */
+static const gt_selection dev_selections[] = {
+    {"SimTriggerSelector", "SimLostTriggerCount"}, {"SimLineSelector", "SimLinePulse"},
+    {"SimLineSelector", "SimLinePulseFrequency"},  {"SimLineSelector", "SimLineLevel"},
+    {"SimLineSelector", "SimLineSource"},          {"SimLineSelector", "SimLineSourceCamera"},
+    {"SimLineSelector", "SimLineSourceLine"},      {"SimLineSelector", "SimLineSourceDelay"},
+    {"SimLineSelector", "SimFaultDropEdges"},
 };
 
 /* Read a 4-byte register of the camera model (SimImage*). */
@@ -308,7 +357,10 @@ static GC_ERROR dev_get(gt_obj *obj, int id, int64_t *iv, char *sv, size_t sl)
     case DF_MODEL: snprintf(sv, sl, "%s", cam_model_name(cam)); break;
     case DF_SERIAL: snprintf(sv, sl, "%s", cam_serial_number(cam)); break;
     case DF_TYPE: *iv = 8; break;
-    case DF_ACCESS: *iv = gt_camslot_access_status(dev->slot); break;
+    case DF_ACCESS:
+        (void)gt_camslot_check_unplug(dev->slot);
+        *iv = gt_camslot_access_status(dev->slot);
+        break;
     case DF_USERID: cam_user_id(cam, sv, sl); break;
     case DF_DISPLAY:
         snprintf(sv, sl, "%s %s (%s)", cam_vendor_name(cam), cam_model_name(cam), cam_serial_number(cam));
@@ -346,9 +398,90 @@ static GC_ERROR dev_get(gt_obj *obj, int id, int64_t *iv, char *sv, size_t sl)
         break;
     }
     case DF_PUNOTE: snprintf(sv, sl, "%s", dev->slot->powerup_note); break;
+    case DF_LINESRC:
+    case DF_LINESRCCAM:
+    case DF_LINESRCLINE:
+    case DF_LINESRCDELAY: {
+        cam_wire w;
+        memset(&w, 0, sizeof w);
+        (void)cam_sim_get_wire(cam, sim_line_of[dev->slot->sim_line_sel], &w);
+        if (id == DF_LINESRC)
+            *iv = w.source == CAM_LINE_SOURCE_CAMERA ? 1 : 0;
+        else if (id == DF_LINESRCCAM)
+            snprintf(sv, sl, "%s", w.camera);
+        else if (id == DF_LINESRCLINE)
+            *iv = w.line >= 2 && w.line <= 4 ? (int64_t)w.line - 2 : 0;
+        else
+            *iv = dbl_bits(w.delay_us);
+        break;
+    }
+    case DF_DROPEDGES: cam_sim_get_drop_edges(cam, sim_line_of[dev->slot->sim_line_sel], sv, sl); break;
+    case DF_MISSTRIG: cam_sim_get_miss_triggers(cam, sv, sl); break;
+    case DF_CLOCKDRIFT:
+    case DF_CLOCKOFFSET: {
+        double drift = 0;
+        uint64_t offset = 0;
+        cam_clock_get(cam, &drift, &offset);
+        *iv = id == DF_CLOCKDRIFT ? dbl_bits(drift) : (int64_t)offset;
+        break;
+    }
+    case DF_UNPLUG: *iv = dev->slot->fault_unplug_ms; break;
+    case DF_REPLUG: *iv = dev->slot->fault_replug_ms; break;
     default: *iv = 0; break;
     }
     return GC_ERR_SUCCESS;
+}
+
+/* A refusal of the model's simulation controls as a GenTL error with its reason; line 0 = none. */
+static GC_ERROR sim_status_error(cam_status st, const char *feature, unsigned line, const char *why)
+{
+    if (st == CAM_OK)
+        return GC_ERR_SUCCESS;
+    GC_ERROR e = st == CAM_ERR_STATE ? GC_ERR_ACCESS_DENIED : GC_ERR_INVALID_VALUE;
+    if (line)
+        return gt_failf(e, "%s (SimLineSelector Line%u): %s", feature, line, why[0] ? why : "refused");
+    return gt_failf(e, "%s: %s", feature, why[0] ? why : "refused");
+}
+
+static GC_ERROR wire_set(gt_camslot *slot, int id, int64_t v)
+{
+    unsigned line = sim_line_of[slot->sim_line_sel];
+    cam_wire w;
+    char why[256];
+    why[0] = 0;
+    (void)cam_sim_get_wire(slot->cam, line, &w);
+    const char *name = "SimLineSource";
+    if (id == DF_LINESRC) {
+        w.source = v ? CAM_LINE_SOURCE_CAMERA : CAM_LINE_SOURCE_OFF;
+    } else if (id == DF_LINESRCLINE) {
+        w.line = (unsigned)v + 2;
+        name = "SimLineSourceLine";
+    } else {
+        w.delay_us = bits_dbl(v);
+        name = "SimLineSourceDelay";
+    }
+    return sim_status_error(cam_sim_set_wire(slot->cam, line, &w, why, sizeof why), name, line, why);
+}
+
+static GC_ERROR clock_set(gt_camslot *slot, int id, int64_t v)
+{
+    double drift = 0;
+    uint64_t offset = 0;
+    char why[256];
+    why[0] = 0;
+    cam_clock_get(slot->cam, &drift, &offset);
+    if (id == DF_CLOCKDRIFT)
+        drift = bits_dbl(v);
+    else
+        offset = (uint64_t)v;
+    GC_ERROR e = sim_status_error(cam_clock_set(slot->cam, drift, offset, why, sizeof why),
+                                  id == DF_CLOCKDRIFT ? "SimClockDriftPpm" : "SimClockOffset", 0, why);
+    if (e == GC_ERR_SUCCESS) { /* the oscillator's: kept when the camera is re-plugged */
+        slot->clock_set = true;
+        slot->clock_drift_ppm = drift;
+        slot->clock_offset_ns = offset;
+    }
+    return e;
 }
 
 static GC_ERROR dev_set_string(gt_obj *obj, int id, const char *v)
@@ -359,6 +492,24 @@ static GC_ERROR dev_set_string(gt_obj *obj, int id, const char *v)
         snprintf(slot->powerup_note, sizeof slot->powerup_note, "%s", v);
         return GC_ERR_SUCCESS;
     }
+    unsigned line = sim_line_of[slot->sim_line_sel];
+    char why[256];
+    why[0] = 0;
+    if (id == DF_LINESRCCAM) {
+        cam_wire w;
+        (void)cam_sim_get_wire(slot->cam, line, &w);
+        if (strlen(v) >= sizeof w.camera)
+            return gt_failf(GC_ERR_INVALID_VALUE, "SimLineSourceCamera: \"%.60s\" is longer than a serial number", v);
+        snprintf(w.camera, sizeof w.camera, "%s", v);
+        return sim_status_error(cam_sim_set_wire(slot->cam, line, &w, why, sizeof why), "SimLineSourceCamera", line,
+                                why);
+    }
+    if (id == DF_DROPEDGES)
+        return sim_status_error(cam_sim_set_drop_edges(slot->cam, line, v, why, sizeof why), "SimFaultDropEdges",
+                                line, why);
+    if (id == DF_MISSTRIG)
+        return sim_status_error(cam_sim_set_miss_triggers(slot->cam, v, why, sizeof why), "SimFaultMissTriggers", 0,
+                                why);
     if (id != DF_XML)
         return gt_fail(GC_ERR_ACCESS_DENIED, "Device port: the feature is read-only");
     if (dev->xml_read)
@@ -369,10 +520,10 @@ static GC_ERROR dev_set_string(gt_obj *obj, int id, const char *v)
         dev->xml_choice = GT_XML_OWN;
         return GC_ERR_SUCCESS;
     }
-    char why[600];
-    gt_devxml *x = gt_devxml_load(v, why, sizeof why);
+    char xml_why[600];
+    gt_devxml *x = gt_devxml_load(v, xml_why, sizeof xml_why);
     if (!x)
-        return gt_failf(GC_ERR_INVALID_PARAMETER, "SimDeviceXml: %.700s: %s", v, why);
+        return gt_failf(GC_ERR_INVALID_PARAMETER, "SimDeviceXml: %.700s: %s", v, xml_why);
     if (gt_devxml_same(slot->chosen, x)) {
         gt_devxml_free(x); /* the same file again: its register memory is kept */
         snprintf(slot->chosen->path, sizeof slot->chosen->path, "%s", v);
@@ -398,6 +549,15 @@ static GC_ERROR dev_set(gt_obj *obj, int id, int64_t v)
     case DF_PULSE: st = cam_sim_line_pulse(slot->cam, line); break;
     case DF_PULSEFREQ: st = cam_sim_line_pulse_frequency(slot->cam, line, bits_dbl(v)); break;
     case DF_LEVEL: st = cam_sim_line_level(slot->cam, line, v != 0); break;
+    case DF_LINESRC:
+    case DF_LINESRCLINE:
+    case DF_LINESRCDELAY: return wire_set(slot, id, v);
+    case DF_CLOCKDRIFT:
+    case DF_CLOCKOFFSET: return clock_set(slot, id, v);
+    case DF_UNPLUG:
+        slot->fault_unplug_ms = v;
+        return GC_ERR_SUCCESS;
+    case DF_REPLUG: slot->fault_replug_ms = v; return GC_ERR_SUCCESS;
     case DF_DISCONNECT:
         slot->fault_disconnect = v;
         slot->disc_count = 0;
@@ -416,6 +576,9 @@ static GC_ERROR dev_set(gt_obj *obj, int id, int64_t v)
     case DF_PUCLEAR: return powerup_clear(dev);
     default: break;
     }
+    if (st == CAM_ERR_STATE)
+        return gt_failf(GC_ERR_ACCESS_DENIED, "Device port: Line%u is wired to another camera (SimLineSource Camera); "
+                        "set SimLineSource Off to drive it by hand", line);
     if (st != CAM_OK)
         return gt_failf(GC_ERR_INVALID_VALUE, "Device port: the simulated wiring refused the value (line %u)", line);
     if (id == DF_UNTHROTTLED) {
@@ -437,6 +600,8 @@ const gt_module_desc gt_device_desc = {
     .version_guid = "7A1C2E40-5B3D-4F61-9C2A-0D1E5F6A7C03",
     .features = dev_features,
     .nfeatures = sizeof dev_features / sizeof dev_features[0],
+    .selections = dev_selections,
+    .nselections = sizeof dev_selections / sizeof dev_selections[0],
     .get = dev_get,
     .set = dev_set,
     .set_string = dev_set_string,

@@ -23,7 +23,7 @@ void gt_event_notify_new_buffer(gt_stream *ds);
 /* Producer side (data held): queue a data item on src's event of `type` if registered. */
 void gt_event_post(gt_obj *src, EVENT_TYPE type, const void *data, size_t len);
 
-/* Hook for the camera model (part 2): deliver one complete U3V event message (little endian,
+/* Hook for the camera model's remote-device events: deliver one complete U3V event message (little endian,
  * prefix 'U3VE' 0x45563355, EVENT_CMD 0x0C00, SCD = event_size, event_id, timestamp, data) of
  * camera `cam` to the EVENT_REMOTE_DEVICE event of the device that has it open (dropped when
  * the camera is not open or no such event is registered).  Takes g_gt.data itself: call it

@@ -57,19 +57,33 @@ void gt_iface_close(gt_iface *ifc)
     free(ifc);
 }
 
+/* The cameras on the list: all but those pulled out by SimFaultUnplugAfterMs and not back yet. */
+static uint32_t listed_count(void)
+{
+    uint32_t n = 0;
+    for (size_t i = 0; i < g_gt.ncams; i++)
+        n += gt_camslot_listed(&g_gt.cams[i]) ? 1 : 0;
+    return n;
+}
+
 GC_ERROR gt_if_num_devices(gt_iface *ifc, uint32_t *n)
 {
     (void)ifc;
-    *n = (uint32_t)g_gt.ncams;
+    *n = listed_count();
     return GC_ERR_SUCCESS;
 }
 
 GC_ERROR gt_if_device_id(gt_iface *ifc, uint32_t index, char *sID, size_t *piSize)
 {
     (void)ifc;
-    if (index >= g_gt.ncams)
-        return gt_failf(GC_ERR_INVALID_INDEX, "IFGetDeviceID: index %u, there are %zu devices", index, g_gt.ncams);
-    return gt_string_out(g_gt.cams[index].id, sID, piSize, "IFGetDeviceID");
+    uint32_t k = 0;
+    for (size_t i = 0; i < g_gt.ncams; i++) {
+        if (!gt_camslot_listed(&g_gt.cams[i]))
+            continue;
+        if (k++ == index)
+            return gt_string_out(g_gt.cams[i].id, sID, piSize, "IFGetDeviceID");
+    }
+    return gt_failf(GC_ERR_INVALID_INDEX, "IFGetDeviceID: index %u, there are %u devices", index, listed_count());
 }
 
 GC_ERROR gt_if_update_devices(gt_iface *ifc, bool8_t *pbChanged, uint64_t timeout)

@@ -189,7 +189,11 @@ char *gt_module_xml_build(const gt_module_desc *d, size_t ncams, size_t *len)
                           "      <Value>%zu</Value>\n"
                           "    </EnumEntry>\n",
                           f->entries[e], ns_of(f), e);
-            sb_printf(&b, "    <pValue>%sReg</pValue>\n  </Enumeration>\n", f->name);
+            sb_printf(&b, "    <pValue>%sReg</pValue>\n", f->name);
+            for (size_t k = 0; k < d->nselections; k++)
+                if (strcmp(d->selections[k].selector, f->name) == 0)
+                    sb_printf(&b, "    <pSelected>%s</pSelected>\n", d->selections[k].selected);
+            sb_printf(&b, "  </Enumeration>\n");
             emit_reg(&b, d, f, addr);
             break;
         }

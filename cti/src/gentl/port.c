@@ -160,7 +160,7 @@ static file_overlap overlap(uint64_t address, size_t len, uint64_t xa, size_t n)
 static GC_ERROR remote_read(gt_rport *rp, uint64_t address, void *buf, size_t len)
 {
     gt_device *dev = rp->dev;
-    if (dev->slot->gone)
+    if (gt_camslot_check_unplug(dev->slot))
         return gt_failf(GC_ERR_IO, "read 0x%" PRIx64 " (%zu bytes): %s was disconnected (device lost)", address, len,
                         dev->slot->id);
     const gt_devxml *served = gt_dev_served_xml(dev);
@@ -196,7 +196,7 @@ static GC_ERROR remote_read(gt_rport *rp, uint64_t address, void *buf, size_t le
 static GC_ERROR remote_write(gt_rport *rp, uint64_t address, const void *buf, size_t len)
 {
     gt_device *dev = rp->dev;
-    if (dev->slot->gone)
+    if (gt_camslot_check_unplug(dev->slot))
         return gt_failf(GC_ERR_IO, "write 0x%" PRIx64 " (%zu bytes): %s was disconnected (device lost)", address, len,
                         dev->slot->id);
     if (dev->access == DEVICE_ACCESS_READONLY)
@@ -212,6 +212,8 @@ static GC_ERROR remote_write(gt_rport *rp, uint64_t address, const void *buf, si
     char why[256];
     why[0] = 0;
     cam_status st = cam_write(dev->slot->cam, address, buf, len, why, sizeof why);
+    if (st == CAM_OK && address == GT_CAM_ADDR_ACQUISITION_START)
+        gt_camslot_acquisition_started(dev->slot);
     return gt_cam_status_error(st, "write", address, len, why);
 }
 

@@ -31,6 +31,12 @@ typedef struct {
     bool custom;                  /* NameSpace Custom (else Standard) */
 } gt_feature;
 
+/* A feature chosen by a selector: <pSelected> in the selector's node (GenApi, and ace_gentl's
+ * FeatureMap, learn the selector from it). */
+typedef struct {
+    const char *selector, *selected;
+} gt_selection;
+
 typedef struct gt_module_desc {
     gt_kind kind;
     const char *module_name;      /* PORT_INFO_MODULE, e.g. "TLSystem" */
@@ -41,6 +47,8 @@ typedef struct gt_module_desc {
     const char *version_guid;
     const gt_feature *features;
     size_t nfeatures;
+    const gt_selection *selections; /* may be NULL */
+    size_t nselections;
     /* Read the value of feature `id` (locks held).  Ints into *ival, strings into sval[slen]. */
     GC_ERROR (*get)(gt_obj *obj, int id, int64_t *ival, char *sval, size_t slen);
     /* Write an int/bool/enum/command feature. */

@@ -106,7 +106,7 @@ static void *stream_thread(void *arg)
     while (!ds->stop_req) {
         if (ds->num_to_acquire != GENTL_INFINITE && ds->delivered_this_run >= ds->num_to_acquire)
             break;
-        if (slot->gone) {
+        if (gt_camslot_check_unplug(slot)) {
             stream_device_lost(ds);
             break;
         }
@@ -117,10 +117,15 @@ static void *stream_thread(void *arg)
             gt_cond_wait_until(&ds->cond, &dl);
             continue;
         }
+        uint64_t wait_ns = GT_FRAME_WAIT_NS;
+        if (slot->unplug_at) { /* SimFaultUnplugAfterMs: wake up for it on time */
+            uint64_t now = gt_mono_ns();
+            wait_ns = slot->unplug_at <= now ? 0 : slot->unplug_at - now < wait_ns ? slot->unplug_at - now : wait_ns;
+        }
         pthread_mutex_unlock(&g_gt.data);
         cam_frame_tick tick;
         bool acquiring = cam_is_acquiring(cam);
-        bool got = acquiring && cam_wait_next_frame(cam, GT_FRAME_WAIT_NS, &tick);
+        bool got = acquiring && cam_wait_next_frame(cam, wait_ns, &tick);
         pthread_mutex_lock(&g_gt.data);
         if (!got) {
             if (!acquiring && !ds->stop_req) {
@@ -468,6 +473,8 @@ GC_ERROR gt_ds_start(gt_stream *ds, ACQ_START_FLAGS flags, uint64_t num)
         stream_join(ds, false);
     if (gt_dev_register_memory(ds->dev) && !cam_is_acquiring(ds->dev->slot->cam)) {
         GC_ERROR e = model_acquisition(ds, GT_CAM_ADDR_ACQUISITION_START, "DSStartAcquisition: camera AcquisitionStart");
+        if (e == GC_ERR_SUCCESS)
+            gt_camslot_acquisition_started(ds->dev->slot);
         if (e != GC_ERR_SUCCESS)
             return e;
     }

@@ -66,6 +66,13 @@ void gt_cond_init(pthread_cond_t *c)
     pthread_condattr_destroy(&a);
 }
 
+uint64_t gt_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
 bool gt_deadline(struct timespec *ts, uint64_t timeout_ms)
 {
     /* More than ~30 years counts as forever (and avoids time_t overflow). */
@@ -210,6 +217,8 @@ void gt_camslot_boot(gt_camslot *s)
              settings ? " with saved settings" : "", path, note[0] ? ": " : "", note);
 }
 
+static void unplug_restore(gt_camslot *slot);
+
 GC_ERROR gt_cameras_create(void)
 {
     g_gt.ncams = camera_count_from_env();
@@ -226,6 +235,7 @@ GC_ERROR gt_cameras_create(void)
         }
         gt_camslot_boot(s);
         gt_camslot_log(s);
+        unplug_restore(s);
     }
     return GC_ERR_SUCCESS;
 }
@@ -423,13 +433,130 @@ void gt_camslot_disconnect(gt_camslot *slot)
     gt_event_post(&dev->hdr, EVENT_MODULE, m, sizeof m);
 }
 
+/* An unplugged camera stays unplugged for every load of the producer until its replug time:
+ * <state>/<serial>.unplugged holds that time (CLOCK_REALTIME ns, one decimal line), so that a
+ * consumer that unloads the producer to look for the camera again (Harvesters through ace_gentl
+ * does) does not find it powered up at once, nor does another process.  `ace-gentl sim reset`
+ * removes the file. */
+#define GT_UNPLUG_MAX_NS (UINT64_C(3600000) * UINT64_C(1000000)) /* SimFaultReplugAfterMs max */
+
+static uint64_t real_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
+static bool unplug_path(const gt_camslot *slot, char *buf, size_t len)
+{
+    char dir[1024];
+    gt_state_dir(dir, sizeof dir);
+    int n = snprintf(buf, len, "%s/%s.unplugged", dir, slot->serial);
+    return n > 0 && (size_t)n < len;
+}
+
+static void unplug_save(const gt_camslot *slot, uint64_t back_real)
+{
+    char path[1200], tmp[1300];
+    if (!unplug_path(slot, path, sizeof path))
+        return;
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return; /* no state folder: the unplug lasts only while the producer stays loaded */
+    bool ok = fprintf(f, "%llu\n", (unsigned long long)back_real) > 0;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0)
+        (void)remove(tmp);
+}
+
+static void unplug_forget(const gt_camslot *slot)
+{
+    char path[1200];
+    if (unplug_path(slot, path, sizeof path))
+        (void)remove(path);
+}
+
+/* At camera creation: still unplugged by an earlier load (or process)? */
+static void unplug_restore(gt_camslot *slot)
+{
+    char path[1200];
+    if (!unplug_path(slot, path, sizeof path))
+        return;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    unsigned long long back = 0;
+    bool ok = fscanf(f, "%llu", &back) == 1;
+    fclose(f);
+    uint64_t now = real_ns();
+    if (!ok || back <= now || back - now > GT_UNPLUG_MAX_NS) { /* back already, or not a time of ours */
+        (void)remove(path);
+        return;
+    }
+    slot->gone = true;
+    slot->unplugged = true;
+    slot->replug_at = gt_mono_ns() + (back - now);
+}
+
+/* SimFaultUnplugAfterMs: timed from AcquisitionStart, because a recording's settings and
+ * buffers take a varying time before it (measured 0.1-0.5 s through Harvesters): "1000 ms" then
+ * means ~1 s of frames, whatever the setup took.  One shot: a re-plugged camera stays. */
+void gt_camslot_acquisition_started(gt_camslot *slot)
+{
+    if (slot->fault_unplug_ms > 0 && !slot->gone)
+        slot->unplug_at = gt_mono_ns() + (uint64_t)slot->fault_unplug_ms * UINT64_C(1000000);
+}
+
+bool gt_camslot_check_unplug(gt_camslot *slot)
+{
+    if (slot->unplug_at && !slot->gone && gt_mono_ns() >= slot->unplug_at) {
+        slot->unplug_at = 0;
+        slot->fault_unplug_ms = 0;
+        slot->unplugged = true;
+        uint64_t away = (uint64_t)slot->fault_replug_ms * UINT64_C(1000000);
+        slot->replug_at = gt_mono_ns() + away;
+        unplug_save(slot, real_ns() + away);
+        gt_camslot_disconnect(slot);
+    }
+    return slot->gone;
+}
+
+bool gt_camslot_listed(gt_camslot *slot)
+{
+    (void)gt_camslot_check_unplug(slot);
+    return !(slot->gone && slot->unplugged); /* pulled out: gone from the bus, not just unreachable */
+}
+
+/* The simulation settings of the camera that a power cycle keeps (they are the bench's, not the
+ * camera's): its wiring, its clock's oscillator, the trigger and edge faults. */
+static void carry_over(cam_camera *from, cam_camera *to, const gt_camslot *slot)
+{
+    static const unsigned inputs[] = {1, 3, 4};
+    char why[256], list[1024];
+    for (size_t i = 0; i < 3; i++) {
+        cam_wire w;
+        if (cam_sim_get_wire(from, inputs[i], &w) == CAM_OK)
+            (void)cam_sim_set_wire(to, inputs[i], &w, why, sizeof why);
+        cam_sim_get_drop_edges(from, inputs[i], list, sizeof list);
+        (void)cam_sim_set_drop_edges(to, inputs[i], list, why, sizeof why);
+    }
+    cam_sim_get_miss_triggers(from, list, sizeof list);
+    (void)cam_sim_set_miss_triggers(to, list, why, sizeof why);
+    if (slot->clock_set)
+        (void)cam_clock_set(to, slot->clock_drift_ppm, slot->clock_offset_ns, why, sizeof why);
+}
+
 bool gt_cameras_replug(void)
 {
     bool changed = false;
     for (size_t i = 0; i < g_gt.ncams; i++) {
         gt_camslot *s = &g_gt.cams[i];
+        (void)gt_camslot_check_unplug(s);
         if (!s->gone || s->open_dev)
             continue;
+        if (s->unplugged && gt_mono_ns() < s->replug_at)
+            continue; /* SimFaultReplugAfterMs: not back yet */
         /* EVENT_REMOTE_DEVICE waiters of the closed device may still sit in cam_wait_event */
         while (g_gt.model_waiters > 0)
             pthread_cond_wait(&g_gt.model_cond, &g_gt.data);
@@ -438,6 +565,7 @@ bool gt_cameras_replug(void)
         if (!fresh)
             continue;
         gt_camslot_log(s);
+        carry_over(s->cam, fresh, s);
         cam_destroy(s->cam);
         s->cam = fresh;
         gt_camslot_boot(s); /* powered up again: the power-up choice, and fresh register memory */
@@ -448,6 +576,10 @@ bool gt_cameras_replug(void)
         s->gone = false;
         s->fault_disconnect = 0; /* otherwise it would be unplugged again at once */
         s->disc_count = 0;
+        if (s->unplugged)
+            unplug_forget(s);
+        s->unplugged = false;
+        s->replug_at = 0;
         changed = true;
     }
     return changed;

@@ -59,7 +59,7 @@ void autofn_after_render(cam_camera *c, const img_settings *s, const uint8_t *im
     bool ga = GI(c, GainAuto) != CAM_ENUM_GainAuto_Off;
     if ((!ea && !ga) || s->test_image != 0) {
         c->auto_once_frames = 0;
-        pthread_mutex_unlock(&c->mu);
+        cam_unlock(c);
         return;
     }
     int roi = GIX(c, AutoFunctionROIUseBrightness, 0) ? 0 : GIX(c, AutoFunctionROIUseBrightness, 1) ? 1 : -1;
@@ -76,7 +76,7 @@ void autofn_after_render(cam_camera *c, const img_settings *s, const uint8_t *im
         if (x0 >= x1 || y0 >= y1) /* region outside the image: measure the whole image */
             x0 = 0, y0 = 0, x1 = s->width, y1 = s->height;
     }
-    pthread_mutex_unlock(&c->mu);
+    cam_unlock(c);
 
     double sum = 0;
     size_t n = 0;
@@ -159,5 +159,5 @@ void autofn_after_render(cam_camera *c, const img_settings *s, const uint8_t *im
     if (changed)
         sim_after_change(c, cam_dev_now_locked(c));
     pthread_cond_broadcast(&c->cv);
-    pthread_mutex_unlock(&c->mu);
+    cam_unlock(c);
 }

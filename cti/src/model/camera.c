@@ -131,8 +131,9 @@ double cam_throughput_locked(cam_camera *c)
     return (double)payload_locked(c) * frame_rate_locked(c);
 }
 
-/* Device clock.  The simulator pauses it (pause_begin/pause_end) while it rebuilds the renderer,
- * so that time the simulator itself needs never shows up as camera time: no frame period passes,
+/* Device clock (clock.c: its drift and offset).  The simulator pauses it (pause_begin/pause_end)
+ * while it rebuilds the renderer, so that time the simulator itself needs never shows up as
+ * camera time: no frame period passes,
  * no frame is lost, and timestamps stay on the camera's exact schedule.  The cost: after a pause
  * the device clock runs behind CLOCK_MONOTONIC by the pause length (cam_now_ns and all timestamps
  * stay consistent with each other). */
@@ -140,16 +141,16 @@ uint64_t cam_dev_now_locked(cam_camera *c)
 {
     if (c->pause_depth > 0)
         return c->pause_dev;
-    return mono_ns() - c->t0_ns;
+    return clock_dev_of_mono(c, mono_ns());
 }
 #define dev_now cam_dev_now_locked
 
 static void pause_begin(cam_camera *c)
 {
     if (c->pause_depth++ == 0) {
-        sim_advance(c, mono_ns() - c->t0_ns);
+        sim_advance(c, clock_dev_of_mono(c, mono_ns()));
         c->pause_mono = mono_ns();
-        c->pause_dev = c->pause_mono - c->t0_ns;
+        c->pause_dev = clock_dev_of_mono(c, c->pause_mono);
     }
 }
 
@@ -173,13 +174,13 @@ static void prepare_renderer(cam_camera *c, const img_settings *s, bool pause)
     if (pause) {
         pthread_mutex_lock(&c->mu);
         pause_begin(c);
-        pthread_mutex_unlock(&c->mu);
+        cam_unlock(c);
     }
     img_prepare(c->renderer, s);
     if (pause) {
         pthread_mutex_lock(&c->mu);
         pause_end(c);
-        pthread_mutex_unlock(&c->mu);
+        cam_unlock(c);
     }
 }
 
@@ -360,7 +361,8 @@ static void start_acquisition(cam_camera *c)
 {
     if (c->acquiring)
         return; /* a second start while running is harmless, as on the camera */
-    sim_acquisition_start(c, dev_now(c));
+    sim_acquisition_start(c, c->sim_now); /* = the write's time (cam_write advanced to it): the first
+                                             * exposure starts exactly when the output says so */
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -398,10 +400,18 @@ cam_camera *cam_create(const char *serial)
     for (const char *p = c->serial; *p; p++)
         h = (h ^ (uint8_t)*p) * 1099511628211ull;
     c->seed = h;
+    clock_init(c);
     c->t0_ns = mono_ns();
     thermal_init(c);
+    c->temp_t = clock_dev_of_mono(c, c->t0_ns);
     sim_init(c);
     usersets_load_state(c); /* saved sets, DeviceUserID, and UserSetDefault applied */
+    pthread_mutex_lock(&c->mu);
+    c->out_level[2] = sim_line_status(c, 2, cam_dev_now_locked(c)); /* what a wired input would see now */
+    c->out_level[3] = GIX(c, LineMode, 2) == CAM_ENUM_LineMode_Output && sim_line_status(c, 3, cam_dev_now_locked(c));
+    c->out_level[4] = GIX(c, LineMode, 3) == CAM_ENUM_LineMode_Output && sim_line_status(c, 4, cam_dev_now_locked(c));
+    cam_unlock(c);
+    wiring_register(c);
     return c;
 }
 
@@ -409,6 +419,7 @@ void cam_destroy(cam_camera *cam)
 {
     if (!cam)
         return;
+    wiring_unregister(cam); /* no camera sends it edges or wakes it any more */
     img_renderer_destroy(cam->renderer);
     events_free(cam);
     usersets_free(cam);
@@ -472,7 +483,7 @@ void cam_user_id(cam_camera *cam, char *buf, size_t len)
         return;
     pthread_mutex_lock(&cam->mu);
     snprintf(buf, len, "%s", regmap_get_string(&cam->regs, CAM_REG_DeviceUserID));
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
 }
 
 uint64_t cam_now_ns(cam_camera *cam)
@@ -481,7 +492,7 @@ uint64_t cam_now_ns(cam_camera *cam)
         return 0;
     pthread_mutex_lock(&cam->mu);
     uint64_t t = dev_now(cam);
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return t;
 }
 
@@ -558,7 +569,7 @@ cam_status cam_read(cam_camera *cam, uint64_t address, void *buf, size_t len, ch
     } else {
         memcpy(buf, regmap_bytes(&cam->regs, (cam_reg_id)id, idx), len);
     }
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return CAM_OK;
 }
 
@@ -847,7 +858,7 @@ cam_status cam_write(cam_camera *cam, uint64_t address, const void *buf, size_t 
         pthread_mutex_lock(&cam->mu);
         bool run = !cam->acquiring;
         img_settings s = settings_locked(cam);
-        pthread_mutex_unlock(&cam->mu);
+        cam_unlock(cam);
         if (run) {
             pthread_mutex_lock(&cam->render_mu);
             prepare_renderer(cam, &s, false);
@@ -860,9 +871,10 @@ cam_status cam_write(cam_camera *cam, uint64_t address, const void *buf, size_t 
     st = write_locked(cam, id, idx, buf, len, why, why_len);
     if (st == CAM_OK) {
         sim_after_change(cam, now);
+        wiring_outputs(cam, now); /* AcquisitionStart, LineSource, UserOutputValue, ... */
         pthread_cond_broadcast(&cam->cv); /* stop, or a new frame period, takes effect now */
     }
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return st;
 }
 
@@ -873,7 +885,7 @@ size_t cam_payload_size(cam_camera *cam)
 {
     pthread_mutex_lock(&cam->mu);
     size_t n = payload_locked(cam);
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return n;
 }
 
@@ -881,7 +893,7 @@ bool cam_is_acquiring(cam_camera *cam)
 {
     pthread_mutex_lock(&cam->mu);
     bool a = cam->acquiring;
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return a;
 }
 
@@ -892,7 +904,7 @@ void cam_set_unthrottled(cam_camera *cam, bool on)
     sim_advance(cam, now);
     sim_set_unthrottled(cam, on, now);
     pthread_cond_broadcast(&cam->cv);
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
 }
 
 static struct timespec to_timespec(uint64_t ns)
@@ -923,6 +935,7 @@ bool cam_wait_next_frame(cam_camera *cam, uint64_t timeout_ns, cam_frame_tick *t
         if (!cam->acquiring)
             break;
         if (cam->unthrottled && sim_unthrottled_frame(cam, now, tick)) {
+            wiring_outputs(cam, now);
             got = true;
             break;
         }
@@ -933,9 +946,14 @@ bool cam_wait_next_frame(cam_camera *cam, uint64_t timeout_ns, cam_frame_tick *t
         if (mnow >= deadline)
             break;
         uint64_t due = sim_next_due(cam);
-        uint64_t wake = (due == UINT64_MAX || cam->pause_depth > 0) ? deadline : due + cam->t0_ns;
+        uint64_t wake = (due == UINT64_MAX || cam->pause_depth > 0) ? deadline : clock_mono_of_dev(cam, due);
         if (wake > deadline)
             wake = deadline;
+        if (cam->wire_notify) { /* wake the cameras this one sent edges before sleeping */
+            cam_unlock(cam);
+            pthread_mutex_lock(&cam->mu);
+            continue;
+        }
         struct timespec ts = to_timespec(wake);
         int rc = pthread_cond_timedwait(&cam->cv, &cam->mu, &ts);
         if (rc != 0 && rc != ETIMEDOUT && rc != EINTR)
@@ -945,7 +963,7 @@ bool cam_wait_next_frame(cam_camera *cam, uint64_t timeout_ns, cam_frame_tick *t
         sim_acquisition_stop(cam); /* SingleFrame: the camera stops by itself after one frame */
         thermal_replan(cam, dev_now(cam));
     }
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return got;
 }
 
@@ -985,7 +1003,7 @@ cam_status cam_render_frame(cam_camera *cam, const cam_frame_tick *tick, void *d
         rec.counter[1] = cam->counter[1];
         rec.seq_set = cam->seq_active;
     }
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
 
     size_t bytes = img_frame_bytes(&s);
     size_t total = chunks_payload_size(&cfg, bytes);
@@ -1010,7 +1028,7 @@ cam_status cam_render_frame(cam_camera *cam, const cam_frame_tick *tick, void *d
     pthread_mutex_unlock(&cam->render_mu);
     pthread_mutex_lock(&cam->mu);
     cam->render_credit_ns += r1 - r0; /* the consumer was busy with the simulator: excused lateness */
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     autofn_after_render(cam, &s, dst);
     info->filled = chunks_write(&cfg, dst, bytes, tick->timestamp_ns, &rec);
     info->contains_chunks = cfg.active;
@@ -1021,11 +1039,17 @@ cam_status cam_render_frame(cam_camera *cam, const cam_frame_tick *tick, void *d
 
 
 /* ---------------------------------------------------------------------------------------------
- * Part 2: simulated wiring, events, log
+ * Simulated wiring by hand (SimLinePulse, SimLineLevel, SimLinePulseFrequency), events, log
  * ------------------------------------------------------------------------------------------- */
 static bool sim_line_ok(unsigned line)
 {
     return line == 1 || line == 3 || line == 4;
+}
+
+/* An input wired to another camera (SimLineSource Camera) is not driven by hand. */
+static bool wired(cam_camera *c, unsigned line)
+{
+    return c->wire[line].source == CAM_LINE_SOURCE_CAMERA;
 }
 
 cam_status cam_sim_line_pulse(cam_camera *cam, unsigned line)
@@ -1035,11 +1059,15 @@ cam_status cam_sim_line_pulse(cam_camera *cam, unsigned line)
     if (!sim_line_ok(line))
         return CAM_ERR_VALUE;
     pthread_mutex_lock(&cam->mu);
+    if (wired(cam, line)) {
+        cam_unlock(cam);
+        return CAM_ERR_STATE;
+    }
     uint64_t now = dev_now(cam);
     sim_advance(cam, now);
     sim_pulse(cam, line, now);
     pthread_cond_broadcast(&cam->cv);
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return CAM_OK;
 }
 
@@ -1050,13 +1078,17 @@ cam_status cam_sim_line_level(cam_camera *cam, unsigned line, bool high)
     if (!sim_line_ok(line))
         return CAM_ERR_VALUE;
     pthread_mutex_lock(&cam->mu);
+    if (wired(cam, line)) {
+        cam_unlock(cam);
+        return CAM_ERR_STATE;
+    }
     uint64_t now = dev_now(cam);
     sim_advance(cam, now);
     if (cam->train_hz[line] > 0)
         sim_train(cam, line, 0, now); /* a held level replaces a pulse train */
-    sim_raw_level(cam, line, high, now);
+    sim_input_edge(cam, line, high, now);
     pthread_cond_broadcast(&cam->cv);
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return CAM_OK;
 }
 
@@ -1067,12 +1099,16 @@ cam_status cam_sim_line_pulse_frequency(cam_camera *cam, unsigned line, double h
     if (!sim_line_ok(line) || !isfinite(hz) || hz < 0 || hz > 1e6)
         return CAM_ERR_VALUE;
     pthread_mutex_lock(&cam->mu);
+    if (wired(cam, line) && hz > 0) {
+        cam_unlock(cam);
+        return CAM_ERR_STATE;
+    }
     uint64_t now = dev_now(cam);
     sim_advance(cam, now);
     sim_train(cam, line, hz, now);
     sim_advance(cam, now); /* the first rising edge is now */
     pthread_cond_broadcast(&cam->cv);
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return CAM_OK;
 }
 
@@ -1083,7 +1119,7 @@ bool cam_sim_get_line_level(cam_camera *cam, unsigned line)
     pthread_mutex_lock(&cam->mu);
     sim_advance(cam, dev_now(cam));
     bool v = cam->raw[line];
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return v;
 }
 
@@ -1093,7 +1129,7 @@ double cam_sim_get_line_pulse_frequency(cam_camera *cam, unsigned line)
         return 0.0;
     pthread_mutex_lock(&cam->mu);
     double hz = cam->train_hz[line];
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return hz;
 }
 
@@ -1104,7 +1140,7 @@ uint64_t cam_sim_lost_triggers(cam_camera *cam, unsigned trigger)
     pthread_mutex_lock(&cam->mu);
     sim_advance(cam, dev_now(cam));
     uint64_t n = cam->lost[trigger];
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return n;
 }
 
@@ -1136,15 +1172,20 @@ bool cam_wait_event(cam_camera *cam, uint64_t timeout_ns, uint8_t *msg, size_t *
         if (mnow >= deadline)
             break;
         uint64_t due = sim_next_due(cam);
-        uint64_t wake = (due == UINT64_MAX || cam->pause_depth > 0) ? deadline : due + cam->t0_ns;
+        uint64_t wake = (due == UINT64_MAX || cam->pause_depth > 0) ? deadline : clock_mono_of_dev(cam, due);
         if (wake > deadline)
             wake = deadline;
+        if (cam->wire_notify) { /* wake the cameras this one sent edges before sleeping */
+            cam_unlock(cam);
+            pthread_mutex_lock(&cam->mu);
+            continue;
+        }
         struct timespec ts = to_timespec(wake);
         int rc = pthread_cond_timedwait(&cam->cv, &cam->mu, &ts);
         if (rc != 0 && rc != ETIMEDOUT && rc != EINTR)
             break;
     }
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return got;
 }
 
@@ -1155,7 +1196,7 @@ size_t cam_event_queue_length(cam_camera *cam)
     pthread_mutex_lock(&cam->mu);
     sim_advance(cam, dev_now(cam));
     size_t n = cam->evq_n;
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return n;
 }
 
@@ -1166,7 +1207,7 @@ uint64_t cam_events_fired(cam_camera *cam)
     pthread_mutex_lock(&cam->mu);
     sim_advance(cam, dev_now(cam));
     uint64_t n = cam->ev_fired;
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return n;
 }
 
@@ -1178,7 +1219,7 @@ void cam_flush_events(cam_camera *cam)
     sim_advance(cam, dev_now(cam));
     cam->evq_n = 0;
     cam->evq_head = 0;
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
 }
 
 void cam_take_log(cam_camera *cam, char *buf, size_t len)
@@ -1191,5 +1232,5 @@ void cam_take_log(cam_camera *cam, char *buf, size_t len)
     pthread_mutex_lock(&cam->mu);
     snprintf(buf, len, "%s", cam->log);
     cam->log[0] = 0;
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
 }

@@ -51,8 +51,16 @@ const char *cam_device_version(const cam_camera *cam);  /* DeviceVersion */
 const char *cam_firmware_version(const cam_camera *cam);
 void cam_user_id(cam_camera *cam, char *buf, size_t len);
 
-/* Device clock, nanoseconds since the camera was powered (created). */
+/* Device clock in ns: offset + elapsed * (1 + drift_ppm * 1e-6), elapsed = host CLOCK_MONOTONIC
+ * ns since the camera was powered (created), minus the simulator's own pauses.  Every device time
+ * (TimestampLatchValue, frame and chunk timestamps, event timestamps, the frame schedule) is on
+ * this clock.  cam_create seeds drift and offset from the serial number (cam_clock_get). */
 uint64_t cam_now_ns(cam_camera *cam);
+#define CAM_CLOCK_DRIFT_MAX_PPM 1000.0
+/* Refused while acquiring (the running schedule is on the clock): CAM_ERR_STATE; drift beyond
+ * +-CAM_CLOCK_DRIFT_MAX_PPM or NaN: CAM_ERR_VALUE.  The clock restarts at offset (power-up). */
+cam_status cam_clock_set(cam_camera *cam, double drift_ppm, uint64_t offset_ns, char *why, size_t why_len);
+void cam_clock_get(cam_camera *cam, double *drift_ppm, uint64_t *offset_ns);
 
 /* --- Acquisition, driven by the adapter's stream thread --- */
 
@@ -86,9 +94,9 @@ typedef struct {
     size_t padding_x;             /* 0 */
     uint64_t pixel_format;        /* PFNC code */
     size_t image_size;            /* bytes of image data at offset 0 */
-    size_t filled;                /* bytes written: image (+ chunk area in part 2) */
-    bool contains_chunks;         /* part 2: ChunkModeActive */
-    size_t chunk_payload_size;    /* part 2: bytes of the whole chunk layout (== filled) */
+    size_t filled;                /* bytes written: image (+ chunk area with ChunkModeActive) */
+    bool contains_chunks;         /* ChunkModeActive */
+    size_t chunk_payload_size;    /* bytes of the whole chunk layout (== filled) */
     bool incomplete;
 } cam_frame_info;
 
@@ -98,7 +106,7 @@ cam_status cam_render_frame(cam_camera *cam, const cam_frame_tick *tick, void *d
                             cam_frame_info *info);
 
 
-/* --- Part 2: simulated wiring, remote-device events, persistence --- */
+/* --- Simulated wiring, remote-device events, persistence --- */
 
 /* Simulated wiring, driven by the Device-module Simulation controls (SimLineSelector etc.).
  * `line` is 1, 3 or 4 (the camera's inputs); anything else -> CAM_ERR_VALUE.
@@ -111,6 +119,31 @@ cam_status cam_sim_line_pulse_frequency(cam_camera *cam, unsigned line, double h
 /* Current settings of the wiring, for reading the Simulation controls back. */
 bool cam_sim_get_line_level(cam_camera *cam, unsigned line);
 double cam_sim_get_line_pulse_frequency(cam_camera *cam, unsigned line);
+/* Cameras wired to each other (cti/README.md "Cameras wired to each other").  An input (1, 3, 4)
+ * with source CAM_LINE_SOURCE_CAMERA follows the output `line` (2, 3, 4) of the camera with serial
+ * `camera` (in this process), `delay_us` later on the host clock; the edge then passes this
+ * camera's inverter and debouncer like any other.  While wired, the hand controls of that input
+ * (pulse, level, pulse train) are refused (CAM_ERR_STATE). */
+typedef enum { CAM_LINE_SOURCE_OFF = 0, CAM_LINE_SOURCE_CAMERA = 1 } cam_line_source;
+#define CAM_WIRE_DELAY_MAX_US 1000000.0
+typedef struct {
+    cam_line_source source;
+    char camera[32];   /* serial number of the driving camera ("" = none yet) */
+    unsigned line;     /* its output line: 2, 3 or 4 */
+    double delay_us;   /* propagation delay, 0..CAM_WIRE_DELAY_MAX_US; default 1.0 */
+} cam_wire;
+cam_status cam_sim_set_wire(cam_camera *cam, unsigned line, const cam_wire *wire, char *why, size_t why_len);
+cam_status cam_sim_get_wire(cam_camera *cam, unsigned line, cam_wire *wire);
+/* SimFaultDropEdges: the cable to input `line` drops these rising edges (and their falling
+ * edges), 1-based, counted since AcquisitionStart: no counter, trigger or sequencer sees them.
+ * `list` is "5" or "3,7" ("" = none). */
+cam_status cam_sim_set_drop_edges(cam_camera *cam, unsigned line, const char *list, char *why, size_t why_len);
+void cam_sim_get_drop_edges(cam_camera *cam, unsigned line, char *buf, size_t len);
+/* SimFaultMissTriggers: FrameStart triggers (1-based since AcquisitionStart) the camera receives
+ * (counters with CounterEventSource FrameTrigger count them) but exposes no frame for. */
+cam_status cam_sim_set_miss_triggers(cam_camera *cam, const char *list, char *why, size_t why_len);
+void cam_sim_get_miss_triggers(cam_camera *cam, char *buf, size_t len);
+
 /* Simulator diagnostic (Device-module SimLostTriggerCount, never in the camera XML): triggers
  * lost since AcquisitionStart because the camera could not accept them.  `trigger` is the
  * TriggerSelector value: 0 = FrameStart (overtriggers), 1 = FrameBurstStart; anything else -> 0. */

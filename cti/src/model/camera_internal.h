@@ -7,8 +7,12 @@
  *   sequencer.c sequencer sets: save/load, activation, advancing along the paths
  *   thermal.c  the first-order temperature model
  *   autofn.c   ExposureAuto / GainAuto
+ *   clock.c    the device clock (its own drift and offset against the host's clock)
+ *   wiring.c   cameras wired to each other: output edges of one reach another's input
+ *   faults.c   trigger faults (SimFaultMissTriggers) and the edge-number lists of the faults
  * Everything named *_locked or taking `cam_camera *c` below runs with c->mu held, unless noted.
- * Internal times are device time: ns since cam_create (CLOCK_MONOTONIC - t0). */
+ * Internal times are device time (clock.c): offset + elapsed * (1 + drift), where elapsed is
+ * CLOCK_MONOTONIC - t0 (ns since cam_create, minus the simulator's pauses). */
 #ifndef ACESIM_CAMERA_INTERNAL_H
 #define ACESIM_CAMERA_INTERNAL_H
 
@@ -44,6 +48,7 @@ enum {
     SIM_TIMER_OFF, /* Timer1Active goes low                        gen = timer gen */
     SIM_WAIT,      /* the camera may accept a frame trigger again  (FrameStartWait event) */
     SIM_THERMAL,   /* a temperature threshold is crossed           a = 0 critical / 1 error, gen */
+    SIM_WIRE,      /* an edge from a wired camera reaches an input a = line, arg = level */
 };
 
 typedef struct {
@@ -68,6 +73,20 @@ typedef struct {
     bool triggered;
 } cam_frame_rec;
 
+/* A comma list of 1-based numbers (SimFaultMissTriggers, SimFaultDropEdges), sorted, unique. */
+#define CAM_NUMBER_LIST_MAX 64u
+typedef struct {
+    uint64_t v[CAM_NUMBER_LIST_MAX];
+    size_t n;
+} cam_number_list;
+
+/* Edges a wired input has been sent and not yet put on its timeline (wiring.c; g_wire_mu). */
+#define CAM_WIRE_INBOX 256u
+typedef struct {
+    uint64_t mono_ns; /* host CLOCK_MONOTONIC at which the edge arrives (source edge + delay) */
+    bool level;
+} cam_wire_edge;
+
 #define CAM_REC_RING 256u
 #define CAM_READY_MAX 1024u
 #define CAM_LATE_SLACK_NS 500000000ull /* see sim_pop_ready */
@@ -85,6 +104,8 @@ struct cam_camera {
     uint64_t paused_total_ns; /* sum of all pauses (device clock behind CLOCK_MONOTONIC - creation) */
     uint64_t render_credit_ns; /* time the frame consumer spent rendering since it last caught up */
     uint64_t seed;          /* noise seed, from the serial */
+    double clock_drift_ppm; /* device clock rate - 1, in ppm (SimClockDriftPpm) */
+    uint64_t clock_offset_ns; /* device time at power-up (SimClockOffset) */
     bool acquiring;
     bool unthrottled;
 
@@ -100,6 +121,18 @@ struct cam_camera {
     double train_hz[5];
     uint64_t train_t0[5], train_k[5];
     uint32_t train_gen[5];
+    cam_number_list drop_edges[5]; /* SimFaultDropEdges: rising edges the cable drops */
+    uint64_t input_rises[5];     /* rising edges that reached the input since AcquisitionStart */
+    bool dropping[5];            /* the rising edge was dropped: so is its falling edge */
+    /* --- wiring (wiring.c): inputs driven by another camera's output --- */
+    cam_wire wire[5];            /* per input line; source CAM_LINE_SOURCE_OFF = driven by hand */
+    cam_wire_edge inbox[5][CAM_WIRE_INBOX]; /* guarded by g_wire_mu, not mu */
+    size_t inbox_head[5], inbox_n[5];
+    uint64_t inbox_overflow;
+    bool inbox_dirty;            /* g_wire_mu: edges are waiting; wake this camera */
+    int wire_refs;               /* g_wire_mu: wakers using this camera right now */
+    bool out_level[5];           /* output line levels last sent to wired cameras */
+    bool wire_notify;            /* edges were sent: wake their receivers once mu is released */
     /* acquisition */
     uint64_t frame_id;           /* last frame ID handed out by an exposure start */
     uint64_t last_start;         /* device time of the last exposure start */
@@ -112,6 +145,8 @@ struct cam_camera {
     int frames_active;           /* started, not yet read out */
     uint32_t burst_remaining;
     uint64_t lost[2];            /* lost FrameStart / FrameBurstStart triggers */
+    uint64_t frame_triggers;     /* FrameStart triggers received since AcquisitionStart */
+    cam_number_list miss_triggers; /* SimFaultMissTriggers: received, counted, no frame */
     cam_frame_rec rec[CAM_REC_RING];
     uint64_t ready[CAM_READY_MAX]; /* frame ids ready for cam_wait_next_frame, oldest first */
     size_t ready_head, ready_n;
@@ -152,6 +187,8 @@ struct cam_camera {
 /* camera.c */
 uint64_t cam_mono_ns(void);
 uint64_t cam_dev_now_locked(cam_camera *c); /* device clock (stands still during a pause) */
+/* Release c->mu, then wake the cameras wired to c that were sent edges meanwhile (wiring.c). */
+void cam_unlock(cam_camera *c);
 double cam_frame_rate_locked(cam_camera *c, bool with_afr);
 size_t cam_image_bytes_locked(cam_camera *c);
 double cam_throughput_locked(cam_camera *c); /* DeviceLinkCurrentThroughput, B/s */
@@ -173,6 +210,11 @@ void sim_trigger_software(cam_camera *c, int sel, uint64_t now);
 void sim_software_signal(cam_camera *c, int signal /* 1..3 */, uint64_t now);
 void sim_counter_reset(cam_camera *c, int n);
 void sim_raw_level(cam_camera *c, unsigned line, bool level, uint64_t t);
+/* An edge from outside (a pulse, a level, a wired camera) reaches `line` at t: counted, maybe
+ * dropped by SimFaultDropEdges, then sim_raw_level. */
+void sim_input_edge(cam_camera *c, unsigned line, bool level, uint64_t t);
+void sim_shift_time(cam_camera *c, int64_t delta);      /* the device clock jumped by delta */
+void sim_push_wire(cam_camera *c, unsigned line, bool level, uint64_t t);
 void sim_pulse(cam_camera *c, unsigned line, uint64_t now);
 void sim_train(cam_camera *c, unsigned line, double hz, uint64_t now);
 bool sim_status(cam_camera *c, int which, uint64_t now);   /* AcquisitionStatusSelector value */
@@ -183,6 +225,24 @@ bool sim_unthrottled_frame(cam_camera *c, uint64_t now, cam_frame_tick *tick);
 const cam_frame_rec *sim_find_rec(cam_camera *c, uint64_t id);
 void sim_set_unthrottled(cam_camera *c, bool on, uint64_t now);
 void sim_schedule_thermal(cam_camera *c, uint64_t t, int level, uint32_t gen);
+
+/* clock.c: device time <-> CLOCK_MONOTONIC (mu held) */
+void clock_init(cam_camera *c);                           /* seeded defaults, from the serial */
+uint64_t clock_dev_of_mono(cam_camera *c, uint64_t mono);
+uint64_t clock_mono_of_dev(cam_camera *c, uint64_t dev); /* rounded up: a wait never wakes early */
+
+/* wiring.c */
+void wiring_register(cam_camera *c);                      /* cam_create (mu not held) */
+void wiring_unregister(cam_camera *c);                    /* cam_destroy: waits for wakers */
+void wiring_outputs(cam_camera *c, uint64_t t);           /* send changed output levels at t */
+void wiring_drain(cam_camera *c);                         /* put arrived edges on the timeline */
+void wiring_wake(void);                                   /* mu NOT held: wake receivers */
+
+/* faults.c */
+/* Parse "3,7, 12" (1-based, at most CAM_NUMBER_LIST_MAX); "" = none.  False + why on bad text. */
+bool faults_parse_list(const char *text, cam_number_list *out, char *why, size_t why_len);
+void faults_format_list(const cam_number_list *l, char *buf, size_t len);
+bool faults_in_list(const cam_number_list *l, uint64_t n);
 
 /* events.c */
 bool events_init(cam_camera *c);

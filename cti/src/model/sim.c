@@ -342,6 +342,8 @@ static void trigger_arrive(cam_camera *c, int sel, uint64_t t)
         counter_count(c, CAM_ENUM_CounterEventSource_FrameTrigger, t);
         if (single_done(c))
             return; /* SingleFrame already has its frame */
+        if (faults_in_list(&c->miss_triggers, ++c->frame_triggers))
+            return; /* SimFaultMissTriggers: received and counted, but no frame (not an overtrigger) */
         uint64_t start = t + trig_delay(c, CAM_TRIG_FS);
         bool ok = !c->width_open && start >= c->next_allowed_start &&
                   !(trig_on(c, CAM_TRIG_FBS) && c->burst_remaining == 0);
@@ -443,6 +445,25 @@ void sim_raw_level(cam_camera *c, unsigned line, bool level, uint64_t t)
         push(c, t + deb, SIM_DEB, (uint8_t)line, c->deb_gen[line], cond ? 1 : 0);
 }
 
+void sim_input_edge(cam_camera *c, unsigned line, bool level, uint64_t t)
+{
+    if (level && !c->raw[line]) {
+        c->input_rises[line]++;
+        c->dropping[line] = faults_in_list(&c->drop_edges[line], c->input_rises[line]);
+        if (c->dropping[line])
+            return; /* SimFaultDropEdges: the cable lost this pulse; the input stays low */
+    } else if (!level && c->dropping[line]) {
+        c->dropping[line] = false; /* the end of the dropped pulse */
+        return;
+    }
+    sim_raw_level(c, line, level, t);
+}
+
+void sim_push_wire(cam_camera *c, unsigned line, bool level, uint64_t t)
+{
+    push(c, t, SIM_WIRE, (uint8_t)line, 0, level ? 1 : 0);
+}
+
 void sim_line_changed(cam_camera *c, unsigned line, uint64_t now)
 {
     sim_raw_level(c, line, c->raw[line], now);
@@ -450,7 +471,7 @@ void sim_line_changed(cam_camera *c, unsigned line, uint64_t now)
 
 void sim_pulse(cam_camera *c, unsigned line, uint64_t now)
 {
-    sim_raw_level(c, line, true, now);
+    sim_input_edge(c, line, true, now);
     push(c, now + CAM_SIM_PULSE_WIDTH_NS, SIM_FALL, (uint8_t)line, 0, 0);
 }
 
@@ -475,7 +496,7 @@ void sim_train(cam_camera *c, unsigned line, double hz, uint64_t now)
     if (hz <= 0) {
         c->train_hz[line] = 0;
         if (c->raw[line])
-            sim_raw_level(c, line, false, now);
+            sim_input_edge(c, line, false, now);
         return;
     }
     c->train_t0[line] = now;
@@ -508,13 +529,17 @@ static void handle(cam_camera *c, const sim_ev *e)
         if (e->gen != c->train_gen[e->a] || c->train_hz[e->a] <= 0)
             break;
         uint64_t k = c->train_k[e->a]++;
-        sim_raw_level(c, e->a, k % 2 == 0, t);
+        sim_input_edge(c, e->a, k % 2 == 0, t);
         push(c, train_edge(c, e->a, k + 1), SIM_TRAIN, e->a, e->gen, 0);
         break;
     }
     case SIM_FALL:
         if (c->train_hz[e->a] <= 0)
-            sim_raw_level(c, e->a, false, t);
+            sim_input_edge(c, e->a, false, t);
+        break;
+    case SIM_WIRE:
+        if (c->wire[e->a].source == CAM_LINE_SOURCE_CAMERA)
+            sim_input_edge(c, e->a, e->arg != 0, t);
         break;
     case SIM_DEB:
         if (e->gen == c->deb_gen[e->a])
@@ -602,11 +627,13 @@ void sim_advance(cam_camera *c, uint64_t now)
 {
     /* bound the work per call so a very fast pulse train cannot stall a caller forever */
     unsigned budget = 1000000;
+    wiring_drain(c); /* edges wired cameras sent meanwhile, onto this timeline */
     while (c->heap_n && c->heap[0].t <= now && budget--) {
         sim_ev e = pop(c);
         if (e.t > c->sim_now)
             c->sim_now = e.t;
         handle(c, &e);
+        wiring_outputs(c, e.t); /* output lines that changed, to the cameras wired to them */
     }
     if (now > c->sim_now)
         c->sim_now = now;
@@ -624,6 +651,11 @@ void sim_init(cam_camera *c)
 void sim_acquisition_start(cam_camera *c, uint64_t now)
 {
     c->frame_id = 0;
+    c->frame_triggers = 0;
+    for (unsigned l = 0; l < 5; l++) {
+        c->input_rises[l] = 0; /* SimFaultDropEdges counts from here */
+        c->dropping[l] = false;
+    }
     c->render_credit_ns = 0;
     c->lost[0] = c->lost[1] = 0;
     c->burst_remaining = 0;
@@ -720,6 +752,25 @@ bool sim_unthrottled_frame(cam_camera *c, uint64_t now, cam_frame_tick *tick)
     c->period_pending = false;
     start_exposure(c, now, false, true);
     return sim_pop_ready(c, now, tick);
+}
+
+static uint64_t shifted(uint64_t t, int64_t delta)
+{
+    if (delta < 0 && (uint64_t)(-delta) > t)
+        return 0;
+    return t + (uint64_t)delta;
+}
+
+void sim_shift_time(cam_camera *c, int64_t delta)
+{
+    for (size_t i = 0; i < c->heap_n; i++) /* a uniform shift keeps the heap order */
+        c->heap[i].t = shifted(c->heap[i].t, delta);
+    for (unsigned l = 0; l < 5; l++)
+        c->train_t0[l] = shifted(c->train_t0[l], delta);
+    c->sim_now = shifted(c->sim_now, delta);
+    c->last_start = shifted(c->last_start, delta);
+    c->next_allowed_start = shifted(c->next_allowed_start, delta);
+    c->temp_t = shifted(c->temp_t, delta);
 }
 
 void sim_set_unthrottled(cam_camera *c, bool on, uint64_t now)

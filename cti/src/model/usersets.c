@@ -153,7 +153,7 @@ cam_status cam_powerup_save(cam_camera *cam, char *why, size_t why_len)
         memcpy(cam->powerup_set, cam->regs.store, n);
         usersets_persist(cam);
     }
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return st;
 }
 
@@ -167,7 +167,7 @@ void cam_powerup_clear(cam_camera *cam)
         cam->powerup_set = NULL;
         usersets_persist(cam);
     }
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
 }
 
 bool cam_powerup_saved(cam_camera *cam)
@@ -176,7 +176,7 @@ bool cam_powerup_saved(cam_camera *cam)
         return false;
     pthread_mutex_lock(&cam->mu);
     bool saved = cam->powerup_set != NULL;
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return saved;
 }
 
@@ -188,7 +188,7 @@ bool cam_powerup_apply(cam_camera *cam)
     bool saved = cam->powerup_set != NULL && !cam->acquiring;
     if (saved)
         apply(cam, cam->powerup_set);
-    pthread_mutex_unlock(&cam->mu);
+    cam_unlock(cam);
     return saved;
 }
 
