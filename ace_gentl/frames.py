@@ -295,9 +295,10 @@ class Stream:
                 if self._device_lost():
                     raise DeviceLostError("the camera was disconnected (device lost) while waiting for a frame")
             quiet = stats.quiet_until() - now
-            sleep = quiet if quiet > interval else interval
-            if quiet <= interval:
-                interval = min(2 * interval, longest)
+            if quiet > interval:
+                sleep = quiet
+            else:
+                sleep, interval = interval, min(2 * interval, longest)
             if deadline is not None:
                 sleep = min(sleep, deadline - now)
             stats.sleeping(sleep)

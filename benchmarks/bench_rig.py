@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import bench_cpu
 
 FRAME_BYTES = 4112 * 3008
 RATE = 23.4
@@ -78,15 +79,12 @@ def fitting_duration(count: int, compression: str, duration: float, folder: Path
 
 
 def one_camera_cli(compression: str, folder: Path) -> dict[str, float]:
-    """The issue's measurement: ace-gentl record -q --sim --duration 15, child CPU per frame."""
+    """The issue's measurement: ace-gentl record -q --sim --duration 15, child CPU per frame (bench_cpu.py)."""
     path = folder / "cli.h5"
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run(["ace-gentl", "record", "-q", "--sim", "--duration", "15", "--compression", compression,
-                           "-o", str(path)], capture_output=True, text=True, check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    frames = int(done.stdout.split("\n")[1].split()[0])
+    cpu, _, text = bench_cpu.run([sys.executable, "-m", "ace_gentl.cli", "record", "-q", "--sim", "--duration", "15",
+                                  "--compression", compression, "-o", str(path)])
     path.unlink(missing_ok=True)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    frames = bench_cpu.frames_in(text)
     return {"frames": frames, "cpu_s": cpu, "ms_per_frame": cpu / frames * 1e3}
 
 

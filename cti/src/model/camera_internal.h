@@ -243,6 +243,8 @@ void wiring_wake(void);                                   /* mu NOT held: wake r
 bool faults_parse_list(const char *text, cam_number_list *out, char *why, size_t why_len);
 void faults_format_list(const cam_number_list *l, char *buf, size_t len);
 bool faults_in_list(const cam_number_list *l, uint64_t n);
+/* Parse `list` into *slot (a list of cam's own), under cam's lock after the model caught up with now. */
+cam_status faults_set_list(cam_camera *cam, cam_number_list *slot, const char *list, char *why, size_t why_len);
 
 /* events.c */
 bool events_init(cam_camera *c);

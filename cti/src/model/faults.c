@@ -85,20 +85,25 @@ bool faults_in_list(const cam_number_list *l, uint64_t n)
     return false;
 }
 
-cam_status cam_sim_set_miss_triggers(cam_camera *cam, const char *list, char *why, size_t why_len)
+cam_status faults_set_list(cam_camera *cam, cam_number_list *slot, const char *list, char *why, size_t why_len)
 {
     if (why && why_len)
         why[0] = 0;
-    if (!cam || !list)
+    if (!cam || !slot || !list)
         return CAM_ERR_PARAMETER;
     cam_number_list l;
     if (!faults_parse_list(list, &l, why, why_len))
         return CAM_ERR_VALUE;
     pthread_mutex_lock(&cam->mu);
     sim_advance(cam, cam_dev_now_locked(cam));
-    cam->miss_triggers = l;
+    *slot = l;
     cam_unlock(cam);
     return CAM_OK;
+}
+
+cam_status cam_sim_set_miss_triggers(cam_camera *cam, const char *list, char *why, size_t why_len)
+{
+    return faults_set_list(cam, cam ? &cam->miss_triggers : NULL, list, why, why_len);
 }
 
 void cam_sim_get_miss_triggers(cam_camera *cam, char *buf, size_t len)

@@ -187,16 +187,23 @@ static bool camera_exists(const char *serial)
     return found;
 }
 
+/* True for an input line; else false with the reason in why. */
+static bool input_line_said(unsigned line, char *why, size_t why_len)
+{
+    if (is_input_line(line))
+        return true;
+    cam_say(why, why_len, "Line%u is not an input of the camera (Line1, Line3, Line4)", line);
+    return false;
+}
+
 cam_status cam_sim_set_wire(cam_camera *cam, unsigned line, const cam_wire *wire, char *why, size_t why_len)
 {
     if (why && why_len)
         why[0] = 0;
     if (!cam || !wire)
         return CAM_ERR_PARAMETER;
-    if (!is_input_line(line)) {
-        cam_say(why, why_len, "Line%u is not an input of the camera (Line1, Line3, Line4)", line);
+    if (!input_line_said(line, why, why_len))
         return CAM_ERR_VALUE;
-    }
     if (wire->source != CAM_LINE_SOURCE_OFF && wire->source != CAM_LINE_SOURCE_CAMERA) {
         cam_say(why, why_len, "line source %d is neither Off (0) nor Camera (1)", (int)wire->source);
         return CAM_ERR_VALUE;
@@ -254,18 +261,9 @@ cam_status cam_sim_set_drop_edges(cam_camera *cam, unsigned line, const char *li
         why[0] = 0;
     if (!cam || !list)
         return CAM_ERR_PARAMETER;
-    if (!is_input_line(line)) {
-        cam_say(why, why_len, "Line%u is not an input of the camera (Line1, Line3, Line4)", line);
+    if (!input_line_said(line, why, why_len))
         return CAM_ERR_VALUE;
-    }
-    cam_number_list l;
-    if (!faults_parse_list(list, &l, why, why_len))
-        return CAM_ERR_VALUE;
-    pthread_mutex_lock(&cam->mu);
-    sim_advance(cam, cam_dev_now_locked(cam));
-    cam->drop_edges[line] = l;
-    cam_unlock(cam);
-    return CAM_OK;
+    return faults_set_list(cam, &cam->drop_edges[line], list, why, why_len);
 }
 
 void cam_sim_get_drop_edges(cam_camera *cam, unsigned line, char *buf, size_t len)
