@@ -1,7 +1,8 @@
 """The README's newcomer examples run as written, from a fresh folder, and can be run twice.
 
 Covers the sections "Two commands for a fresh machine" (after the install), "Quick start (Python)",
-"Quick start (CLI)", "Run files", "Seeing the data" and "The simulated camera". ``FILE.h5`` in the
+"Quick start (CLI)", "Run files", "Several cameras as one instrument", "Seeing the data" and "The
+simulated camera". ``FILE.h5`` in the
 README stands for the file ``record`` printed; ``lab_camera.xml`` for a camera's XML (the test
 uses one of ours). Commands run in bash, with ``ace-gentl`` as ``python -m ace_gentl.cli``.
 """
@@ -124,6 +125,19 @@ def test_the_run_file_section(tmp_path: Path) -> None:
         if line.startswith("ace-gentl record run.toml") and "--dry-run" not in line:
             file = written(done.stdout)
     assert file is not None and Path(tmp_path, file).stat().st_size < 80e6  # the README says about 55 MB
+
+
+@pytest.mark.slow
+def test_the_rig_section(tmp_path: Path) -> None:
+    (code,) = blocks("Several cameras as one instrument", "python")
+    (toml,) = blocks("Several cameras as one instrument", "toml")
+    for _ in range(2):  # overwrite=True: the same code again
+        done = python(code, tmp_path)
+        assert done.stdout.startswith("50 triggers with a frame from every camera\n['left', 'right']")
+    (tmp_path / "rig.toml").write_text(toml, encoding="utf-8")
+    first = written(bash("ace-gentl record rig.toml", tmp_path).stdout)
+    shown = bash(f"ace-gentl inspect {first}", tmp_path).stdout
+    assert "left (leader): 50 frames" in shown and "right (follower): 50 frames" in shown
 
 
 @pytest.mark.slow
