@@ -2,9 +2,8 @@
 
 Covers the sections "Two commands for a fresh machine" (after the install), "Quick start (Python)",
 "Quick start (CLI)", "Run files", "Several cameras as one instrument", "Seeing the data" and "The
-simulated camera". ``FILE.h5`` in the
-README stands for the file ``record`` printed; ``lab_camera.xml`` for a camera's XML (the test
-uses one of ours). Commands run in bash, with ``ace-gentl`` as ``python -m ace_gentl.cli``.
+simulated camera". ``FILE.h5`` in the README stands for the file ``record`` printed;
+``lab_camera.xml`` for a camera's XML (the test uses one of ours). Commands run in bash, with ``ace-gentl`` as ``python -m ace_gentl.cli``.
 """
 
 from __future__ import annotations
