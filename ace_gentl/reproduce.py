@@ -89,8 +89,8 @@ def reproduce(path: str | Path, *, output: str | None = None, force: bool = Fals
             report(found)
         if found and not force:
             raise ReproduceMismatchError(
-                f"{original} was recorded with a different camera, producer or software:\n"
-                + "\n".join(f"  {line}" for line in found) + "\nuse --force (force=True) to record anyway",
+                f"{original} was recorded with a different camera, producer or software: "
+                + "; ".join(found) + "; use --force (force=True) to record anyway",
                 found)
         for (_name, settings, _producer), session in zip(recorded, sessions):
             session.apply(settings)  # each camera exactly as it was at the start of the original run

@@ -17,7 +17,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from ace_gentl.recording import description, metadata, schema
+from ace_gentl.recording import chunkio, description, metadata, schema
 from ace_gentl.recording.compression import Compression
 from ace_gentl.recording.schema import (  # noqa: F401 (re-exported: the writer's vocabulary)
     BASE_FIELDS,
@@ -177,9 +177,16 @@ def _detector(instrument: h5py.Group, spec: DetectorSpec, compression: Compressi
     if spec.role:
         detector.attrs["role"] = spec.role
     frame_shape = geometry.shape
+    options = compression.dataset_options()
+    if chunkio.suits(spec.chunks, frame_shape, geometry.dtype, compression.name):
+        # Chunks allocated as the dataset grows, no fill value written: the writer puts each
+        # frame at its chunk's address itself (chunkio: around the page cache).
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)
+        options.update(dcpl=dcpl, fill_time="never")
     data = detector.create_dataset(
         schema.DATA, shape=(0, *frame_shape), maxshape=(None, *frame_shape), dtype=geometry.dtype,
-        chunks=spec.chunks, **compression.dataset_options())
+        chunks=spec.chunks, **options)
     data.attrs["interpretation"] = "image" if len(frame_shape) == 2 else "rgba-image"
     data.attrs["units"] = "counts"
     data.attrs["pixel_format"] = geometry.pixel_format

@@ -31,7 +31,7 @@ import numpy as np
 import xxhash
 
 from ace_gentl.errors import OutputExistsError, RecordingError
-from ace_gentl.recording import layout, metadata, schema
+from ace_gentl.recording import chunkio, layout, metadata, schema
 from ace_gentl.recording.compression import Compression
 from ace_gentl.recording.writerlock import WriterLock
 
@@ -80,6 +80,10 @@ class _Stream:
             raise ValueError(f"chunks must be {1 + len(geometry.shape)} positive sizes, not {spec.chunks!r}")
         self.spec = spec
         self.direct = compression.direct and spec.chunks == (1, *geometry.shape)
+        # Uncompressed full frames: written at their chunk's address by chunkio (set by FrameWriter.open)
+        self.unbuffered = chunkio.suits(spec.chunks, geometry.shape, geometry.dtype, compression.name)
+        self.chunk_bytes = int(np.prod(geometry.shape)) * np.dtype(geometry.dtype).itemsize
+        self.chunk_file: chunkio.ChunkFile | None = None
         self.written = 0  # frames in ``data``
         self.flushed = 0  # frames whose per-frame values are on disk
         self.pending: dict[str, list[Any]] = {f.name: [] for f in spec.fields}
@@ -157,7 +161,9 @@ class FrameWriter:
         self.start_time = now_iso()
         identity = self._lock.acquire()  # before "w": refuses a file another live process writes
         try:
-            self._file = h5py.File(self.path, "w", libver="latest")
+            # Large objects (the chunks) start on a page boundary, as O_DIRECT wants (chunkio).
+            self._file = h5py.File(self.path, "w", libver="latest", alignment_threshold=chunkio.MIN_CHUNK_BYTES,
+                                   alignment_interval=chunkio.ALIGNMENT)
         except BaseException:
             self._lock.release()
             raise
@@ -168,6 +174,9 @@ class FrameWriter:
             self._file[schema.RECORDING].attrs.update(identity.as_attrs())  # before SWMR: no attributes after
             self._file.flush()
             self._file.swmr_mode = True
+            for stream in self.streams:
+                if stream.unbuffered:
+                    stream.chunk_file = chunkio.ChunkFile(self.path, stream.chunk_bytes)
             if self.drop_page_cache:
                 try:
                     self._cache_fd = os.open(self.path, os.O_RDONLY)
@@ -176,6 +185,7 @@ class FrameWriter:
                                 self.path, error)
         except BaseException:
             try:
+                self._close_chunk_files()
                 self._file.close()
             finally:
                 self._file = None
@@ -205,18 +215,29 @@ class FrameWriter:
             self._check_size(nbytes)
         handles.data.resize(index + 1, axis=0)
         offset = (index,) + (0,) * len(state.spec.geometry.shape)
-        if state.direct:
-            handles.data.id.write_direct_chunk(offset, payload)
+        cached = nbytes  # bytes that went through the page cache
+        if state.chunk_file is not None:
+            try:  # the chunk was allocated by the resize (ALLOC_TIME_EARLY)
+                address = handles.data.id.get_chunk_info_by_coord(offset).byte_offset
+                cached = state.chunk_file.write(address, payload)
+            except BaseException:
+                handles.data.resize(index, axis=0)  # no frame in data that is not on disk
+                raise
+            if checksum is None and layout.CHECKSUM in state.pending:
+                checksum = chunk_checksum(payload)  # stored as given: no filter
         else:
-            handles.data[index] = payload
-        if checksum is None and layout.CHECKSUM in state.pending:
-            checksum = chunk_checksum(handles.data.id.read_direct_chunk(offset)[1])
+            if state.direct:
+                handles.data.id.write_direct_chunk(offset, payload)
+            else:
+                handles.data[index] = payload
+            if checksum is None and layout.CHECKSUM in state.pending:
+                checksum = chunk_checksum(handles.data.id.read_direct_chunk(offset)[1])
         state.written = index + 1
         for field in state.spec.fields:
             state.pending[field.name].append(values.get(field.name, field.fill))
         if checksum is not None and layout.CHECKSUM in state.pending:
             state.pending[layout.CHECKSUM][-1] = checksum
-        self._since_drop += nbytes
+        self._since_drop += cached
         if self._since_drop >= DROP_EVERY_BYTES:
             self._drop_written_pages()
         return nbytes
@@ -301,6 +322,7 @@ class FrameWriter:
         finally:
             file, self._file, self._layout = self._file, None, None
             try:
+                self._close_chunk_files()
                 file.close()
             finally:
                 self._lock.release()
@@ -321,10 +343,17 @@ class FrameWriter:
             return
         file, self._file, self._layout = self._file, None, None
         try:
+            self._close_chunk_files()
             file.close()
         finally:
             self._lock.release()
             self._close_cache_fd()
+
+    def _close_chunk_files(self) -> None:
+        for stream in self.streams:
+            chunk_file, stream.chunk_file = stream.chunk_file, None
+            if chunk_file is not None:
+                chunk_file.close()
 
     def finish(self, *, status: str, error: str | None, result: dict[str, Any], warnings: list[str] | None = None,
                detectors: list[layout.DetectorEnd] | None = None, rig: dict[str, Any] | None = None) -> None:

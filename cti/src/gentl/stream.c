@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 #include "errors.h"
 #include "event.h"
@@ -102,6 +105,11 @@ static void *stream_thread(void *arg)
     gt_stream *ds = arg;
     gt_camslot *slot = ds->dev->slot;
     cam_camera *cam = slot->cam;
+#if defined(__linux__)
+    /* Its own name, not the one it inherits from the consumer's thread that started acquisition:
+     * CPU profiles (benchmarks/bench_cpu.py) then tell the simulated camera's rendering apart. */
+    prctl(PR_SET_NAME, "ace-sim-stream", 0, 0, 0);
+#endif
     pthread_mutex_lock(&g_gt.data);
     while (!ds->stop_req) {
         if (ds->num_to_acquire != GENTL_INFINITE && ds->delivered_this_run >= ds->num_to_acquire)
