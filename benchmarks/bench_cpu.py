@@ -4,9 +4,10 @@ The issue's measure is ``/usr/bin/time ace-gentl record -q --sim --duration 15``
 process's user + system time over the frames written (start-up and the simulator's rendering
 included). This runs exactly that command for each codec, takes the child's CPU time from the
 kernel (``wait4``), and splits it by OS thread, sampling ``/proc/<pid>/task/*/stat`` every 50 ms:
-the recorder names its threads (``ace-acquire``, ``ace-writer``, ``ace-compress_N``); the main
-thread does start-up, setup and the end; the unnamed rest are the producer's and the libraries'
-own threads (the simulator's frame rendering, c-blosc). A 3 s run of the same command gives the
+the recorder names its threads (``ace-acquire``, ``ace-writer``, ``ace-compress_N``) and the
+simulated camera its frame thread (``ace-sim-stream``: rendering each frame into a GenTL buffer);
+the main thread does start-up, setup and the end; the unnamed rest are the producer's and the
+libraries' own threads (c-blosc, OpenBLAS). A 3 s run of the same command gives the
 fixed start-up cost, so the steady cost per frame is the slope between the two runs.
 
 Side by side, in the same run: the naive way, a Harvesters ``fetch()`` loop with

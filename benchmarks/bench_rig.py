@@ -11,6 +11,7 @@ table says so. Then it measures one camera the way the issue did, with the comma
 
     python benchmarks/bench_rig.py                      # 2-minute runs
     python benchmarks/bench_rig.py --duration 20 --max-cameras 4
+    python benchmarks/bench_rig.py --compressions none --min-cameras 3 --skip-cli
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ def one_camera_cli(compression: str, folder: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=120.0)
+    parser.add_argument("--min-cameras", type=int, default=1, help="start the search at this N")
     parser.add_argument("--max-cameras", type=int, default=8)
     parser.add_argument("--compressions", nargs="+", default=["none", "blosc-lz4"])
     parser.add_argument("--sync", default="hardware", choices=["hardware", "software", "free-run"])
@@ -102,7 +104,7 @@ def main() -> None:
     best: dict[str, int] = {}
     for compression in args.compressions:
         best[compression] = 0
-        for count in range(1, args.max_cameras + 1):
+        for count in range(args.min_cameras, args.max_cameras + 1):
             duration = fitting_duration(count, compression, args.duration, folder)
             started = time.perf_counter()
             figures = run_rig(count, compression, duration, folder, args.sync)

@@ -13,8 +13,10 @@ import pytest
 
 from ace_gentl import pixels
 from ace_gentl.frames import Frame
+from ace_gentl.recording import chunkio
 from ace_gentl.recording.layout import Geometry
 from ace_gentl.recording.pipeline import ByteBudget, FramePool, Pipeline, Stats
+from ace_gentl.recording.writer import chunk_checksum
 from test_pixels import pack_lsb
 
 SHAPE = (16, 64)
@@ -63,6 +65,7 @@ class SlowWriter:
         self.compression = compression
         self.delay_s = delay_s
         self.needs_encoded = encoded
+        self.needs_aligned = False
         self.geometry = geometry or Geometry(SHAPE, np.dtype(np.uint16), "Mono16", 16)
         self.streams = [FakeStream(FakeSpec(self.geometry))]
         self.frames: list[tuple[int, bytes, int | None]] = []
@@ -71,6 +74,9 @@ class SlowWriter:
 
     def needs_encoded_for(self, index: int) -> bool:
         return self.needs_encoded
+
+    def needs_aligned_for(self, index: int) -> bool:
+        return self.needs_aligned
 
     def append(self, stream: int, table: str, rows: list[Mapping[str, Any]]) -> None:
         self.rows.append((stream, table, rows))
@@ -193,6 +199,30 @@ def test_an_uncompressed_frame_is_written_from_its_buffer_then_given_back() -> N
     assert held_at_write == [True] * 10 and not buffers.lent  # zero copy: written from the buffer itself
     assert pipeline.stats.copied == 0
     assert [payload for _, payload, _ in writer.frames] == [mono16(index).tobytes() for index in range(10)]
+
+
+def test_a_frame_for_o_direct_is_copied_to_aligned_memory_by_a_worker_and_its_buffer_given_back() -> None:
+    compression = CountingCompression(in_workers=False)
+    buffers = Buffers()
+    seen: list[tuple[bool, bool]] = []  # (buffer still lent, payload aligned) at each write
+
+    class Checking(SlowWriter):
+        def write(self, payload: Any, values: Mapping[str, Any], *, checksum: int | None = None,
+                  stream: int = 0) -> int:
+            with buffers.lock:
+                seen.append((int(values["frame_id"]) in buffers.lent, chunkio.is_aligned(payload)))
+            return super().write(payload, values, checksum=checksum, stream=stream)
+
+    writer = Checking(compression)
+    writer.needs_aligned = True
+    pipeline = Pipeline(writer, budget=ByteBudget(1 << 30), stats=Stats(), workers=2)  # type: ignore[arg-type]
+    unaligned = [np.concatenate([np.zeros(1, np.uint8), mono16(index)])[1:] for index in range(10)]
+    assert not any(chunkio.is_aligned(raw) for raw in unaligned)
+    run(pipeline, [buffers.frame(index, raw) for index, raw in enumerate(unaligned)])
+    assert seen == [(False, True)] * 10 and not buffers.lent  # copied, aligned, buffer back before the write
+    assert [payload for _, payload, _ in writer.frames] == [mono16(index).tobytes() for index in range(10)]
+    assert [checksum for _, _, checksum in writer.frames] == [chunk_checksum(mono16(index)) for index in range(10)]
+    assert pipeline.streams[0].decoded_pool.created <= pipeline.workers + 3  # a few arrays, reused
 
 
 def test_beyond_lendable_frames_are_copied_and_their_buffers_given_back_at_once() -> None:

@@ -50,6 +50,11 @@ def aligned_empty(nbytes: int) -> np.ndarray:
     return block[start:start + nbytes]
 
 
+def is_aligned(array: np.ndarray) -> bool:
+    """True if ``array``'s first byte is on an :data:`ALIGNMENT` boundary (O_DIRECT can write from it)."""
+    return array.ctypes.data % ALIGNMENT == 0
+
+
 def _flat_bytes(payload: bytes | np.ndarray) -> np.ndarray:
     if isinstance(payload, np.ndarray):
         return payload.reshape(-1).view(np.uint8)
@@ -96,7 +101,7 @@ class ChunkFile:
     def _write_direct(self, address: int, data: np.ndarray) -> int:
         """Write the aligned head of ``data`` with O_DIRECT; the bytes written (0 if it was refused)."""
         head = data[:self.head]
-        if head.ctypes.data % ALIGNMENT:
+        if not is_aligned(head):
             if self._staging is None:
                 self._staging = aligned_empty(self.head)
             np.copyto(self._staging, head)

@@ -36,6 +36,7 @@ from ace_gentl import backend, pixels
 from ace_gentl._native import name_native_thread
 from ace_gentl.errors import AceGentlError
 from ace_gentl.frames import Frame
+from ace_gentl.recording import chunkio
 from ace_gentl.recording.writer import FrameWriter, chunk_checksum
 
 log = logging.getLogger(__name__)
@@ -93,9 +94,11 @@ class FramePool:
     to its host (measured); arrays made before the run and reused cost nothing in it.
     """
 
-    def __init__(self, size: int, dtype: np.dtype[Any] | type[np.generic], *, resident: int = 0) -> None:
+    def __init__(self, size: int, dtype: np.dtype[Any] | type[np.generic], *, resident: int = 0,
+                 aligned: bool = False) -> None:
         self.size = int(size)
         self.dtype = np.dtype(dtype)
+        self.aligned = aligned  # arrays start on a chunkio.ALIGNMENT boundary (O_DIRECT writes from them)
         self._free: deque[np.ndarray] = deque()
         self._lock = threading.Lock()
         self.created = 0
@@ -103,7 +106,10 @@ class FramePool:
             self._free.append(self._new())
 
     def _new(self) -> np.ndarray:
-        array = np.empty(self.size, self.dtype)
+        if self.aligned:
+            array = chunkio.aligned_empty(self.size * self.dtype.itemsize).view(self.dtype)
+        else:
+            array = np.empty(self.size, self.dtype)
         backend.touch(array)
         self.created += 1
         return array
@@ -255,9 +261,13 @@ class _StreamState:
         self.encoded = writer.needs_encoded_for(index)
         # Packed formats (and 4:2:2) are stored decoded: a worker decodes into one of these arrays.
         self.decodes = fmt.packing != "none"
+        # Frames written around the page cache (chunkio) must be in aligned memory: a worker copies
+        # those that are not (GenTL buffers never are) into this pool too, so the one writer thread
+        # only writes (the copy cost it 1.5-2 ms per full frame, measured: it then fell behind at 4 cameras).
+        self.stages = writer.needs_aligned_for(index)
         self.lendable = max(1, lendable)
         self.decoded_pool = FramePool(pixels.decode_capacity(fmt.name, width, height), fmt.dtype,
-                                      resident=resident if self.decodes else 0)
+                                      resident=resident if self.decodes or self.stages else 0, aligned=self.stages)
         self.raw_pool = FramePool(pixels.frame_bytes(fmt.name, width, height), np.uint8)
         self.holding: set[_Item] = set()  # items whose frame holds a producer buffer
 
@@ -411,7 +421,7 @@ class Pipeline:
         state = self.streams[item.stream]
         with item.lock:
             frame = item.frame
-            if state.decodes:
+            if state.decodes or (state.stages and not chunkio.is_aligned(frame.data)):
                 item.decoded = state.decoded_pool.take()
                 item.array = frame.decode_into(item.decoded)
                 self._give_back_source(item)

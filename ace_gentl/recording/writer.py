@@ -149,6 +149,10 @@ class FrameWriter:
         """True if :meth:`write` expects the chunk bytes from ``compression.encode`` (first camera)."""
         return self.streams[0].direct
 
+    def needs_aligned_for(self, index: int) -> bool:
+        """True if camera ``index``'s frames are best given in aligned memory (chunkio writes them with O_DIRECT)."""
+        return self.streams[index].unbuffered
+
     def needs_encoded_for(self, index: int) -> bool:
         """True if camera ``index``'s frames go in as chunk bytes from ``compression.encode``."""
         return self.streams[index].direct
