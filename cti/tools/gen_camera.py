@@ -101,8 +101,8 @@ class Feat:
               device register (it is not in the C table)
     elem_defaults  per-element defaults of a selector-indexed register (list, one per element)
     lock_expr (formula, {variable: register}) -> an IntSwissKnife used as <pIsLocked>; the C side
-              enforces the same rule in camera.c with a precise message.  With `locked` as well, the
-              formula is OR'ed with TLParamsLocked.
+              enforces the same rule in a check hook with a precise message.  With `locked` as
+              well, the formula is OR'ed with TLParamsLocked.
     entry_avail {entry name: (formula, {variable: register})} -> an IntSwissKnife used as the entry's
               <pIsAvailable>; the C side refuses the entry with a message where the formula is 0
     internal  storage the model keeps in its register map (so user sets and the state file carry it)
