@@ -162,9 +162,7 @@ bool cam_is_acquiring(cam_camera *cam)
 
 void cam_set_unthrottled(cam_camera *cam, bool on)
 {
-    pthread_mutex_lock(&cam->mu);
-    uint64_t now = cam_dev_now_locked(cam);
-    sim_advance(cam, now);
+    uint64_t now = cam_lock_now(cam);
     sim_set_unthrottled(cam, on, now);
     pthread_cond_broadcast(&cam->cv);
     cam_unlock(cam);
@@ -174,37 +172,29 @@ void cam_set_unthrottled(cam_camera *cam, bool on)
  * after their exposure start, triggered frames when their readout ends.  The wait sleeps on the
  * condvar until the next scheduled happening (frame ready, pulse-train edge, delayed trigger, ...)
  * or the deadline; writes, simulated pulses and AcquisitionStop wake it at once. */
+static cam_wait_result take_frame(cam_camera *c, uint64_t now, void *tick)
+{
+    if (!c->acquiring)
+        return CAM_WAIT_STOP;
+    bool got;
+    if (c->unthrottled && sim_unthrottled_frame(c, now, tick)) {
+        wiring_outputs(c, now);
+        got = true;
+    } else {
+        got = sim_pop_ready(c, now, tick);
+    }
+    if (!got)
+        return CAM_WAIT_ON;
+    if (GI(c, AcquisitionMode) == CAM_ENUM_AcquisitionMode_SingleFrame) {
+        sim_acquisition_stop(c); /* SingleFrame: the camera stops by itself after one frame */
+        thermal_replan(c, cam_dev_now_locked(c));
+    }
+    return CAM_WAIT_GOT;
+}
+
 bool cam_wait_next_frame(cam_camera *cam, uint64_t timeout_ns, cam_frame_tick *tick)
 {
-    if (!cam || !tick)
-        return false;
-    uint64_t deadline = cam_deadline(timeout_ns);
-    bool got = false;
-    pthread_mutex_lock(&cam->mu);
-    for (;;) {
-        uint64_t mnow = cam_mono_ns();
-        uint64_t now = cam_dev_now_locked(cam);
-        sim_advance(cam, now);
-        if (!cam->acquiring)
-            break;
-        if (cam->unthrottled && sim_unthrottled_frame(cam, now, tick)) {
-            wiring_outputs(cam, now);
-            got = true;
-            break;
-        }
-        if (sim_pop_ready(cam, now, tick)) {
-            got = true;
-            break;
-        }
-        if (mnow >= deadline || !cam_sleep_locked(cam, deadline))
-            break;
-    }
-    if (got && GI(cam, AcquisitionMode) == CAM_ENUM_AcquisitionMode_SingleFrame) {
-        sim_acquisition_stop(cam); /* SingleFrame: the camera stops by itself after one frame */
-        thermal_replan(cam, cam_dev_now_locked(cam));
-    }
-    cam_unlock(cam);
-    return got;
+    return cam && tick && cam_wait(cam, timeout_ns, take_frame, tick);
 }
 
 /* The settings and record of the frame `tick` under c->mu: the image shows the exposure and gain
@@ -244,8 +234,7 @@ cam_status cam_render_frame(cam_camera *cam, const cam_frame_tick *tick, void *d
     if (!cam || !tick || !info)
         return CAM_ERR_PARAMETER;
     memset(info, 0, sizeof *info);
-    pthread_mutex_lock(&cam->mu);
-    sim_advance(cam, cam_dev_now_locked(cam));
+    cam_lock_now(cam);
     img_settings s; /* snapshot; render outside the register lock */
     cam_frame_rec rec;
     frame_settings_locked(cam, tick, &s, &rec);

@@ -180,8 +180,8 @@ cam_status autofn_check_limit(const cam_reg_op *op)
     double f = op->fvalue;
     double o = regmap_get_float(&op->c->regs, other, 0);
     if (isfinite(f) && (lower ? f > o : f < o)) {
-        cam_say(op->why, op->why_len, "%s: %.9g is %s %s %.9g", cam_reg_table[id].name, f, lower ? "above" : "below",
-                cam_reg_table[other].name, o);
+        cam_say(op->why, op->why_len, "%s: %.9g is %s %s %.9g", cam_reg_table[id].name, f,
+                lower ? "above" : "below", cam_reg_table[other].name, o);
         return CAM_ERR_VALUE;
     }
     return CAM_OK;

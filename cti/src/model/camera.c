@@ -47,10 +47,12 @@ void cam_log(cam_camera *c, const char *fmt, ...)
     va_end(ap);
 }
 
-uint64_t cam_deadline(uint64_t timeout_ns)
+uint64_t cam_lock_now(cam_camera *c)
 {
-    uint64_t deadline = cam_mono_ns() + timeout_ns;
-    return deadline < timeout_ns ? UINT64_MAX : deadline; /* "forever" */
+    pthread_mutex_lock(&c->mu);
+    uint64_t now = cam_dev_now_locked(c);
+    sim_advance(c, now);
+    return now;
 }
 
 static struct timespec to_timespec(uint64_t ns)
@@ -61,7 +63,9 @@ static struct timespec to_timespec(uint64_t ns)
     return ts;
 }
 
-bool cam_sleep_locked(cam_camera *c, uint64_t deadline)
+/* Sleep on c->cv until the timeline's next scheduled happening or `deadline` (host clock),
+ * whichever is first; writes, frames and events wake it sooner.  False when the wait failed. */
+static bool sleep_until_due(cam_camera *c, uint64_t deadline)
 {
     uint64_t due = sim_next_due(c);
     uint64_t wake = (due == UINT64_MAX || c->clock.pause_depth > 0) ? deadline : clock_mono_of_dev(c, due);
@@ -75,6 +79,25 @@ bool cam_sleep_locked(cam_camera *c, uint64_t deadline)
     struct timespec ts = to_timespec(wake);
     int rc = pthread_cond_timedwait(&c->cv, &c->mu, &ts);
     return rc == 0 || rc == ETIMEDOUT || rc == EINTR;
+}
+
+bool cam_wait(cam_camera *c, uint64_t timeout_ns, cam_wait_poll poll, void *arg)
+{
+    uint64_t deadline = cam_mono_ns() + timeout_ns;
+    if (deadline < timeout_ns)
+        deadline = UINT64_MAX; /* "forever" */
+    cam_wait_result r;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        uint64_t mnow = cam_mono_ns();
+        uint64_t now = cam_dev_now_locked(c);
+        sim_advance(c, now);
+        r = poll(c, now, arg);
+        if (r != CAM_WAIT_ON || mnow >= deadline || !sleep_until_due(c, deadline))
+            break;
+    }
+    cam_unlock(c);
+    return r == CAM_WAIT_GOT;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -272,8 +295,7 @@ cam_status cam_read(cam_camera *cam, uint64_t address, void *buf, size_t len, ch
     const cam_reg_hooks *h = &cam_reg_hooks_table[id];
     cam_reg_op op = {.c = cam, .id = (cam_reg_id)id, .idx = idx};
     uint8_t tmp[8];
-    pthread_mutex_lock(&cam->mu);
-    sim_advance(cam, cam_dev_now_locked(cam));
+    cam_lock_now(cam);
     if (h->derive_float) {
         regmap_encode_float(h->derive_float(&op), tmp);
         memcpy(buf, tmp, len);
@@ -313,8 +335,9 @@ static int64_t int_limit(cam_camera *c, int ref, int64_t fixed, char *words, siz
 }
 
 /* The generic value checks by type; a Float's op->fvalue is snapped to its increment. */
-static cam_status check_value(cam_camera *c, const cam_reg_desc *d, const uint8_t *buf, size_t len, cam_reg_op *op)
+static cam_status check_value(const cam_reg_desc *d, const uint8_t *buf, size_t len, cam_reg_op *op)
 {
+    cam_camera *c = op->c;
     char *why = op->why;
     size_t why_len = op->why_len;
     switch (d->type) {
@@ -350,21 +373,22 @@ static cam_status check_value(cam_camera *c, const cam_reg_desc *d, const uint8_
 }
 
 /* Store a checked write; returns the integer value it replaced (0 for Float and String). */
-static int64_t store(cam_camera *c, const cam_reg_desc *d, const uint8_t *buf, size_t len, const cam_reg_op *op)
+static int64_t store(const cam_reg_desc *d, const uint8_t *buf, size_t len, const cam_reg_op *op)
 {
+    cam_regmap *regs = &op->c->regs;
     switch (d->type) {
     case CAM_T_STRING: {
-        uint8_t *p = regmap_bytes(&c->regs, op->id, 0);
+        uint8_t *p = regmap_bytes(regs, op->id, 0);
         memset(p, 0, d->length);
         memcpy(p, buf, len);
         return 0;
     }
     case CAM_T_FLOAT:
-        regmap_set_float(&c->regs, op->id, op->idx, op->fvalue);
+        regmap_set_float(regs, op->id, op->idx, op->fvalue);
         return 0;
     default: {
-        int64_t old = regmap_get_int(&c->regs, op->id, op->idx);
-        regmap_set_int(&c->regs, op->id, op->idx, op->value);
+        int64_t old = regmap_get_int(regs, op->id, op->idx);
+        regmap_set_int(regs, op->id, op->idx, op->value);
         return old;
     }
     }
@@ -387,11 +411,11 @@ static cam_status write_locked(cam_camera *c, int id, uint32_t idx, const uint8_
         op.value = regmap_decode_int(d, buf);
     if (h->check && (st = h->check(&op)) != CAM_OK)
         return st;
-    if ((st = check_value(c, d, buf, len, &op)) != CAM_OK)
+    if ((st = check_value(d, buf, len, &op)) != CAM_OK)
         return st;
     if (h->act)
         return h->act(&op); /* commands act, they are not stored */
-    op.old = store(c, d, buf, len, &op);
+    op.old = store(d, buf, len, &op);
     if (h->after)
         h->after(&op);
     return CAM_OK;
@@ -416,9 +440,7 @@ cam_status cam_write(cam_camera *cam, uint64_t address, const void *buf, size_t 
         return st;
     if (cam_reg_hooks_table[id].prepare)
         cam_reg_hooks_table[id].prepare(cam); /* mu not held: it may take long */
-    pthread_mutex_lock(&cam->mu);
-    uint64_t now = cam_dev_now_locked(cam);
-    sim_advance(cam, now);
+    uint64_t now = cam_lock_now(cam);
     st = write_locked(cam, id, idx, buf, len, why, why_len);
     if (st == CAM_OK) {
         sim_after_change(cam, now);

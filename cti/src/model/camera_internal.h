@@ -210,11 +210,15 @@ struct cam_camera {
 
 /* camera.c */
 uint64_t cam_mono_ns(void);
-/* Host CLOCK_MONOTONIC timeout_ns from now (UINT64_MAX: "forever"). */
-uint64_t cam_deadline(uint64_t timeout_ns);
-/* Sleep on c->cv until the timeline's next scheduled happening or `deadline` (host clock),
- * whichever is first; writes, frames and events wake it sooner.  False when the wait failed. */
-bool cam_sleep_locked(cam_camera *c, uint64_t deadline);
+/* Take c->mu and bring the timeline up to the device time now; returns that time. */
+uint64_t cam_lock_now(cam_camera *c);
+/* Wait up to timeout_ns (mu NOT held) for what `poll` looks for: it runs with c->mu held, the
+ * timeline brought up to `now`, at once and again after every wake-up (the timeline's next
+ * scheduled happening, or a broadcast of c->cv: writes, frames, events), until it says GOT or
+ * STOP.  True when it said GOT. */
+typedef enum { CAM_WAIT_ON, CAM_WAIT_GOT, CAM_WAIT_STOP } cam_wait_result;
+typedef cam_wait_result (*cam_wait_poll)(cam_camera *c, uint64_t now, void *arg);
+bool cam_wait(cam_camera *c, uint64_t timeout_ns, cam_wait_poll poll, void *arg);
 /* Release c->mu, then wake the cameras wired to c that were sent edges meanwhile (wiring.c). */
 void cam_unlock(cam_camera *c);
 void cam_log(cam_camera *c, const char *fmt, ...)

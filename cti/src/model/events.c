@@ -51,38 +51,29 @@ void event_emit(cam_camera *c, int sel, uint64_t t, uint64_t frame_id)
     pthread_cond_broadcast(&c->cv);
 }
 
+static cam_wait_result take_event(cam_camera *c, uint64_t now, void *ev)
+{
+    (void)now;
+    cam_event_queue *q = &c->events;
+    if (!q->n)
+        return CAM_WAIT_ON;
+    if (ev)
+        *(cam_event *)ev = q->ring[q->head];
+    q->head = (q->head + 1) % CAM_EVENT_QUEUE_DEPTH;
+    q->n--;
+    return CAM_WAIT_GOT;
+}
+
 bool cam_wait_event(cam_camera *cam, uint64_t timeout_ns, cam_event *ev)
 {
-    if (!cam)
-        return false;
-    uint64_t deadline = cam_deadline(timeout_ns);
-    bool got = false;
-    pthread_mutex_lock(&cam->mu);
-    for (;;) {
-        uint64_t mnow = cam_mono_ns();
-        sim_advance(cam, cam_dev_now_locked(cam));
-        cam_event_queue *q = &cam->events;
-        if (q->n) {
-            if (ev)
-                *ev = q->ring[q->head];
-            q->head = (q->head + 1) % CAM_EVENT_QUEUE_DEPTH;
-            q->n--;
-            got = true;
-            break;
-        }
-        if (mnow >= deadline || !cam_sleep_locked(cam, deadline))
-            break;
-    }
-    cam_unlock(cam);
-    return got;
+    return cam && cam_wait(cam, timeout_ns, take_event, ev);
 }
 
 size_t cam_event_queue_length(cam_camera *cam)
 {
     if (!cam)
         return 0;
-    pthread_mutex_lock(&cam->mu);
-    sim_advance(cam, cam_dev_now_locked(cam));
+    cam_lock_now(cam);
     size_t n = cam->events.n;
     cam_unlock(cam);
     return n;
@@ -92,8 +83,7 @@ uint64_t cam_events_fired(cam_camera *cam)
 {
     if (!cam)
         return 0;
-    pthread_mutex_lock(&cam->mu);
-    sim_advance(cam, cam_dev_now_locked(cam));
+    cam_lock_now(cam);
     uint64_t n = cam->events.fired;
     cam_unlock(cam);
     return n;
@@ -103,8 +93,7 @@ void cam_flush_events(cam_camera *cam)
 {
     if (!cam)
         return;
-    pthread_mutex_lock(&cam->mu);
-    sim_advance(cam, cam_dev_now_locked(cam));
+    cam_lock_now(cam);
     cam->events.n = 0;
     cam->events.head = 0;
     cam_unlock(cam);

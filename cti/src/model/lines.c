@@ -34,7 +34,8 @@ cam_status lines_check_source(const cam_reg_op *op)
 {
     int64_t v = op->value;
     if (!is_output(op->c, op->idx)) {
-        cam_say(op->why, op->why_len, "LineSource: %s is an input; set LineMode to Output first", line_name(op->idx));
+        cam_say(op->why, op->why_len, "LineSource: %s is an input; set LineMode to Output first",
+                line_name(op->idx));
         return CAM_ERR_ACCESS;
     }
     if (v >= CAM_ENUM_LineSource_UserOutput1 && v <= CAM_ENUM_LineSource_UserOutput3 &&
@@ -116,72 +117,70 @@ static bool wired(cam_camera *c, unsigned line)
     return c->wiring.wire[line].source == CAM_LINE_SOURCE_CAMERA;
 }
 
-cam_status cam_sim_line_pulse(cam_camera *cam, unsigned line)
+/* Take cam's lock for a hand control of input `line`, the timeline brought up to *now; refused
+ * for a line that is not an input, and, when `refuse_wired`, for one wired to another camera. */
+static cam_status lock_input(cam_camera *cam, unsigned line, bool refuse_wired, uint64_t *now)
 {
     if (!cam)
         return CAM_ERR_PARAMETER;
     if (!sim_line_ok(line))
         return CAM_ERR_VALUE;
-    pthread_mutex_lock(&cam->mu);
-    if (wired(cam, line)) {
+    *now = cam_lock_now(cam);
+    if (refuse_wired && wired(cam, line)) {
         cam_unlock(cam);
         return CAM_ERR_STATE;
     }
-    uint64_t now = cam_dev_now_locked(cam);
-    sim_advance(cam, now);
-    sim_pulse(cam, line, now);
+    return CAM_OK;
+}
+
+/* The input changed by hand: waiters see it at once. */
+static cam_status unlock_changed(cam_camera *cam)
+{
     pthread_cond_broadcast(&cam->cv);
     cam_unlock(cam);
     return CAM_OK;
+}
+
+cam_status cam_sim_line_pulse(cam_camera *cam, unsigned line)
+{
+    uint64_t now;
+    cam_status st = lock_input(cam, line, true, &now);
+    if (st != CAM_OK)
+        return st;
+    sim_pulse(cam, line, now);
+    return unlock_changed(cam);
 }
 
 cam_status cam_sim_line_level(cam_camera *cam, unsigned line, bool high)
 {
-    if (!cam)
-        return CAM_ERR_PARAMETER;
-    if (!sim_line_ok(line))
-        return CAM_ERR_VALUE;
-    pthread_mutex_lock(&cam->mu);
-    if (wired(cam, line)) {
-        cam_unlock(cam);
-        return CAM_ERR_STATE;
-    }
-    uint64_t now = cam_dev_now_locked(cam);
-    sim_advance(cam, now);
+    uint64_t now;
+    cam_status st = lock_input(cam, line, true, &now);
+    if (st != CAM_OK)
+        return st;
     if (cam->train_hz[line] > 0)
         sim_train(cam, line, 0, now); /* a held level replaces a pulse train */
     sim_input_edge(cam, line, high, now);
-    pthread_cond_broadcast(&cam->cv);
-    cam_unlock(cam);
-    return CAM_OK;
+    return unlock_changed(cam);
 }
 
 cam_status cam_sim_line_pulse_frequency(cam_camera *cam, unsigned line, double hz)
 {
-    if (!cam)
-        return CAM_ERR_PARAMETER;
-    if (!sim_line_ok(line) || !isfinite(hz) || hz < 0 || hz > 1e6)
+    if (cam && (!isfinite(hz) || hz < 0 || hz > 1e6))
         return CAM_ERR_VALUE;
-    pthread_mutex_lock(&cam->mu);
-    if (wired(cam, line) && hz > 0) {
-        cam_unlock(cam);
-        return CAM_ERR_STATE;
-    }
-    uint64_t now = cam_dev_now_locked(cam);
-    sim_advance(cam, now);
+    uint64_t now;
+    cam_status st = lock_input(cam, line, hz > 0, &now);
+    if (st != CAM_OK)
+        return st;
     sim_train(cam, line, hz, now);
     sim_advance(cam, now); /* the first rising edge is now */
-    pthread_cond_broadcast(&cam->cv);
-    cam_unlock(cam);
-    return CAM_OK;
+    return unlock_changed(cam);
 }
 
 bool cam_sim_get_line_level(cam_camera *cam, unsigned line)
 {
     if (!cam || !sim_line_ok(line))
         return false;
-    pthread_mutex_lock(&cam->mu);
-    sim_advance(cam, cam_dev_now_locked(cam));
+    cam_lock_now(cam);
     bool v = cam->raw[line];
     cam_unlock(cam);
     return v;

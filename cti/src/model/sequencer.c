@@ -126,7 +126,8 @@ cam_status seq_check_mode(const cam_reg_op *op)
 {
     if (op->value == CAM_ENUM_SequencerMode_On &&
         GI(op->c, SequencerConfigurationMode) == CAM_ENUM_SequencerConfigurationMode_On) {
-        cam_say(op->why, op->why_len, "SequencerMode: On is not available while SequencerConfigurationMode is On; "
+        cam_say(op->why, op->why_len,
+                "SequencerMode: On is not available while SequencerConfigurationMode is On; "
                 "set SequencerConfigurationMode Off first");
         return CAM_ERR_VALUE;
     }
@@ -153,6 +154,7 @@ cam_status seq_check_config(const cam_reg_op *op)
  * through the register space. */
 cam_status seq_check_storage(const cam_reg_op *op)
 {
-    cam_say(op->why, op->why_len, "%s: internal sequencer set storage; use SequencerSetSave", cam_reg_table[op->id].name);
+    cam_say(op->why, op->why_len, "%s: internal sequencer set storage; use SequencerSetSave",
+            cam_reg_table[op->id].name);
     return CAM_ERR_ACCESS;
 }

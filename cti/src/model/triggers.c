@@ -6,8 +6,10 @@
 cam_status trig_check_activation(const cam_reg_op *op)
 {
     int64_t v = op->value;
-    if (op->idx == CAM_TRIG_FS && (v == CAM_ENUM_TriggerActivation_LevelHigh || v == CAM_ENUM_TriggerActivation_LevelLow)) {
-        cam_say(op->why, op->why_len, "TriggerActivation: %s is only available for TriggerSelector FrameBurstStart",
+    bool level = v == CAM_ENUM_TriggerActivation_LevelHigh || v == CAM_ENUM_TriggerActivation_LevelLow;
+    if (op->idx == CAM_TRIG_FS && level) {
+        cam_say(op->why, op->why_len,
+                "TriggerActivation: %s is only available for TriggerSelector FrameBurstStart",
                 v == CAM_ENUM_TriggerActivation_LevelHigh ? "LevelHigh" : "LevelLow");
         return CAM_ERR_VALUE;
     }
@@ -36,8 +38,7 @@ uint64_t cam_sim_lost_triggers(cam_camera *cam, unsigned trigger)
 {
     if (!cam || trigger > 1)
         return 0;
-    pthread_mutex_lock(&cam->mu);
-    sim_advance(cam, cam_dev_now_locked(cam));
+    cam_lock_now(cam);
     uint64_t n = cam->lost[trigger];
     cam_unlock(cam);
     return n;
