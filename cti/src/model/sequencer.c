@@ -34,8 +34,7 @@ static void apply_set(cam_camera *c, uint32_t k, bool paths)
     SSF(c, BlackLevel, 0, SGF(c, SeqSetBlackLevel, k));
     SSI(c, DigitalShift, 0, SGI(c, SeqSetDigitalShift, k));
     SSI(c, TestImageSelector, 0, SGI(c, SeqSetTestImageSelector, k));
-    int64_t wmax = round_down(GI(c, SensorWidth) / GI(c, BinningHorizontal), CAM_A_WIDTH_INC);
-    int64_t hmax = round_down(GI(c, SensorHeight) / GI(c, BinningVertical), CAM_A_HEIGHT_INC);
+    int64_t wmax = roi_width_max_locked(c), hmax = roi_height_max_locked(c);
     if (!GI(c, CenterX)) {
         int64_t ox = SGI(c, SeqSetOffsetX, k), lim = round_down(wmax - GI(c, Width), CAM_A_OFFSET_X_INC);
         SSI(c, OffsetX, 0, ox > lim ? lim : ox);
