@@ -593,7 +593,7 @@ typedef enum { CAM_T_INTEGER, CAM_T_FLOAT, CAM_T_ENUM, CAM_T_BOOLEAN, CAM_T_STRI
 typedef enum { CAM_ACC_RO = 1, CAM_ACC_WO = 2, CAM_ACC_RW = 3 } cam_reg_access;
 
 #define CAM_F_LOCKED  0x1u /* refused while acquiring or TLParamsLocked = 1 */
-#define CAM_F_DERIVED 0x2u /* value computed by camera.c on every read */
+#define CAM_F_DERIVED 0x2u /* value computed on every read (a derive hook, camera_hooks.h) */
 #define CAM_F_SIGNED  0x4u /* integer register is two's complement */
 #define CAM_F_HIDDEN  0x8u /* helper register, not a feature */
 

@@ -1,4 +1,5 @@
-/* test_camera_model.c - unit test of the camera model (src/model/camera.c, regmap.c, timing.c).
+/* test_camera_model.c - unit test of the camera model (src/model/camera.c, roi.c, acquisition.c,
+ * regmap.c, timing.c).
  * Plain C, no framework: every CHECK counts; the summary line is "N passed, M failed" and the
  * exit code is non-zero when anything failed. */
 #ifndef _POSIX_C_SOURCE

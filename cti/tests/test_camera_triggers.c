@@ -17,15 +17,11 @@ typedef struct {
 static int drain(cam_camera *c, ev_t *out, int max)
 {
     int n = 0;
-    uint8_t m[CAM_EVENT_MESSAGE_MAX];
-    size_t len;
-    uint16_t id;
-    while (n < max && cam_wait_event(c, 0, m, &len, &id)) {
-        CHECK(le(m, 4) == 0x45563355 && le(m + 6, 2) == 0x0C00, "U3V prefix/command");
-        CHECK(le(m + 14, 2) == id && le(m + 12, 2) == le(m + 8, 2) && len == 12 + le(m + 8, 2), "event sizes");
-        out[n].id = id;
-        out[n].ts = le(m + 16, 8);
-        out[n].frame_id = le(m + 12, 2) >= 20 ? le(m + 24, 8) : 0;
+    cam_event e;
+    while (n < max && cam_wait_event(c, 0, &e)) {
+        out[n].id = e.event_id;
+        out[n].ts = e.timestamp_ns;
+        out[n].frame_id = e.has_frame_id ? e.frame_id : 0;
         n++;
     }
     return n;

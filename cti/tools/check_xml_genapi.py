@@ -11,6 +11,7 @@ import argparse
 import ctypes
 import glob
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -54,6 +55,18 @@ class CamPort(AbstractPort):
         self.log.append(("W", address, len(data), st))
         if st:
             raise IOError("write 0x%x/%d: %s %s" % (address, len(data), ERR_NAMES[st], self.why.value.decode()))
+
+
+class Event(ctypes.Structure):  # cam_event (camera.h)
+    _fields_ = [("event_id", ctypes.c_uint16), ("number", ctypes.c_uint16), ("timestamp_ns", ctypes.c_uint64),
+                ("has_frame_id", ctypes.c_bool), ("frame_id", ctypes.c_uint64)]
+
+
+def u3v_event_message(e):
+    """The U3V event message of a model event record, as the adapter frames it (src/gentl/event.c)."""
+    data = struct.pack("<Q", e.frame_id) if e.has_frame_id else b""
+    scd = 12 + len(data)
+    return struct.pack("<IHHHHHHQ", 0x45563355, 0, 0x0C00, scd, e.number, scd, e.event_id, e.timestamp_ns) + data
 
 
 class Tick(ctypes.Structure):
@@ -184,13 +197,11 @@ def selectors_locks_chunks_events(nm, lib, cam, port, check, expect_error):
     check(nm.ChunkCounterValue.value == tick.frame_id, "ChunkCounterValue %d" % nm.ChunkCounterValue.value)
     ca.detach_buffer()
     # events: the U3V message through GenApi's U3V event adapter
-    msg = ctypes.create_string_buffer(64)
-    n = ctypes.c_size_t()
-    eid = ctypes.c_uint16()
-    check(lib.cam_wait_event(cam, 0, msg, ctypes.byref(n), ctypes.byref(eid)), "FrameStart event queued")
+    ev = Event()
+    check(lib.cam_wait_event(cam, 0, ctypes.byref(ev)), "FrameStart event queued")
     ea = EventAdapterU3V(nm.pointer)  # as harvesters does
-    ea.deliver_message(bytes(msg.raw[:n.value]))
-    check(nm.EventFrameStartFrameID.value == 1 and nm.EventFrameStart.value == eid.value, "event nodes")
+    ea.deliver_message(u3v_event_message(ev))
+    check(nm.EventFrameStartFrameID.value == 1 and nm.EventFrameStart.value == ev.event_id, "event nodes")
     check(nm.EventFrameStartTimestamp.value == tick.timestamp_ns, "event timestamp")
     nm.ChunkModeActive.value = False
 
@@ -218,8 +229,7 @@ def main():
     lib.cam_wait_next_frame.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p]
     lib.cam_wait_next_frame.restype = ctypes.c_bool
     lib.cam_sim_line_pulse.argtypes = [ctypes.c_void_p, ctypes.c_uint]
-    lib.cam_wait_event.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p, ctypes.c_void_p,
-                                   ctypes.c_void_p]
+    lib.cam_wait_event.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p]
     lib.cam_wait_event.restype = ctypes.c_bool
     lib.cam_render_frame.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
                                      ctypes.c_void_p]

@@ -4,6 +4,8 @@
 Running it writes
   cti/generated/camera_regs.h   register addresses, the model's tunable [A] constants and a C
                                 table (type, length, access, default, limits, enum entries, flags)
+  cti/generated/camera_hooks.h  the registers' behaviour: which model function derives, checks,
+                                acts on or follows a write of each register, and their prototypes
   cti/generated/camera_xml.c    the GenICam device description (GenApi schema 1.1) as bytes
 Both are committed.  `--check` exits 1 if the committed files differ from what would be written.
 
@@ -91,7 +93,7 @@ class Feat:
     length    bytes (Integer/Enum/Boolean/Command 4 or 8, Float 8 = IEEE double, String n)
     minimum/maximum: a number, or the name of another entry (-> <pMin>/<pMax> to its register)
     locked    refused while acquiring or TLParamsLocked=1 (XML: pIsLocked TLParamsLocked)
-    derived   computed by camera.c on every read (XML: NoCache)
+    derived   (property) has a `derive` hook: computed on every read (XML: NoCache)
     selector  name of an Enumeration/Integer selector; with `count` > 1 the register is an array
               of `count` elements `stride` bytes apart addressed by the selector's value (pIndex)
     port      None for the Device port; otherwise the name of a chunk or event port (CHUNKS/EVENTS):
@@ -99,24 +101,35 @@ class Feat:
               device register (it is not in the C table)
     elem_defaults  per-element defaults of a selector-indexed register (list, one per element)
     lock_expr (formula, {variable: register}) -> an IntSwissKnife used as <pIsLocked>; the C side
-              enforces the same rule in camera.c with a precise message.  With `locked` as well, the
-              formula is OR'ed with TLParamsLocked.
+              enforces the same rule in a check hook with a precise message.  With `locked` as
+              well, the formula is OR'ed with TLParamsLocked.
     entry_avail {entry name: (formula, {variable: register})} -> an IntSwissKnife used as the entry's
               <pIsAvailable>; the C side refuses the entry with a message where the formula is 0
     internal  storage the model keeps in its register map (so user sets and the state file carry it)
               but that is not a GenApi feature: not in the XML (the sequencer sets)
+
+    Behaviour (C hooks, generated/camera_hooks.h): each names a C function of the model, prefixed
+    by the concept file that defines it (roi_ -> src/model/roi.c, ...).  camera.c runs them from
+    the generic register path (cam_read, cam_write); check_table() refuses inconsistent ones.
+    derive    the value on every read: the register is derived (int64_t, or double for a Float)
+    describe  the words for a dynamic limit in an error message (every dynamic limit of an Integer)
+    check     a rule that depends on the selector or other registers, before the type checks
+    act       what a write does instead of being stored (every Command; writable derived registers)
+    prepare   before `act`, without the camera's lock (work that takes long)
+    after     a side effect after the value is stored
     """
 
     def __init__(self, name, type_, address, access, category, desc, *, length=4, default=None,
                  minimum=None, maximum=None, inc=None, unit=None, entries=None, vis="Beginner",
-                 locked=False, derived=False, selector=None, count=1, stride=None, signed=False,
+                 locked=False, selector=None, count=1, stride=None, signed=False,
                  max_chars=None, reg_only=False, is_locked_by=None, volatile=False, standard=True,
-                 assumed=(), port=None, elem_defaults=None, lock_expr=None, entry_avail=None, internal=False):
+                 assumed=(), port=None, elem_defaults=None, lock_expr=None, entry_avail=None, internal=False,
+                 derive=None, describe=None, check=None, act=None, prepare=None, after=None):
         self.name, self.type, self.address, self.access = name, type_, address, access
         self.category, self.desc, self.length, self.default = category, desc, length, default
         self.minimum, self.maximum, self.inc, self.unit = minimum, maximum, inc, unit
         self.entries = entries or []          # [(name, value, description)]
-        self.vis, self.locked, self.derived = vis, locked, derived
+        self.vis, self.locked = vis, locked
         self.selector, self.count, self.stride = selector, count, stride or length
         self.signed, self.max_chars, self.reg_only = signed, max_chars, reg_only
         self.is_locked_by = is_locked_by      # register name whose non-zero value makes it RO
@@ -129,6 +142,12 @@ class Feat:
         self.lock_expr = lock_expr            # (formula, {var: register}) -> IntSwissKnife pIsLocked
         self.entry_avail = entry_avail or {}  # {entry: (formula, {var: register})} -> pIsAvailable
         self.internal = internal              # storage only: in the C table (user sets, state file), not in the XML
+        self.hooks = {k: v for k, v in (("derive", derive), ("describe", describe), ("check", check),
+                                        ("act", act), ("prepare", prepare), ("after", after)) if v}
+
+    @property
+    def derived(self):
+        return "derive" in self.hooks
 
     @property
     def reg_name(self):
@@ -210,7 +229,8 @@ FEATURES = [
          "Serial number of the camera (set per simulated device).", length=64, default=""),
     Feat("DeviceUserID", "String", 0x10180, "RW", DEV,
          "A name the user may give the camera (at most %d characters)." % A["USER_ID_MAX_CHARS"],
-         length=64, default="", max_chars=A["USER_ID_MAX_CHARS"], assumed=("length",)),
+         length=64, default="", max_chars=A["USER_ID_MAX_CHARS"], assumed=("length",),
+         after="usersets_save_file"),
     Feat("DeviceScanType", "Enumeration", 0x10200, "RO", DEV, "Sensor architecture of the camera.",
          default="Areascan", entries=E(("Areascan", 0, "The sensor is a 2D area sensor."))),
     Feat("DeviceSFNCVersionMajor", "Integer", 0x10208, "RO", DEV,
@@ -225,11 +245,12 @@ FEATURES = [
          entries=E(("Coreboard", 0, "Temperature on the main board."))),
     Feat("DeviceTemperature", "Float", 0x10228, "RO", DEV,
          "Temperature at the place chosen by DeviceTemperatureSelector.", length=8, unit="C",
-         vis="Expert", derived=True, selector="DeviceTemperatureSelector", assumed=("value",)),
+         vis="Expert", selector="DeviceTemperatureSelector", assumed=("value",),
+         derive="thermal_temperature"),
     Feat("TemperatureState", "Enumeration", 0x10230, "RO", DEV,
-         "Whether the temperature is in the safe range.", derived=True, default="Ok",
+         "Whether the temperature is in the safe range.", default="Ok",
          entries=E(("Ok", 0, "Temperature is fine."), ("Critical", 1, "Temperature is close to the limit."),
-                   ("Error", 2, "Temperature is above the limit."))),
+                   ("Error", 2, "Temperature is above the limit.")), derive="thermal_state"),
     Feat("DeviceLinkSelector", "Integer", 0x10238, "RW", DEV, "Chooses the link the Link features refer to.",
          default=0, minimum=0, maximum=0, inc=1),
     Feat("DeviceLinkSpeed", "Integer", 0x10240, "RO", DEV, "Speed of the negotiated USB link.",
@@ -246,13 +267,13 @@ FEATURES = [
          selector="DeviceLinkSelector"),
     Feat("DeviceLinkCurrentThroughput", "Integer", 0x10258, "RO", DEV,
          "Data rate the camera needs with the present settings (PayloadSize x ResultingFrameRate).",
-         unit="Bps", vis="Expert", derived=True, selector="DeviceLinkSelector"),
+         unit="Bps", vis="Expert", selector="DeviceLinkSelector", derive="acq_throughput"),
     Feat("BslUSBSpeedMode", "Enumeration", 0x10260, "RO", DEV, "USB speed the camera is connected with.",
          default="SuperSpeed", standard=False,
          entries=E(("LowSpeed", 0, "USB 1.0 low speed."), ("FullSpeed", 1, "USB 1.1 full speed."),
                    ("HighSpeed", 2, "USB 2.0 high speed."), ("SuperSpeed", 3, "USB 3.0 SuperSpeed."))),
     Feat("TimestampLatch", "Command", 0x10268, "WO", DEV,
-         "Copies the current device time into TimestampLatchValue.", vis="Expert"),
+         "Copies the current device time into TimestampLatchValue.", vis="Expert", act="clock_latch"),
     Feat("TimestampLatchValue", "Integer", 0x10270, "RO", DEV,
          "Device time (ns since power-up) taken by the last TimestampLatch.", length=8, unit="ns",
          vis="Expert", volatile=True),
@@ -270,15 +291,17 @@ FEATURES = [
     Feat("SensorHeight", "Integer", 0x20008, "RO", IMG, "Number of active pixel rows of the sensor.",
          default=3008, unit="px"),
     Feat("WidthMax", "Integer", 0x20010, "RO", IMG,
-         "Largest Width possible with the current horizontal binning.", derived=True, unit="px"),
+         "Largest Width possible with the current horizontal binning.", unit="px",
+         derive="roi_width_max"),
     Feat("HeightMax", "Integer", 0x20018, "RO", IMG,
-         "Largest Height possible with the current vertical binning.", derived=True, unit="px"),
+         "Largest Height possible with the current vertical binning.", unit="px",
+         derive="roi_height_max"),
     Feat("Width", "Integer", 0x20020, "RW", IMG, "Width of the image area of interest, in (binned) pixels.",
          default=4096, minimum=A["WIDTH_MIN"], maximum="WidthLimit", inc=A["WIDTH_INC"], unit="px",
-         locked=True, volatile=True, assumed=("min", "inc")),
+         locked=True, volatile=True, assumed=("min", "inc"), after="roi_recenter"),
     Feat("Height", "Integer", 0x20028, "RW", IMG, "Height of the image area of interest, in (binned) rows.",
          default=3000, minimum=A["HEIGHT_MIN"], maximum="HeightLimit", inc=A["HEIGHT_INC"], unit="px",
-         locked=True, volatile=True, assumed=("min", "inc")),
+         locked=True, volatile=True, assumed=("min", "inc"), after="roi_recenter"),
     Feat("OffsetX", "Integer", 0x20030, "RW", IMG,
          "Horizontal position of the area of interest from the sensor's left edge, in (binned) pixels.",
          default=8, minimum=0, maximum="OffsetXLimit", inc=A["OFFSET_X_INC"], unit="px",
@@ -289,16 +312,16 @@ FEATURES = [
          is_locked_by="CenterY", volatile=True, assumed=("inc",)),
     Feat("CenterX", "Boolean", 0x20040, "RW", IMG,
          "When true the camera keeps the area of interest horizontally centred; OffsetX is then read-only.",
-         default=False),
+         default=False, after="roi_recenter"),
     Feat("CenterY", "Boolean", 0x20048, "RW", IMG,
          "When true the camera keeps the area of interest vertically centred; OffsetY is then read-only.",
-         default=False),
+         default=False, after="roi_recenter"),
     Feat("BinningHorizontal", "Integer", 0x20050, "RW", IMG,
          "Number of adjacent columns combined into one pixel.", default=1, minimum=1,
-         maximum=A["BINNING_MAX"], inc=1, locked=True, assumed=("max",)),
+         maximum=A["BINNING_MAX"], inc=1, locked=True, assumed=("max",), after="roi_rescale"),
     Feat("BinningVertical", "Integer", 0x20058, "RW", IMG,
          "Number of adjacent rows combined into one pixel.", default=1, minimum=1,
-         maximum=A["BINNING_MAX"], inc=1, locked=True, assumed=("max",)),
+         maximum=A["BINNING_MAX"], inc=1, locked=True, assumed=("max",), after="roi_rescale"),
     Feat("BinningHorizontalMode", "Enumeration", 0x20060, "RW", IMG,
          "How binned columns are combined.", default="Sum",
          entries=E(("Sum", 0, "Add the pixel values."), ("Average", 1, "Average the pixel values."))),
@@ -313,15 +336,15 @@ FEATURES = [
                    ("Mono12", PFNC["Mono12"], "12 bits per pixel in the low bits of 16-bit words."),
                    ("Mono12p", PFNC["Mono12p"], "12 bits per pixel, packed: 2 pixels in 3 bytes."))),
     Feat("PixelSize", "Enumeration", 0x20088, "RO", IMG, "Bits per pixel of the current pixel format.",
-         derived=True, default="Bpp8",
+         default="Bpp8",
          entries=E(("Bpp8", 8, "8 bits per pixel."), ("Bpp12", 12, "12 bits per pixel."),
-                   ("Bpp16", 16, "16 bits per pixel."))),
+                   ("Bpp16", 16, "16 bits per pixel.")), derive="roi_pixel_size"),
     Feat("PixelColorFilter", "Enumeration", 0x20090, "RO", IMG, "Colour filter on the sensor (none: mono).",
          default="None", entries=E(("None", 0, "No colour filter."))),
     Feat("PixelDynamicRangeMin", "Integer", 0x20098, "RO", IMG, "Smallest pixel value the format can carry.",
          default=0),
     Feat("PixelDynamicRangeMax", "Integer", 0x200A0, "RO", IMG, "Largest pixel value the format can carry.",
-         derived=True),
+         derive="roi_dynamic_range_max"),
     Feat("TestImageSelector", "Enumeration", 0x200A8, "RW", IMG,
          "Replaces the sensor image by a synthetic test image.", default="Off",
          entries=TEST_IMAGES),
@@ -335,7 +358,7 @@ FEATURES = [
          default=0.0, minimum=0.0, maximum=A["GAIN_MAX_DB"], unit="dB", selector="GainSelector",
          volatile=True, assumed=("max",)),
     Feat("GainAuto", "Enumeration", 0x30010, "RW", ANA, "Automatic gain control.", default="Off",
-         entries=OFF_ONCE_CONT, volatile=True),
+         entries=OFF_ONCE_CONT, volatile=True, after="autofn_restart"),
     Feat("BlackLevelSelector", "Enumeration", 0x30018, "RW", ANA, "Chooses which black level BlackLevel refers to.",
          default="All", entries=E(("All", 0, "Black level of all pixels."))),
     Feat("BlackLevel", "Float", 0x30020, "RW", ANA, "Offset added to the pixel values (8-bit scale).",
@@ -352,8 +375,9 @@ FEATURES = [
          default="Continuous", locked=True,
          entries=E(("Continuous", 0, "Frames until AcquisitionStop."),
                    ("SingleFrame", 1, "One frame, then acquisition stops by itself."))),
-    Feat("AcquisitionStart", "Command", 0x40008, "WO", ACQ, "Starts the acquisition."),
-    Feat("AcquisitionStop", "Command", 0x40010, "WO", ACQ, "Stops the acquisition."),
+    Feat("AcquisitionStart", "Command", 0x40008, "WO", ACQ, "Starts the acquisition.",
+         prepare="acq_prepare", act="acq_start"),
+    Feat("AcquisitionStop", "Command", 0x40010, "WO", ACQ, "Stops the acquisition.", act="acq_stop"),
     Feat("AcquisitionFrameRateEnable", "Boolean", 0x40018, "RW", ACQ,
          "When true the frame rate is limited to AcquisitionFrameRate.", default=False),
     Feat("AcquisitionFrameRate", "Float", 0x40020, "RW", ACQ,
@@ -361,10 +385,11 @@ FEATURES = [
          default=A["FRAME_RATE_DEFAULT"], minimum=A["FRAME_RATE_MIN"], maximum=A["FRAME_RATE_MAX"],
          unit="Hz", assumed=("min", "max", "default")),
     Feat("ResultingFrameRate", "Float", 0x40028, "RO", ACQ,
-         "Frame rate the camera achieves with the present settings.", length=8, unit="Hz", derived=True),
+         "Frame rate the camera achieves with the present settings.", length=8, unit="Hz",
+         derive="acq_frame_rate"),
     Feat("SensorReadoutTime", "Float", 0x40030, "RO", ACQ,
          "Approximate time to read the area of interest out of the sensor.", length=8, unit="us",
-         derived=True),
+         derive="acq_readout_time"),
     Feat("ExposureMode", "Enumeration", 0x40038, "RW", ACQ, "How the exposure time is determined.",
          default="Timed",
          entries=E(("Timed", 1, "Exposure lasts ExposureTime."),
@@ -374,11 +399,11 @@ FEATURES = [
          inc=A["EXPOSURE_INC_US"], unit="us", volatile=True,
          assumed=("min", "max", "inc", "default")),
     Feat("ExposureAuto", "Enumeration", 0x40048, "RW", ACQ, "Automatic exposure control.", default="Off",
-         entries=OFF_ONCE_CONT, volatile=True),
+         entries=OFF_ONCE_CONT, volatile=True, after="autofn_restart"),
 
     # ---- Transport layer control 0x0005_0000 ----
     Feat("PayloadSize", "Integer", 0x50000, "RO", TL, "Bytes a buffer must hold for one frame.",
-         length=8, derived=True, unit="B"),
+         length=8, unit="B", derive="roi_payload_size"),
     Feat("TLParamsLocked", "Integer", 0x50008, "RW", TL,
          "Set to 1 by the transport layer while streaming; locks size and format features.",
          vis="Invisible", default=0, minimum=0, maximum=1, inc=1),
@@ -394,7 +419,7 @@ FEATURES = [
                    ("ExposureActive", 2, "The sensor is exposing."),
                    ("FrameActive", 3, "A frame is being exposed or read out."))),
     Feat("AcquisitionStatus", "Boolean", 0x40060, "RO", ACQ, "State of the signal chosen by AcquisitionStatusSelector.",
-         derived=True, selector="AcquisitionStatusSelector", count=4, stride=4),
+         selector="AcquisitionStatusSelector", count=4, stride=4, derive="acq_status"),
     Feat("TriggerSelector", "Enumeration", 0x40070, "RW", ACQ, "Chooses the trigger the Trigger features configure.",
          default="FrameStart",
          entries=E(("FrameStart", 0, "Starts the acquisition of one frame."),
@@ -414,18 +439,19 @@ FEATURES = [
          entries=E(("RisingEdge", 0, "Low to high."), ("FallingEdge", 1, "High to low."),
                    ("AnyEdge", 2, "Either change."), ("LevelHigh", 3, "While high (FrameBurstStart only)."),
                    ("LevelLow", 4, "While low (FrameBurstStart only).")),
-         entry_avail={e: ("SEL=1", {"SEL": "TriggerSelectorReg"}) for e in ("LevelHigh", "LevelLow")}),
+         entry_avail={e: ("SEL=1", {"SEL": "TriggerSelectorReg"}) for e in ("LevelHigh", "LevelLow")},
+         check="trig_check_activation"),
     Feat("TriggerDelay", "Float", 0x40090, "RW", ACQ, "Time from the trigger to the start it causes.",
          length=8, default=0.0, minimum=0.0, maximum=A["TRIGGER_DELAY_MAX_US"], unit="us",
          selector="TriggerSelector", count=2, stride=8, assumed=("max",)),
     Feat("TriggerSoftware", "Command", 0x400A0, "WO", ACQ, "Fires the selected trigger when its source is Software.",
-         selector="TriggerSelector", count=2, stride=4),
+         selector="TriggerSelector", count=2, stride=4, act="trig_software"),
     Feat("SoftwareSignalSelector", "Enumeration", 0x400A8, "RW", ACQ, "Chooses the software signal to pulse.",
          default="SoftwareSignal1",
          entries=E(*[("SoftwareSignal%d" % i, i - 1, "Software signal %d." % i) for i in range(1, 4)])),
     Feat("SoftwareSignalPulse", "Command", 0x400B0, "WO", ACQ,
          "Pulses the selected software signal (fires triggers that use it as source).",
-         selector="SoftwareSignalSelector", count=3, stride=4),
+         selector="SoftwareSignalSelector", count=3, stride=4, act="trig_software_signal"),
 
     # ---- Auto functions 0x000C_0000 ----
     Feat("AutoTargetBrightness", "Float", 0xC0000, "RW", AUTO,
@@ -434,15 +460,16 @@ FEATURES = [
          assumed=("min", "max", "default")),
     Feat("AutoExposureTimeLowerLimit", "Float", 0xC0008, "RW", AUTO, "Shortest exposure ExposureAuto may set.",
          length=8, default=A["AUTO_EXPOSURE_LOWER_DEFAULT_US"], minimum=A["EXPOSURE_MIN_US"],
-         maximum="AutoExposureTimeUpperLimit", unit="us", assumed=("default",)),
+         maximum="AutoExposureTimeUpperLimit", unit="us", assumed=("default",), check="autofn_check_limit"),
     Feat("AutoExposureTimeUpperLimit", "Float", 0xC0010, "RW", AUTO, "Longest exposure ExposureAuto may set.",
          length=8, default=A["AUTO_EXPOSURE_UPPER_DEFAULT_US"], minimum="AutoExposureTimeLowerLimit",
-         maximum=A["EXPOSURE_MAX_US"], unit="us", assumed=("default",)),
+         maximum=A["EXPOSURE_MAX_US"], unit="us", assumed=("default",), check="autofn_check_limit"),
     Feat("AutoGainLowerLimit", "Float", 0xC0018, "RW", AUTO, "Lowest gain GainAuto may set.", length=8,
-         default=0.0, minimum=0.0, maximum="AutoGainUpperLimit", unit="dB", selector="GainSelector"),
+         default=0.0, minimum=0.0, maximum="AutoGainUpperLimit", unit="dB", selector="GainSelector",
+         check="autofn_check_limit"),
     Feat("AutoGainUpperLimit", "Float", 0xC0020, "RW", AUTO, "Highest gain GainAuto may set.", length=8,
          default=A["GAIN_MAX_DB"], minimum="AutoGainLowerLimit", maximum=A["GAIN_MAX_DB"], unit="dB",
-         selector="GainSelector"),
+         selector="GainSelector", check="autofn_check_limit"),
     Feat("AutoFunctionProfile", "Enumeration", 0xC0028, "RW", AUTO,
          "Which of exposure and gain is kept low when both auto functions run.", default="MinimizeGain",
          entries=E(("MinimizeGain", 0, "Use exposure first, gain only when exposure is at its limit."),
@@ -472,7 +499,8 @@ FEATURES = [
          "Whether the line is an input or an output (fixed for Line1 and Line2).", default="Input",
          selector="LineSelector", count=4, stride=4, elem_defaults=["Input", "Output", "Input", "Input"],
          lock_expr=("SEL<2", {"SEL": "LineSelectorReg"}),
-         entries=E(("Input", 0, "The line is an input."), ("Output", 1, "The line is an output."))),
+         entries=E(("Input", 0, "The line is an input."), ("Output", 1, "The line is an output.")),
+         check="lines_check_mode", after="lines_changed"),
     Feat("LineFormat", "Enumeration", 0x70018, "RO", DIO, "Electrical format of the line.",
          default="TTL", selector="LineSelector", count=4, stride=4,
          elem_defaults=["OptoCoupled", "OptoCoupled", "TTL", "TTL"], assumed=("per-line mapping",),
@@ -482,12 +510,12 @@ FEATURES = [
          selector="LineSelector", count=4, stride=4,
          entries=E(("Positive", 0, "High voltage is logical 1."), ("Negative", 1, "Low voltage is logical 1."))),
     Feat("LineInverter", "Boolean", 0x70038, "RW", DIO, "Inverts the line's signal.", default=False,
-         selector="LineSelector", count=4, stride=4),
+         selector="LineSelector", count=4, stride=4, after="lines_changed"),
     Feat("LineStatus", "Boolean", 0x70048, "RO", DIO,
-         "Current logical state of the line (after inverter and debouncer for inputs).", derived=True,
-         selector="LineSelector", count=4, stride=4),
+         "Current logical state of the line (after inverter and debouncer for inputs).",
+         selector="LineSelector", count=4, stride=4, derive="lines_status"),
     Feat("LineStatusAll", "Integer", 0x70058, "RO", DIO, "States of all lines: bit 0 = Line1 ... bit 3 = Line4.",
-         derived=True),
+         derive="lines_status_all"),
     Feat("LineSource", "Enumeration", 0x70060, "RW", DIO,
          "Signal an output line carries (UserOutputN only on its own line: 1 on Line2, 2 on Line3, 3 on Line4).",
          default="Off", selector="LineSelector", count=4, stride=4,
@@ -498,22 +526,24 @@ FEATURES = [
                    ("FrameBurstTriggerWait", 3, "High while the camera can accept a frame burst start trigger."),
                    ("Timer1Active", 4, "High while Timer1 runs."), ("UserOutput1", 5, "UserOutputValue of UserOutput1."),
                    ("UserOutput2", 6, "UserOutputValue of UserOutput2."),
-                   ("UserOutput3", 7, "UserOutputValue of UserOutput3."))),
+                   ("UserOutput3", 7, "UserOutputValue of UserOutput3.")), check="lines_check_source"),
     Feat("LineDebouncerTime", "Float", 0x70070, "RW", DIO,
          "An input change counts only after the level has been stable this long.", length=8, default=0.0,
          minimum=0.0, maximum=A["LINE_DEBOUNCER_MAX_US"], unit="us", selector="LineSelector", count=4,
-         stride=8, lock_expr=("MODE=1", {"MODE": "LineModeReg"}), assumed=("max",)),
+         stride=8, lock_expr=("MODE=1", {"MODE": "LineModeReg"}), assumed=("max",),
+         check="lines_check_debouncer"),
     Feat("LineMinimumOutputPulseWidth", "Float", 0x70090, "RW", DIO,
          "Shortest pulse an output line produces (stored; the simulated outputs are ideal).", length=8,
          default=0.0, minimum=0.0, maximum=A["LINE_MIN_PULSE_MAX_US"], unit="us", selector="LineSelector",
-         count=4, stride=8, lock_expr=("MODE=0", {"MODE": "LineModeReg"}), assumed=("max",)),
+         count=4, stride=8, lock_expr=("MODE=0", {"MODE": "LineModeReg"}), assumed=("max",),
+         check="lines_check_min_pulse"),
     Feat("UserOutputSelector", "Enumeration", 0x700B0, "RW", DIO, "Chooses the user output UserOutputValue sets.",
          default="UserOutput1", entries=E(*[("UserOutput%d" % i, i - 1, "User output %d." % i) for i in range(1, 4)])),
     Feat("UserOutputValue", "Boolean", 0x700B8, "RW", DIO, "Value of the selected user output.", default=False,
          selector="UserOutputSelector", count=3, stride=4),
     Feat("UserOutputValueAll", "Integer", 0x700C8, "RW", DIO,
          "All user outputs at once: bit n = UserOutputn (bit 0 unused).", default=0, minimum=0, maximum=14,
-         inc=2, derived=True),
+         inc=2, derive="lines_user_outputs", act="lines_set_user_outputs"),
 
     # ---- Counters and timer 0x0008_0000 ----
     Feat("CounterSelector", "Enumeration", 0x80000, "RW", CNT, "Chooses the counter the Counter features configure.",
@@ -531,7 +561,7 @@ FEATURES = [
          default="RisingEdge", selector="CounterSelector", count=2, stride=4,
          entries=E(("RisingEdge", 0, "Low to high."),)),
     Feat("CounterReset", "Command", 0x80020, "WO", CNT, "Resets the selected counter to 0.",
-         selector="CounterSelector", count=2, stride=4),
+         selector="CounterSelector", count=2, stride=4, act="trig_counter_reset"),
     Feat("CounterDuration", "Integer", 0x80028, "RW", CNT,
          "Count at which the counter ends (CounterNEnd) and starts again from 0; 0 = never.",
          default=0, minimum=0, maximum=4294967295, inc=1, vis="Expert", selector="CounterSelector",
@@ -556,7 +586,7 @@ FEATURES = [
     Feat("ChunkEnable", "Boolean", 0x90010, "RW", CHK, "Includes the selected chunk (Image is always included).",
          default=False, locked=True, selector="ChunkSelector", count=len(CHUNKS), stride=4,
          elem_defaults=[True] + [False] * (len(CHUNKS) - 1),
-         lock_expr=("SEL=0", {"SEL": "ChunkSelectorReg"})),
+         lock_expr=("SEL=0", {"SEL": "ChunkSelectorReg"}), check="chunks_check_enable"),
     Feat("ChunkGainSelector", "Enumeration", 0x90030, "RW", CHK, "Chooses the gain ChunkGain reports.",
          default="All", entries=E(("All", 0, "Gain applied to all pixels."),)),
     Feat("ChunkCounterSelector", "Enumeration", 0x90038, "RW", CHK, "Chooses the counter ChunkCounterValue reports.",
@@ -594,34 +624,37 @@ FEATURES = [
     # ---- User sets 0x000B_0000 ----
     Feat("UserSetSelector", "Enumeration", 0xB0000, "RW", UST, "Chooses the user set to load or save.",
          default="Default", entries=E(*[(n, i, "User set %s." % n) for i, n in enumerate(USER_SETS)])),
-    Feat("UserSetLoad", "Command", 0xB0008, "WO", UST, "Loads the selected user set into the camera."),
+    Feat("UserSetLoad", "Command", 0xB0008, "WO", UST, "Loads the selected user set into the camera.",
+         act="usersets_load"),
     Feat("UserSetSave", "Command", 0xB0010, "WO", UST,
-         "Saves the current configuration into the selected user set (UserSet1-3 only)."),
+         "Saves the current configuration into the selected user set (UserSet1-3 only).", act="usersets_save"),
     Feat("UserSetDefault", "Enumeration", 0xB0018, "RW", UST, "User set loaded when the camera starts.",
-         default="Default", entries=E(*[(n, i, "User set %s." % n) for i, n in enumerate(USER_SETS)])),
+         default="Default", entries=E(*[(n, i, "User set %s." % n) for i, n in enumerate(USER_SETS)]),
+         after="usersets_save_file"),
 
     # ---- Sequencer 0x000D_0000 (README "Sequencer") ----
     Feat("SequencerMode", "Enumeration", 0xD0000, "RW", SEQ,
          "When On, every acquisition starts at SequencerSetStart and steps through the sequencer sets.",
          vis="Expert", default="Off", locked=True,
          entries=E(("Off", 0, "The sequencer is off."), ("On", 1, "The sequencer is on.")),
-         entry_avail={"On": ("CFG=0", {"CFG": "SequencerConfigurationModeReg"})}),
+         entry_avail={"On": ("CFG=0", {"CFG": "SequencerConfigurationModeReg"})},
+         check="seq_check_mode", after="seq_mode_changed"),
     Feat("SequencerConfigurationMode", "Enumeration", 0xD0008, "RW", SEQ,
          "When On, sequencer sets can be saved and loaded (only with SequencerMode Off).",
          vis="Expert", default="Off", locked=True,
          entries=E(("Off", 0, "Sequencer sets cannot be edited."), ("On", 1, "Sequencer sets can be edited.")),
-         lock_expr=("MODE=1", {"MODE": "SequencerModeReg"})),
+         lock_expr=("MODE=1", {"MODE": "SequencerModeReg"}), check="seq_check_config"),
     Feat("SequencerSetSelector", "Integer", 0xD0010, "RW", SEQ,
          "Chooses the sequencer set SequencerSetLoad and SequencerSetSave refer to.",
          vis="Expert", default=0, minimum=0, maximum=A["SEQUENCER_SETS"] - 1, inc=1, assumed=("max",)),
     Feat("SequencerSetLoad", "Command", 0xD0018, "WO", SEQ,
          "Loads the selected sequencer set into the camera (SequencerConfigurationMode On only).", vis="Expert",
-         selector="SequencerSetSelector"),
+         selector="SequencerSetSelector", act="seq_set_load"),
     Feat("SequencerSetSave", "Command", 0xD0020, "WO", SEQ,
          "Saves the current sequencer features into the selected set (SequencerConfigurationMode On only).",
-         vis="Expert", selector="SequencerSetSelector"),
+         vis="Expert", selector="SequencerSetSelector", act="seq_set_save"),
     Feat("SequencerSetActive", "Integer", 0xD0028, "RO", SEQ, "Sequencer set the camera is on.",
-         vis="Expert", derived=True),
+         vis="Expert", derive="seq_set_active"),
     Feat("SequencerSetStart", "Integer", 0xD0030, "RW", SEQ, "First sequencer set of every acquisition.",
          vis="Expert", default=0, minimum=0, maximum=0, inc=1),
     Feat("SequencerPathSelector", "Integer", 0xD0038, "RW", SEQ,
@@ -642,36 +675,43 @@ FEATURES = [
     # sequencer set storage (internal, element k = set k; path p of set k = element p*N + k)
     Feat("SeqSetExposureTime", "Float", 0xD0100, "RW", None, "Stored ExposureTime.", length=8,
          count=A["SEQUENCER_SETS"], stride=8, default=A["EXPOSURE_DEFAULT_US"], minimum=A["EXPOSURE_MIN_US"],
-         maximum=A["EXPOSURE_MAX_US"], unit="us", internal=True),
+         maximum=A["EXPOSURE_MAX_US"], unit="us", internal=True, check="seq_check_storage"),
     Feat("SeqSetGain", "Float", 0xD0200, "RW", None, "Stored Gain.", length=8, count=A["SEQUENCER_SETS"],
-         stride=8, default=0.0, minimum=0.0, maximum=A["GAIN_MAX_DB"], unit="dB", internal=True),
+         stride=8, default=0.0, minimum=0.0, maximum=A["GAIN_MAX_DB"], unit="dB", internal=True,
+         check="seq_check_storage"),
     Feat("SeqSetBlackLevel", "Float", 0xD0300, "RW", None, "Stored BlackLevel.", length=8,
          count=A["SEQUENCER_SETS"], stride=8, default=0.0, minimum=0.0, maximum=A["BLACK_LEVEL_MAX"],
-         internal=True),
+         internal=True, check="seq_check_storage"),
     Feat("SeqSetOffsetX", "Integer", 0xD0400, "RW", None, "Stored OffsetX.", count=A["SEQUENCER_SETS"],
-         default=8, minimum=0, maximum=4096, inc=A["OFFSET_X_INC"], internal=True),
+         default=8, minimum=0, maximum=4096, inc=A["OFFSET_X_INC"], internal=True, check="seq_check_storage"),
     Feat("SeqSetOffsetY", "Integer", 0xD0480, "RW", None, "Stored OffsetY.", count=A["SEQUENCER_SETS"],
-         default=4, minimum=0, maximum=2992, inc=A["OFFSET_Y_INC"], internal=True),
+         default=4, minimum=0, maximum=2992, inc=A["OFFSET_Y_INC"], internal=True, check="seq_check_storage"),
     Feat("SeqSetDigitalShift", "Integer", 0xD0500, "RW", None, "Stored DigitalShift.",
-         count=A["SEQUENCER_SETS"], default=0, minimum=0, maximum=A["DIGITAL_SHIFT_MAX"], inc=1, internal=True),
+         count=A["SEQUENCER_SETS"], default=0, minimum=0, maximum=A["DIGITAL_SHIFT_MAX"], inc=1, internal=True,
+         check="seq_check_storage"),
     Feat("SeqSetTestImageSelector", "Enumeration", 0xD0580, "RW", None, "Stored TestImageSelector.",
-         count=A["SEQUENCER_SETS"], default="Off", entries=TEST_IMAGES, internal=True),
+         count=A["SEQUENCER_SETS"], default="Off", entries=TEST_IMAGES, internal=True,
+         check="seq_check_storage"),
     Feat("SeqSetNext", "Integer", 0xD0600, "RW", None, "Stored SequencerSetNext, element path*N + set.",
          count=2 * A["SEQUENCER_SETS"], default=0, minimum=0, maximum=A["SEQUENCER_SETS"] - 1, inc=1,
-         internal=True),
+         internal=True, check="seq_check_storage"),
     Feat("SeqSetTriggerSource", "Enumeration", 0xD0700, "RW", None,
          "Stored SequencerTriggerSource, element path*N + set.", count=2 * A["SEQUENCER_SETS"],
-         default="FrameStart", entries=SEQ_SOURCES, internal=True),
+         default="FrameStart", entries=SEQ_SOURCES, internal=True, check="seq_check_storage"),
 
     # ---- Hidden helper registers 0x0006_0000 (dynamic limits) ----
     Feat("WidthLimit", "Integer", 0x60000, "RO", None, "Max Width: WidthMax - OffsetX (WidthMax when CenterX).",
-         derived=True, reg_only=True, vis="Invisible", standard=False),
+         reg_only=True, vis="Invisible", standard=False,
+         derive="roi_width_limit", describe="roi_describe_width_limit"),
     Feat("HeightLimit", "Integer", 0x60008, "RO", None, "Max Height: HeightMax - OffsetY (HeightMax when CenterY).",
-         derived=True, reg_only=True, vis="Invisible", standard=False),
+         reg_only=True, vis="Invisible", standard=False,
+         derive="roi_height_limit", describe="roi_describe_height_limit"),
     Feat("OffsetXLimit", "Integer", 0x60010, "RO", None, "Max OffsetX: WidthMax - Width.",
-         derived=True, reg_only=True, vis="Invisible", standard=False),
+         reg_only=True, vis="Invisible", standard=False,
+         derive="roi_offset_x_limit", describe="roi_describe_offset_x_limit"),
     Feat("OffsetYLimit", "Integer", 0x60018, "RO", None, "Max OffsetY: HeightMax - Height.",
-         derived=True, reg_only=True, vis="Invisible", standard=False),
+         reg_only=True, vis="Invisible", standard=False,
+         derive="roi_offset_y_limit", describe="roi_describe_offset_y_limit"),
 ]
 
 BY_NAME = {f.name: f for f in FEATURES}
@@ -761,8 +801,60 @@ def check_table():
         errs.append("registers run into the XML area")
     if len(BY_NAME) != len(FEATURES):
         errs.append("duplicate feature names")
+    errs += check_hooks()
     if errs:
         sys.exit("gen_camera.py: table errors:\n  " + "\n  ".join(errs))
+
+
+def int_limit_refs():
+    """Registers that give an Integer feature its dynamic min or max (they need `describe`)."""
+    return {lim for f in FEATURES if f.type == "Integer" for lim in (f.minimum, f.maximum) if isinstance(lim, str)}
+
+
+def hook_kinds():
+    """{C function: (hook kind, C signature kind)}; a function serves one kind only."""
+    kinds, errs = {}, []
+    for f in DEVICE_FEATURES:
+        for k, fn in f.hooks.items():
+            sig = "derive_float" if (k == "derive" and f.type == "Float") else "derive_int" if k == "derive" else k
+            if kinds.setdefault(fn, sig) != sig:
+                errs.append("%s: %s is used as %s and as %s" % (f.name, fn, kinds[fn], sig))
+    return kinds, errs
+
+
+def check_hooks():
+    """The rules between a register and its behaviour (Feat docstring)."""
+    errs = []
+    refs = int_limit_refs()
+    for f in FEATURES:
+        h = f.hooks
+        for fn in h.values():
+            if not re.fullmatch(r"[a-z][a-z0-9]*_[a-z0-9_]+", fn):
+                errs.append("%s: hook %r is not a C name prefixed by its concept file" % (f.name, fn))
+        if f.port and h:
+            errs.append("%s: chunk/event port features have no device register, so no hooks" % f.name)
+            continue
+        if f.port:
+            continue
+        writable = f.access != "RO"
+        if f.type == "Command" and "act" not in h:
+            errs.append("%s: a Command needs an act hook" % f.name)
+        if "act" in h and f.type != "Command" and not (f.derived and writable):
+            errs.append("%s: act only on Commands and writable derived registers" % f.name)
+        if f.derived and writable and "act" not in h:
+            errs.append("%s: a writable derived register needs an act hook (its value is not stored)" % f.name)
+        if "prepare" in h and "act" not in h:
+            errs.append("%s: prepare runs before act; there is no act" % f.name)
+        if "after" in h and ("act" in h or not writable):
+            errs.append("%s: after runs once a write is stored; this register stores none" % f.name)
+        if "check" in h and not writable:
+            errs.append("%s: check on a read-only register" % f.name)
+        if (f.name in refs) != ("describe" in h):
+            errs.append("%s: describe is for (and needed by) the dynamic limits of Integers" % f.name)
+        if f.name in refs and not f.derived:
+            errs.append("%s: a dynamic limit is derived" % f.name)
+    errs += hook_kinds()[1]
+    return errs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1008,7 +1100,7 @@ def gen_regs_h():
     o.append("typedef enum { CAM_ACC_RO = 1, CAM_ACC_WO = 2, CAM_ACC_RW = 3 } cam_reg_access;")
     o.append("")
     o.append("#define CAM_F_LOCKED  0x1u /* refused while acquiring or TLParamsLocked = 1 */")
-    o.append("#define CAM_F_DERIVED 0x2u /* value computed by camera.c on every read */")
+    o.append("#define CAM_F_DERIVED 0x2u /* value computed on every read (a derive hook, camera_hooks.h) */")
     o.append("#define CAM_F_SIGNED  0x4u /* integer register is two's complement */")
     o.append("#define CAM_F_HIDDEN  0x8u /* helper register, not a feature */")
     o.append("")
@@ -1107,6 +1199,58 @@ def gen_regs_h():
     o.append("#endif")
     o.append("")
     o.append("#endif")
+    return "\n".join(o) + "\n"
+
+
+HOOK_SIGNATURES = {  # kind -> (return type, parameters) of the C function
+    "derive_int": ("int64_t", "const cam_reg_op *op"),
+    "derive_float": ("double", "const cam_reg_op *op"),
+    "describe": ("void", "cam_camera *c, char *buf, size_t len"),
+    "check": ("cam_status", "const cam_reg_op *op"),
+    "prepare": ("void", "cam_camera *c"),
+    "act": ("cam_status", "const cam_reg_op *op"),
+    "after": ("void", "const cam_reg_op *op"),
+}
+
+
+def gen_hooks_h():
+    kinds, _ = hook_kinds()
+    o = [BANNER, "/* The registers' behaviour (the hooks of gen_camera.py's Feat): cam_reg_hooks_table[id] names",
+         " * the model functions camera.c's generic register path calls for register id (NULL: none).",
+         " * Each function lives in the concept file its prefix names (roi_ -> src/model/roi.c, ...).",
+         " * All run with c->mu held, except prepare (mu not held). */",
+         "#ifndef ACESIM_CAMERA_HOOKS_H", "#define ACESIM_CAMERA_HOOKS_H", "",
+         "#include <stddef.h>", "#include <stdint.h>", "",
+         '#include "camera.h"', '#include "camera_regs.h"', "",
+         "/* One access to element idx of register id, as a hook sees it. */",
+         "typedef struct {",
+         "    cam_camera *c;",
+         "    cam_reg_id id;",
+         "    uint32_t idx;",
+         "    int64_t value;  /* check, act: the value written (Integer, Enumeration, Boolean, Command) */",
+         "    double fvalue;  /* check: the value written to a Float, as sent (before snapping) */",
+         "    int64_t old;    /* after: the integer value before the write (0 for Float and String) */",
+         "    char *why;      /* check, act: a refusal's one-line reason goes here (cam_say; may be NULL) */",
+         "    size_t why_len;",
+         "} cam_reg_op;", "",
+         "typedef struct {"]
+    for k, (ret, params) in HOOK_SIGNATURES.items():
+        o.append("    %s (*%s)(%s);" % (ret, k, params))
+    o += ["} cam_reg_hooks;", "", "extern const cam_reg_hooks cam_reg_hooks_table[CAM_REG_COUNT];", ""]
+    for k, (ret, params) in HOOK_SIGNATURES.items():
+        names = sorted(fn for fn, sig in kinds.items() if sig == k)
+        o.append("/* %s */" % k)
+        o += ["%s %s(%s);" % (ret, fn, params) for fn in names]
+        o.append("")
+    o.append("#ifdef CAM_HOOKS_DEFINE_TABLE /* defined by exactly one .c file (camera.c) */")
+    o.append("const cam_reg_hooks cam_reg_hooks_table[CAM_REG_COUNT] = {")
+    for f in DEVICE_FEATURES:
+        if f.hooks:
+            named = {(("derive_float" if f.type == "Float" else "derive_int") if k == "derive" else k): fn
+                     for k, fn in f.hooks.items()}
+            fields = [".%s = %s" % (k, named[k]) for k in HOOK_SIGNATURES if k in named]
+            o.append("    [%s] = {%s}," % (cid(f.name), ", ".join(fields)))
+    o += ["};", "#endif", "", "#endif"]
     return "\n".join(o) + "\n"
 
 
@@ -1216,6 +1360,7 @@ def generate():
     xml = gen_xml()
     return {
         "camera_regs.h": gen_regs_h(),
+        "camera_hooks.h": gen_hooks_h(),
         "camera_xml.c": gen_xml_c(xml),
     }, xml
 

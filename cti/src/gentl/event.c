@@ -1,5 +1,6 @@
 /* event.c - event objects.  EVENT_NEW_BUFFER's queue is the data stream's output queue; the
- * other event types keep a FIFO of data items (at most GT_EVENT_QUEUE_MAX, oldest dropped). */
+ * other event types keep a FIFO of data items (at most GT_EVENT_QUEUE_MAX, oldest dropped).
+ * EVENT_REMOTE_DEVICE frames the camera model's event records as U3V event messages. */
 #include "event.h"
 
 #include <inttypes.h>
@@ -12,6 +13,8 @@
 #include "info.h"
 
 #define U3V_EVENT_PREFIX UINT32_C(0x45563355)
+#define U3V_EVENT_CMD 0x0C00u
+#define U3V_EVENT_MESSAGE_MAX 32u /* with a FrameID; 24 bytes without */
 
 static cam_camera *remote_cam(const gt_event *ev);
 
@@ -186,6 +189,39 @@ static void push_front(gt_event *ev, const void *data, size_t len)
     ev->nitems++;
 }
 
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The U3V event message of a model event record (little endian): u32 prefix 'U3VE' 0x45563355,
+ * u16 flags 0, u16 command EVENT_CMD 0x0C00, u16 scd_length, u16 request_id (the record's number),
+ * then the SCD: u16 event_size (12 + data), u16 event_id, u64 timestamp (device ns), data (u64
+ * FrameID for the events that carry one).  Returns its length. */
+static size_t u3v_event_message(const cam_event *e, uint8_t m[U3V_EVENT_MESSAGE_MAX])
+{
+    uint16_t scd = (uint16_t)(12 + (e->has_frame_id ? 8 : 0));
+    memset(m, 0, U3V_EVENT_MESSAGE_MAX);
+    m[0] = 0x55, m[1] = 0x33, m[2] = 0x56, m[3] = 0x45; /* U3V_EVENT_PREFIX little endian */
+    put16(m + 4, 0);
+    put16(m + 6, U3V_EVENT_CMD);
+    put16(m + 8, scd);
+    put16(m + 10, e->number);
+    put16(m + 12, scd);
+    put16(m + 14, e->event_id);
+    put64(m + 16, e->timestamp_ns);
+    if (e->has_frame_id)
+        put64(m + 24, e->frame_id);
+    return 12u + scd;
+}
+
 #define GT_REMOTE_SLICE_MS 20u /* EventKill / unregister are noticed within this time */
 
 /* The two ways a waiting EventGetData ends without data: the event was unregistered, or EventKill
@@ -205,8 +241,9 @@ static bool waiting_ended(gt_event *ev, GC_ERROR *r)
 }
 
 /* EVENT_REMOTE_DEVICE: drain the camera model's event queue (cam_wait_event) with g_gt.data
- * released, in slices, so EventKill and DevClose still wake the waiter.  A message taken from the
- * model goes through the event's own item queue, so BUFFER_TOO_SMALL keeps it queued. */
+ * released, in slices, so EventKill and DevClose still wake the waiter.  A record taken from the
+ * model goes, framed as its U3V message, through the event's own item queue, so BUFFER_TOO_SMALL
+ * keeps it queued. */
 static GC_ERROR remote_get_data(gt_event *ev, void *pBuffer, size_t *piSize, uint64_t timeout_ms)
 {
     bool forever = timeout_ms == GENTL_INFINITE || timeout_ms > UINT64_C(1000000000000);
@@ -225,19 +262,18 @@ static GC_ERROR remote_get_data(gt_event *ev, void *pBuffer, size_t *piSize, uin
         uint64_t left = now >= deadline ? 0 : deadline - now;
         uint64_t slice = left < GT_REMOTE_SLICE_MS ? left : GT_REMOTE_SLICE_MS;
         bool got = false;
-        uint8_t msg[CAM_EVENT_MESSAGE_MAX];
-        size_t len = 0;
+        cam_event rec;
         if (cam) {
             g_gt.model_waiters++;
             pthread_mutex_unlock(&g_gt.data);
-            uint16_t id = 0;
-            got = cam_wait_event(cam, slice * UINT64_C(1000000), msg, &len, &id);
+            got = cam_wait_event(cam, slice * UINT64_C(1000000), &rec);
             pthread_mutex_lock(&g_gt.data);
             if (--g_gt.model_waiters == 0)
                 pthread_cond_broadcast(&g_gt.model_cond);
         }
-        if (got && len > 0 && len <= sizeof msg) {
-            push_front(ev, msg, len);
+        if (got) {
+            uint8_t msg[U3V_EVENT_MESSAGE_MAX];
+            push_front(ev, msg, u3v_event_message(&rec, msg));
             continue;
         }
         if (!cam && slice > 0) { /* no camera (cannot happen for a registered event): just wait */
@@ -422,14 +458,4 @@ void gt_event_post(gt_obj *src, EVENT_TYPE type, const void *data, size_t len)
     ev->nitems++;
     ev->num_fired++;
     pthread_cond_broadcast(&ev->cond);
-}
-
-void gt_post_remote_event(cam_camera *cam, const void *u3v_msg, size_t len)
-{
-    if (gt_begin_data() != GC_ERR_SUCCESS)
-        return;
-    for (size_t i = 0; i < g_gt.ncams; i++)
-        if (g_gt.cams[i].cam == cam && g_gt.cams[i].open_dev)
-            gt_event_post(&g_gt.cams[i].open_dev->hdr, EVENT_REMOTE_DEVICE, u3v_msg, len);
-    gt_end_data();
 }

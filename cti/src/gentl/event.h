@@ -1,5 +1,5 @@
-/* event.h - GenTL events: registration on modules, queues, waiting, and the hook through
- * which remote-device (U3V) event messages enter the producer. */
+/* event.h - GenTL events: registration on modules, queues, waiting.  EVENT_REMOTE_DEVICE
+ * delivers the camera model's events (cam_wait_event) framed as U3V event messages. */
 #ifndef ACESIM_GENTL_EVENT_H
 #define ACESIM_GENTL_EVENT_H
 
@@ -22,12 +22,5 @@ GC_ERROR gt_event_kill(gt_event *ev);
 void gt_event_notify_new_buffer(gt_stream *ds);
 /* Producer side (data held): queue a data item on src's event of `type` if registered. */
 void gt_event_post(gt_obj *src, EVENT_TYPE type, const void *data, size_t len);
-
-/* Hook for the camera model's remote-device events: deliver one complete U3V event message (little endian,
- * prefix 'U3VE' 0x45563355, EVENT_CMD 0x0C00, SCD = event_size, event_id, timestamp, data) of
- * camera `cam` to the EVENT_REMOTE_DEVICE event of the device that has it open (dropped when
- * the camera is not open or no such event is registered).  Takes g_gt.data itself: call it
- * WITHOUT holding the model's own mutex (the adapter calls into the model with g_gt.data held). */
-void gt_post_remote_event(cam_camera *cam, const void *u3v_msg, size_t len);
 
 #endif

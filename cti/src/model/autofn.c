@@ -161,3 +161,28 @@ void autofn_after_render(cam_camera *c, const img_settings *s, const uint8_t *im
     pthread_cond_broadcast(&c->cv);
     cam_unlock(c);
 }
+
+/* ExposureAuto or GainAuto written: a Once starts counting its frames afresh. */
+void autofn_restart(const cam_reg_op *op)
+{
+    op->c->auto_once_frames = 0;
+}
+
+/* A lower limit may not go above its upper limit, nor an upper below its lower. */
+cam_status autofn_check_limit(const cam_reg_op *op)
+{
+    cam_reg_id id = op->id;
+    bool lower = id == CAM_REG_AutoExposureTimeLowerLimit || id == CAM_REG_AutoGainLowerLimit;
+    cam_reg_id other = id == CAM_REG_AutoExposureTimeLowerLimit   ? CAM_REG_AutoExposureTimeUpperLimit
+                       : id == CAM_REG_AutoExposureTimeUpperLimit ? CAM_REG_AutoExposureTimeLowerLimit
+                       : id == CAM_REG_AutoGainLowerLimit         ? CAM_REG_AutoGainUpperLimit
+                                                                  : CAM_REG_AutoGainLowerLimit;
+    double f = op->fvalue;
+    double o = regmap_get_float(&op->c->regs, other, 0);
+    if (isfinite(f) && (lower ? f > o : f < o)) {
+        cam_say(op->why, op->why_len, "%s: %.9g is %s %s %.9g", cam_reg_table[id].name, f,
+                lower ? "above" : "below", cam_reg_table[other].name, o);
+        return CAM_ERR_VALUE;
+    }
+    return CAM_OK;
+}

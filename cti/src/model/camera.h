@@ -149,16 +149,21 @@ void cam_sim_get_miss_triggers(cam_camera *cam, char *buf, size_t len);
  * TriggerSelector value: 0 = FrameStart (overtriggers), 1 = FrameBurstStart; anything else -> 0. */
 uint64_t cam_sim_lost_triggers(cam_camera *cam, unsigned trigger);
 
-/* Remote-device events: when EventNotification is On for an event, the model queues one
- * complete U3V event message (little endian: u32 prefix 'U3VE' 0x45563355, u16 flags,
- * u16 command 0x0C00, u16 scd_length, u16 request_id, then SCD: u16 event_size, u16 event_id,
- * u64 timestamp, event data) per occurrence.  The queue holds CAM_EVENT_QUEUE_DEPTH messages;
- * none are lost at the full frame rate.  The adapter drains it for EVENT_REMOTE_DEVICE. */
-#define CAM_EVENT_MESSAGE_MAX 64u
+/* Remote-device events: when EventNotification is On for an event, the model queues one record
+ * per occurrence.  The adapter drains the queue for EVENT_REMOTE_DEVICE and frames each record as
+ * a U3V event message (src/gentl/event.c).  The queue holds CAM_EVENT_QUEUE_DEPTH records; none
+ * are lost at the full frame rate (when it is full, the oldest is dropped). */
 #define CAM_EVENT_QUEUE_DEPTH 4096u
-/* Wait up to timeout_ns for the oldest queued message; copies it into msg (CAM_EVENT_MESSAGE_MAX
- * bytes) and returns true, or false on timeout. */
-bool cam_wait_event(cam_camera *cam, uint64_t timeout_ns, uint8_t *msg, size_t *len, uint16_t *event_id);
+typedef struct {
+    uint16_t event_id;     /* CAM_EVENT_ID_* (generated/camera_regs.h) */
+    uint16_t number;       /* counts the camera's queued events, wrapping (the U3V request_id) */
+    uint64_t timestamp_ns; /* device clock */
+    bool has_frame_id;     /* the event carries the frame it refers to (CAM_EVENT_HAS_FRAMEID_*) */
+    uint64_t frame_id;
+} cam_event;
+/* Wait up to timeout_ns for the oldest queued event; takes it into *ev and returns true, or false
+ * on timeout. */
+bool cam_wait_event(cam_camera *cam, uint64_t timeout_ns, cam_event *ev);
 size_t cam_event_queue_length(cam_camera *cam);
 uint64_t cam_events_fired(cam_camera *cam);
 void cam_flush_events(cam_camera *cam);

@@ -1,18 +1,27 @@
-/* camera_internal.h - the camera object shared by the model's concept files:
- *   camera.c   registers (validation, derived values, side effects), acquisition entry points
- *   sim.c      simulated time: lines, triggers, exposures, counters, timer, frame pacing
- *   events.c   the U3V event-message queue
- *   chunks.c   chunk layout and CRC
- *   usersets.c user sets and the persistent state file
+/* camera_internal.h - the camera object shared by the model's concept files.  Each file owns the
+ * state of its concept (a sub-struct of cam_camera where it has one of its own) and the behaviour
+ * of its registers: the hooks that generated/camera_hooks.h names (gen_camera.py declares them
+ * with each register) and that camera.c's generic register path calls.
+ *   camera.c    the generic register path (locate, read, write), creation, identity, the log
+ *   roi.c       image format: WidthMax/HeightMax, the ROI limits, centring, binning rescale,
+ *               PixelSize, PixelDynamicRangeMax, PayloadSize
+ *   acquisition.c AcquisitionStart/Stop, frame rate, readout, throughput, acquisition status,
+ *               waiting for frames and rendering them (the renderer hand-off)
+ *   triggers.c  trigger rules, TriggerSoftware, SoftwareSignalPulse, CounterReset
+ *   lines.c     line rules, LineStatus, user outputs, the simulation's hand controls of the inputs
+ *   sim.c       simulated time: lines, triggers, exposures, counters, timer, frame pacing
+ *   events.c    the queue of event records (the adapter frames them as U3V messages)
+ *   chunks.c    chunk layout and CRC
+ *   usersets.c  user sets and the persistent state file
  *   sequencer.c sequencer sets: save/load, activation, advancing along the paths
- *   thermal.c  the first-order temperature model
- *   autofn.c   ExposureAuto / GainAuto
- *   clock.c    the device clock (its own drift and offset against the host's clock)
- *   wiring.c   cameras wired to each other: output edges of one reach another's input
- *   faults.c   trigger faults (SimFaultMissTriggers) and the edge-number lists of the faults
- * Everything named *_locked or taking `cam_camera *c` below runs with c->mu held, unless noted.
- * Internal times are device time (clock.c): offset + elapsed * (1 + drift), where elapsed is
- * CLOCK_MONOTONIC - t0 (ns since cam_create, minus the simulator's pauses). */
+ *   thermal.c   the first-order temperature model, DeviceTemperature, TemperatureState
+ *   autofn.c    ExposureAuto / GainAuto and their limits
+ *   clock.c     the device clock (drift, offset, pauses), TimestampLatch
+ *   wiring.c    cameras wired to each other: output edges of one reach another's input
+ *   faults.c    trigger faults (SimFaultMissTriggers) and the edge-number lists of the faults
+ * Everything named *_locked or taking `cam_camera *c` (or a cam_reg_op) below runs with c->mu
+ * held, unless noted.  Internal times are device time (clock.c): offset + elapsed * (1 + drift),
+ * where elapsed is CLOCK_MONOTONIC - t0 (ns since cam_create, minus the simulator's pauses). */
 #ifndef ACESIM_CAMERA_INTERNAL_H
 #define ACESIM_CAMERA_INTERNAL_H
 
@@ -21,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../generated/camera_hooks.h"
 #include "../../generated/camera_regs.h"
 #include "camera.h"
 #include "image.h"
@@ -91,21 +101,62 @@ typedef struct {
 #define CAM_READY_MAX 1024u
 #define CAM_LATE_SLACK_NS 500000000ull /* see sim_pop_ready */
 
-struct cam_camera {
-    pthread_mutex_t mu;     /* guards everything below except the renderer */
-    pthread_cond_t cv;      /* broadcast on every change: writes, frames ready, events queued */
-    cam_regmap regs;
-    char serial[32];
+/* --- device clock (clock.c) --- */
+typedef struct {
     uint64_t t0_ns;         /* CLOCK_MONOTONIC at creation: device clock zero, moved forward by every
                              * pause (the device clock stands still while the simulator rebuilds) */
     int pause_depth;        /* > 0 while the simulator pauses the device clock */
     uint64_t pause_dev;     /* device time at which the clock stands */
     uint64_t pause_mono;    /* CLOCK_MONOTONIC when the pause began */
-    uint64_t paused_total_ns; /* sum of all pauses (device clock behind CLOCK_MONOTONIC - creation) */
-    uint64_t render_credit_ns; /* time the frame consumer spent rendering since it last caught up */
+    double drift_ppm;       /* device clock rate - 1, in ppm (SimClockDriftPpm) */
+    uint64_t offset_ns;     /* device time at power-up (SimClockOffset) */
+} cam_clock;
+
+/* --- wiring (wiring.c): inputs driven by another camera's output --- */
+typedef struct {
+    cam_wire wire[5];            /* per input line; source CAM_LINE_SOURCE_OFF = driven by hand */
+    cam_wire_edge inbox[5][CAM_WIRE_INBOX]; /* guarded by g_wire_mu, not mu */
+    size_t inbox_head[5], inbox_n[5];
+    uint64_t inbox_overflow;
+    bool inbox_dirty;            /* g_wire_mu: edges are waiting; wake this camera */
+    int refs;                    /* g_wire_mu: wakers using this camera right now */
+    bool out_level[5];           /* output line levels last sent to wired cameras */
+    bool notify;                 /* edges were sent: wake their receivers once mu is released */
+} cam_wiring;
+
+/* --- events (events.c): a ring of CAM_EVENT_QUEUE_DEPTH records --- */
+typedef struct {
+    cam_event *ring;
+    size_t head, n;
+    uint64_t fired;              /* events queued since creation */
+    uint16_t next_number;        /* cam_event.number of the next event */
+} cam_event_queue;
+
+/* --- temperature (thermal.c) --- */
+typedef struct {
+    double temp_c;               /* temperature at temp_t */
+    uint64_t temp_t;
+    double thr;                  /* data rate (B/s) assumed since temp_t */
+    double tau_s, rise_c;
+    uint32_t gen;                /* of the scheduled threshold crossings */
+} cam_thermal;
+
+/* --- user sets and state file (usersets.c) --- */
+typedef struct {
+    uint8_t *user_set[3];        /* saved UserSet1..3 (whole register store), NULL = never saved */
+    uint8_t *powerup_set;        /* saved power-up settings (cam_powerup_save), NULL = none */
+    char state_path[1024];
+} cam_usersets;
+
+struct cam_camera {
+    pthread_mutex_t mu;     /* guards everything below except the renderer */
+    pthread_cond_t cv;      /* broadcast on every change: writes, frames ready, events queued */
+    cam_regmap regs;
+    char serial[32];
+    char log[512];          /* the pending log line (cam_log, cam_take_log) */
     uint64_t seed;          /* noise seed, from the serial */
-    double clock_drift_ppm; /* device clock rate - 1, in ppm (SimClockDriftPpm) */
-    uint64_t clock_offset_ns; /* device time at power-up (SimClockOffset) */
+    cam_clock clock;
+    uint64_t render_credit_ns; /* time the frame consumer spent rendering since it last caught up */
     bool acquiring;
     bool unthrottled;
 
@@ -124,15 +175,6 @@ struct cam_camera {
     cam_number_list drop_edges[5]; /* SimFaultDropEdges: rising edges the cable drops */
     uint64_t input_rises[5];     /* rising edges that reached the input since AcquisitionStart */
     bool dropping[5];            /* the rising edge was dropped: so is its falling edge */
-    /* --- wiring (wiring.c): inputs driven by another camera's output --- */
-    cam_wire wire[5];            /* per input line; source CAM_LINE_SOURCE_OFF = driven by hand */
-    cam_wire_edge inbox[5][CAM_WIRE_INBOX]; /* guarded by g_wire_mu, not mu */
-    size_t inbox_head[5], inbox_n[5];
-    uint64_t inbox_overflow;
-    bool inbox_dirty;            /* g_wire_mu: edges are waiting; wake this camera */
-    int wire_refs;               /* g_wire_mu: wakers using this camera right now */
-    bool out_level[5];           /* output line levels last sent to wired cameras */
-    bool wire_notify;            /* edges were sent: wake their receivers once mu is released */
     /* acquisition */
     uint64_t frame_id;           /* last frame ID handed out by an exposure start */
     uint64_t last_start;         /* device time of the last exposure start */
@@ -150,35 +192,17 @@ struct cam_camera {
     cam_frame_rec rec[CAM_REC_RING];
     uint64_t ready[CAM_READY_MAX]; /* frame ids ready for cam_wait_next_frame, oldest first */
     size_t ready_head, ready_n;
-    uint32_t seq_active;         /* SequencerSetActive (sequencer.c) */
     /* counters and timer */
     uint32_t counter[2];
     bool timer_active;
     uint32_t timer_gen;
 
-    /* --- events (events.c) --- */
-    uint8_t (*evq)[CAM_EVENT_MESSAGE_MAX];
-    uint8_t *evq_len;
-    uint16_t *evq_id;
-    size_t evq_head, evq_n;
-    uint64_t ev_fired, ev_dropped;
-    uint16_t ev_request_id;
-
-    /* --- temperature (thermal.c) --- */
-    double temp_c;               /* temperature at temp_t */
-    uint64_t temp_t;
-    double temp_thr;             /* data rate (B/s) assumed since temp_t */
-    double tau_s, rise_c;
-    uint32_t thermal_gen;
-
-    /* --- user sets and state file (usersets.c) --- */
-    uint8_t *user_set[3];        /* saved UserSet1..3 (whole register store), NULL = never saved */
-    uint8_t *powerup_set;        /* saved power-up settings (cam_powerup_save), NULL = none */
-    char state_path[1024];
-    char log[512];
-
-    /* --- auto functions (autofn.c) --- */
-    int auto_once_frames;
+    cam_wiring wiring;
+    cam_event_queue events;
+    cam_thermal thermal;
+    cam_usersets usersets;
+    uint32_t seq_active;         /* SequencerSetActive (sequencer.c) */
+    int auto_once_frames;        /* frames of the running Once of ExposureAuto/GainAuto (autofn.c) */
 
     pthread_mutex_t render_mu; /* the renderer is not thread-safe itself */
     img_renderer *renderer;
@@ -186,17 +210,33 @@ struct cam_camera {
 
 /* camera.c */
 uint64_t cam_mono_ns(void);
-uint64_t cam_dev_now_locked(cam_camera *c); /* device clock (stands still during a pause) */
+/* Take c->mu and bring the timeline up to the device time now; returns that time. */
+uint64_t cam_lock_now(cam_camera *c);
+/* Wait up to timeout_ns (mu NOT held) for what `poll` looks for: it runs with c->mu held, the
+ * timeline brought up to `now`, at once and again after every wake-up (the timeline's next
+ * scheduled happening, or a broadcast of c->cv: writes, frames, events), until it says GOT or
+ * STOP.  True when it said GOT. */
+typedef enum { CAM_WAIT_ON, CAM_WAIT_GOT, CAM_WAIT_STOP } cam_wait_result;
+typedef cam_wait_result (*cam_wait_poll)(cam_camera *c, uint64_t now, void *arg);
+bool cam_wait(cam_camera *c, uint64_t timeout_ns, cam_wait_poll poll, void *arg);
 /* Release c->mu, then wake the cameras wired to c that were sent edges meanwhile (wiring.c). */
 void cam_unlock(cam_camera *c);
-double cam_frame_rate_locked(cam_camera *c, bool with_afr);
-size_t cam_image_bytes_locked(cam_camera *c);
-double cam_throughput_locked(cam_camera *c); /* DeviceLinkCurrentThroughput, B/s */
 void cam_log(cam_camera *c, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+/* roi.c */
+int64_t roi_width_max_locked(cam_camera *c);  /* WidthMax, HeightMax */
+int64_t roi_height_max_locked(cam_camera *c);
+size_t cam_payload_locked(cam_camera *c);      /* PayloadSize */
+
+/* acquisition.c */
+img_settings cam_settings_locked(cam_camera *c); /* what the renderer is given, from the registers */
+size_t cam_image_bytes_locked(cam_camera *c);
+double cam_frame_rate_locked(cam_camera *c, bool with_afr);
+double cam_throughput_locked(cam_camera *c); /* DeviceLinkCurrentThroughput, B/s */
 
 /* sim.c */
 void sim_init(cam_camera *c);
@@ -228,6 +268,10 @@ void sim_schedule_thermal(cam_camera *c, uint64_t t, int level, uint32_t gen);
 
 /* clock.c: device time <-> CLOCK_MONOTONIC (mu held) */
 void clock_init(cam_camera *c);                           /* seeded defaults, from the serial */
+uint64_t cam_dev_now_locked(cam_camera *c);               /* device clock (stands still during a pause) */
+/* The simulator pauses the device clock while it rebuilds the renderer (nested pauses count). */
+void clock_pause_begin(cam_camera *c);
+void clock_pause_end(cam_camera *c);
 uint64_t clock_dev_of_mono(cam_camera *c, uint64_t mono);
 uint64_t clock_mono_of_dev(cam_camera *c, uint64_t dev); /* rounded up: a wait never wakes early */
 
@@ -249,6 +293,7 @@ cam_status faults_set_list(cam_camera *cam, cam_number_list *slot, const char *l
 /* events.c */
 bool events_init(cam_camera *c);
 void events_free(cam_camera *c);
+/* Queue the event of EventSelector value `sel` at device time t, if its EventNotification is On. */
 void event_emit(cam_camera *c, int sel, uint64_t t, uint64_t frame_id);
 
 /* chunks.c */
@@ -265,8 +310,6 @@ uint16_t crc16_ccitt_false(const uint8_t *p, size_t n);
 
 /* usersets.c */
 void usersets_load_state(cam_camera *c);   /* at creation: read the state file, apply UserSetDefault */
-cam_status userset_load(cam_camera *c, int64_t which, char *why, size_t why_len);
-cam_status userset_save(cam_camera *c, int64_t which, char *why, size_t why_len);
 void usersets_persist(cam_camera *c);      /* write the state file (atomic) */
 void usersets_free(cam_camera *c);
 void usersets_factory(cam_camera *c, int64_t which, uint8_t *store); /* factory set into a store */
@@ -274,8 +317,6 @@ void usersets_factory(cam_camera *c, int64_t which, uint8_t *store); /* factory 
 /* sequencer.c */
 void seq_mode_on(cam_camera *c);                          /* SequencerMode became On / acquisition starts */
 void seq_signal(cam_camera *c, int64_t source, uint64_t t); /* a SequencerTriggerSource fired */
-cam_status seq_set_load(cam_camera *c, char *why, size_t why_len);
-cam_status seq_set_save(cam_camera *c, char *why, size_t why_len);
 
 /* thermal.c */
 void thermal_init(cam_camera *c);

@@ -30,6 +30,15 @@ cam_chunk_cfg chunks_config_locked(cam_camera *c)
     return cfg;
 }
 
+cam_status chunks_check_enable(const cam_reg_op *op)
+{
+    if (op->idx == CAM_CHUNK_SEL_Image && op->value == 0) {
+        cam_say(op->why, op->why_len, "ChunkEnable: the Image chunk is always enabled");
+        return CAM_ERR_VALUE;
+    }
+    return CAM_OK;
+}
+
 size_t chunks_payload_size(const cam_chunk_cfg *cfg, size_t image_bytes)
 {
     if (!cfg->active)

@@ -3,7 +3,7 @@
  * powered.  Here:
  *     device = offset + elapsed * (1 + drift_ppm * 1e-6)
  * with elapsed = CLOCK_MONOTONIC - t0 (ns since cam_create, t0 moved forward by the simulator's
- * pauses, camera.c).  The whole simulated timeline (frame periods, trigger delays, exposures,
+ * pauses).  The whole simulated timeline (frame periods, trigger delays, exposures,
  * timestamps, events, TimestampLatchValue) runs in device time, so a camera whose clock is 37.5
  * ppm fast also delivers its free-run frames 37.5 ppm fast in host time, as a real one does.
  * Seeded defaults differ per serial (FNV-1a of it, as the noise seed): drift 3..40 ppm either
@@ -24,27 +24,74 @@ void clock_init(cam_camera *c)
 {
     uint64_t h = c->seed;
     double magnitude = 3.0 + (double)((h >> 8) % 3701u) / 100.0; /* 3.00 .. 40.00 ppm */
-    c->clock_drift_ppm = (h >> 40) & 1 ? magnitude : -magnitude;
-    c->clock_offset_ns = 2000000000ull + ((h >> 20) % 60000u) * 1000000ull; /* 2 .. 62 s, whole ms */
+    c->clock.drift_ppm = (h >> 40) & 1 ? magnitude : -magnitude;
+    c->clock.offset_ns = 2000000000ull + ((h >> 20) % 60000u) * 1000000ull; /* 2 .. 62 s, whole ms */
+    c->clock.t0_ns = cam_mono_ns(); /* powered now */
 }
 
 uint64_t clock_dev_of_mono(cam_camera *c, uint64_t mono)
 {
-    uint64_t elapsed = mono > c->t0_ns ? mono - c->t0_ns : 0;
-    int64_t d = (int64_t)elapsed + scaled(elapsed, c->clock_drift_ppm * 1e-6);
-    return c->clock_offset_ns + (uint64_t)(d > 0 ? d : 0);
+    uint64_t elapsed = mono > c->clock.t0_ns ? mono - c->clock.t0_ns : 0;
+    int64_t d = (int64_t)elapsed + scaled(elapsed, c->clock.drift_ppm * 1e-6);
+    return c->clock.offset_ns + (uint64_t)(d > 0 ? d : 0);
 }
 
 uint64_t clock_mono_of_dev(cam_camera *c, uint64_t dev)
 {
-    if (dev <= c->clock_offset_ns)
-        return c->t0_ns;
-    double k = c->clock_drift_ppm * 1e-6;
-    uint64_t x = dev - c->clock_offset_ns;
+    if (dev <= c->clock.offset_ns)
+        return c->clock.t0_ns;
+    double k = c->clock.drift_ppm * 1e-6;
+    uint64_t x = dev - c->clock.offset_ns;
     /* elapsed = x / (1 + k) = x - x * k / (1 + k); +1 ns so that the rounding never wakes a waiter
      * before the device time it waits for */
     int64_t e = (int64_t)x - scaled(x, k / (1.0 + k)) + 1;
-    return c->t0_ns + (uint64_t)(e > 0 ? e : 0);
+    return c->clock.t0_ns + (uint64_t)(e > 0 ? e : 0);
+}
+
+/* The simulator pauses the device clock (clock_pause_begin/end) while it rebuilds the renderer,
+ * so that time the simulator itself needs never shows up as camera time: no frame period passes,
+ * no frame is lost, and timestamps stay on the camera's exact schedule.  The cost: after a pause
+ * the device clock runs behind CLOCK_MONOTONIC by the pause length (cam_now_ns and all timestamps
+ * stay consistent with each other). */
+uint64_t cam_dev_now_locked(cam_camera *c)
+{
+    if (c->clock.pause_depth > 0)
+        return c->clock.pause_dev;
+    return clock_dev_of_mono(c, cam_mono_ns());
+}
+
+void clock_pause_begin(cam_camera *c)
+{
+    if (c->clock.pause_depth++ == 0) {
+        sim_advance(c, clock_dev_of_mono(c, cam_mono_ns()));
+        c->clock.pause_mono = cam_mono_ns();
+        c->clock.pause_dev = clock_dev_of_mono(c, c->clock.pause_mono);
+    }
+}
+
+void clock_pause_end(cam_camera *c)
+{
+    if (c->clock.pause_depth > 0 && --c->clock.pause_depth == 0) {
+        c->clock.t0_ns += cam_mono_ns() - c->clock.pause_mono;
+        pthread_cond_broadcast(&c->cv);
+    }
+}
+
+/* TimestampLatch: the device time now into TimestampLatchValue. */
+cam_status clock_latch(const cam_reg_op *op)
+{
+    SI(op->c, TimestampLatchValue, (int64_t)cam_dev_now_locked(op->c));
+    return CAM_OK;
+}
+
+uint64_t cam_now_ns(cam_camera *cam)
+{
+    if (!cam)
+        return 0;
+    pthread_mutex_lock(&cam->mu);
+    uint64_t t = cam_dev_now_locked(cam);
+    cam_unlock(cam);
+    return t;
 }
 
 cam_status cam_clock_set(cam_camera *cam, double drift_ppm, uint64_t offset_ns, char *why, size_t why_len)
@@ -70,8 +117,8 @@ cam_status cam_clock_set(cam_camera *cam, double drift_ppm, uint64_t offset_ns, 
     } else {
         uint64_t before = cam_dev_now_locked(cam);
         sim_advance(cam, before);
-        cam->clock_drift_ppm = drift_ppm;
-        cam->clock_offset_ns = offset_ns;
+        cam->clock.drift_ppm = drift_ppm;
+        cam->clock.offset_ns = offset_ns;
         /* the clock jumps; what is scheduled (pulse-train edges, debouncers, temperature
          * crossings) moves with it, so it still happens when it would have in host time */
         sim_shift_time(cam, (int64_t)(cam_dev_now_locked(cam) - before));
@@ -86,8 +133,8 @@ void cam_clock_get(cam_camera *cam, double *drift_ppm, uint64_t *offset_ns)
         return;
     pthread_mutex_lock(&cam->mu);
     if (drift_ppm)
-        *drift_ppm = cam->clock_drift_ppm;
+        *drift_ppm = cam->clock.drift_ppm;
     if (offset_ns)
-        *offset_ns = cam->clock_offset_ns;
+        *offset_ns = cam->clock.offset_ns;
     cam_unlock(cam);
 }

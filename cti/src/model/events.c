@@ -1,11 +1,7 @@
-/* events.c - remote-device events: one complete U3V event message per occurrence, queued in a
- * ring of CAM_EVENT_QUEUE_DEPTH messages that the adapter drains (cam_wait_event).
- *
- * Message (little endian), camera.h: u32 prefix 'U3VE' 0x45563355, u16 flags 0, u16 command 0x0C00,
- * u16 scd_length, u16 request_id, then the SCD: u16 event_size (12 + data), u16 event_id,
- * u64 timestamp (device ns), data (u64 FrameID for the events that carry one). */
+/* events.c - remote-device events: one record per occurrence (event ID, device time, the frame it
+ * refers to), queued in a ring of CAM_EVENT_QUEUE_DEPTH records that the adapter drains
+ * (cam_wait_event) and frames as U3V event messages.  The model knows nothing of the framing. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "camera_internal.h"
 
@@ -26,58 +22,79 @@ static const bool event_has_frame_id[CAM_EVENT_COUNT] = {
 
 bool events_init(cam_camera *c)
 {
-    c->evq = calloc(CAM_EVENT_QUEUE_DEPTH, sizeof *c->evq);
-    c->evq_len = calloc(CAM_EVENT_QUEUE_DEPTH, 1);
-    c->evq_id = calloc(CAM_EVENT_QUEUE_DEPTH, sizeof *c->evq_id);
-    return c->evq && c->evq_len && c->evq_id;
+    c->events.ring = calloc(CAM_EVENT_QUEUE_DEPTH, sizeof *c->events.ring);
+    return c->events.ring != NULL;
 }
 
 void events_free(cam_camera *c)
 {
-    free(c->evq);
-    free(c->evq_len);
-    free(c->evq_id);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
+    free(c->events.ring);
 }
 
 void event_emit(cam_camera *c, int sel, uint64_t t, uint64_t frame_id)
 {
     if (sel < 0 || sel >= CAM_EVENT_COUNT || GIX(c, EventNotification, sel) != CAM_ENUM_EventNotification_On)
         return;
-    if (c->evq_n == CAM_EVENT_QUEUE_DEPTH) { /* full: drop the oldest, count it */
-        c->evq_head = (c->evq_head + 1) % CAM_EVENT_QUEUE_DEPTH;
-        c->evq_n--;
-        c->ev_dropped++;
+    cam_event_queue *q = &c->events;
+    if (q->n == CAM_EVENT_QUEUE_DEPTH) { /* full: drop the oldest */
+        q->head = (q->head + 1) % CAM_EVENT_QUEUE_DEPTH;
+        q->n--;
     }
-    size_t slot = (c->evq_head + c->evq_n) % CAM_EVENT_QUEUE_DEPTH;
-    uint8_t *m = c->evq[slot];
-    uint16_t data = event_has_frame_id[sel] ? 8 : 0;
-    uint16_t scd = (uint16_t)(12 + data);
-    memset(m, 0, CAM_EVENT_MESSAGE_MAX);
-    m[0] = 0x55, m[1] = 0x33, m[2] = 0x56, m[3] = 0x45; /* 0x45563355 little endian */
-    put16(m + 4, 0);
-    put16(m + 6, 0x0C00);
-    put16(m + 8, scd);
-    put16(m + 10, c->ev_request_id++);
-    put16(m + 12, scd);
-    put16(m + 14, event_ids[sel]);
-    put64(m + 16, t);
-    if (data)
-        put64(m + 24, frame_id);
-    c->evq_len[slot] = (uint8_t)(12 + scd);
-    c->evq_id[slot] = event_ids[sel];
-    c->evq_n++;
-    c->ev_fired++;
+    cam_event *e = &q->ring[(q->head + q->n) % CAM_EVENT_QUEUE_DEPTH];
+    e->event_id = event_ids[sel];
+    e->number = q->next_number++;
+    e->timestamp_ns = t;
+    e->has_frame_id = event_has_frame_id[sel];
+    e->frame_id = e->has_frame_id ? frame_id : 0;
+    q->n++;
+    q->fired++;
     pthread_cond_broadcast(&c->cv);
+}
+
+static cam_wait_result take_event(cam_camera *c, uint64_t now, void *ev)
+{
+    (void)now;
+    cam_event_queue *q = &c->events;
+    if (!q->n)
+        return CAM_WAIT_ON;
+    if (ev)
+        *(cam_event *)ev = q->ring[q->head];
+    q->head = (q->head + 1) % CAM_EVENT_QUEUE_DEPTH;
+    q->n--;
+    return CAM_WAIT_GOT;
+}
+
+bool cam_wait_event(cam_camera *cam, uint64_t timeout_ns, cam_event *ev)
+{
+    return cam && cam_wait(cam, timeout_ns, take_event, ev);
+}
+
+size_t cam_event_queue_length(cam_camera *cam)
+{
+    if (!cam)
+        return 0;
+    cam_lock_now(cam);
+    size_t n = cam->events.n;
+    cam_unlock(cam);
+    return n;
+}
+
+uint64_t cam_events_fired(cam_camera *cam)
+{
+    if (!cam)
+        return 0;
+    cam_lock_now(cam);
+    uint64_t n = cam->events.fired;
+    cam_unlock(cam);
+    return n;
+}
+
+void cam_flush_events(cam_camera *cam)
+{
+    if (!cam)
+        return;
+    cam_lock_now(cam);
+    cam->events.n = 0;
+    cam->events.head = 0;
+    cam_unlock(cam);
 }

@@ -1,5 +1,6 @@
 /* regmap.h - register storage and generic validation, driven by the generated table
- * (generated/camera_regs.h).  Knows nothing of what a register means; camera.c adds that.
+ * (generated/camera_regs.h).  Knows nothing of what a register means: the hooks of
+ * generated/camera_hooks.h add that, run by camera.c's register path.
  * Not thread-safe by itself: camera.c holds its mutex around every call. */
 #ifndef ACESIM_REGMAP_H
 #define ACESIM_REGMAP_H
@@ -39,7 +40,7 @@ void regmap_set_float(cam_regmap *m, cam_reg_id id, uint32_t idx, double v);
 const char *regmap_get_string(cam_regmap *m, cam_reg_id id); /* always NUL-terminated */
 void regmap_set_string(cam_regmap *m, cam_reg_id id, const char *s);
 
-/* Value checks against the table (limits passed in so camera.c can resolve dynamic ones).
+/* Value checks against the table (limits passed in so the caller can resolve dynamic ones).
  * On failure they write a one-line reason into why and return CAM_ERR_VALUE. */
 cam_status regmap_check_int(const cam_reg_desc *d, int64_t v, int64_t min, int64_t max,
                             const char *min_src, const char *max_src, char *why, size_t why_len);
@@ -51,7 +52,7 @@ cam_status regmap_check_enum(const cam_reg_desc *d, int64_t v, char *why, size_t
 cam_status regmap_check_string(const cam_reg_desc *d, const uint8_t *buf, size_t len,
                                char *why, size_t why_len);
 
-/* snprintf into why when why is non-NULL (helper shared with camera.c). */
+/* snprintf into why when why is non-NULL (helper shared with the model's files). */
 void cam_say(char *why, size_t why_len, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

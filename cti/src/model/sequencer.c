@@ -34,8 +34,7 @@ static void apply_set(cam_camera *c, uint32_t k, bool paths)
     SSF(c, BlackLevel, 0, SGF(c, SeqSetBlackLevel, k));
     SSI(c, DigitalShift, 0, SGI(c, SeqSetDigitalShift, k));
     SSI(c, TestImageSelector, 0, SGI(c, SeqSetTestImageSelector, k));
-    int64_t wmax = round_down(GI(c, SensorWidth) / GI(c, BinningHorizontal), CAM_A_WIDTH_INC);
-    int64_t hmax = round_down(GI(c, SensorHeight) / GI(c, BinningVertical), CAM_A_HEIGHT_INC);
+    int64_t wmax = roi_width_max_locked(c), hmax = roi_height_max_locked(c);
     if (!GI(c, CenterX)) {
         int64_t ox = SGI(c, SeqSetOffsetX, k), lim = round_down(wmax - GI(c, Width), CAM_A_OFFSET_X_INC);
         SSI(c, OffsetX, 0, ox > lim ? lim : ox);
@@ -84,17 +83,19 @@ static cam_status need_config(cam_camera *c, const char *what, char *why, size_t
     return CAM_OK;
 }
 
-cam_status seq_set_load(cam_camera *c, char *why, size_t why_len)
+cam_status seq_set_load(const cam_reg_op *op)
 {
-    cam_status st = need_config(c, "SequencerSetLoad", why, why_len);
+    cam_camera *c = op->c;
+    cam_status st = need_config(c, "SequencerSetLoad", op->why, op->why_len);
     if (st == CAM_OK)
         apply_set(c, (uint32_t)GI(c, SequencerSetSelector), true);
     return st;
 }
 
-cam_status seq_set_save(cam_camera *c, char *why, size_t why_len)
+cam_status seq_set_save(const cam_reg_op *op)
 {
-    cam_status st = need_config(c, "SequencerSetSave", why, why_len);
+    cam_camera *c = op->c;
+    cam_status st = need_config(c, "SequencerSetSave", op->why, op->why_len);
     if (st != CAM_OK)
         return st;
     uint32_t k = (uint32_t)GI(c, SequencerSetSelector);
@@ -110,4 +111,49 @@ cam_status seq_set_save(cam_camera *c, char *why, size_t why_len)
         SSI(c, SeqSetTriggerSource, p * N_SETS + k, SGI(c, SequencerTriggerSource, p));
     }
     return CAM_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The sequencer's registers
+ * ------------------------------------------------------------------------------------------- */
+int64_t seq_set_active(const cam_reg_op *op)
+{
+    return op->c->seq_active;
+}
+
+cam_status seq_check_mode(const cam_reg_op *op)
+{
+    if (op->value == CAM_ENUM_SequencerMode_On &&
+        GI(op->c, SequencerConfigurationMode) == CAM_ENUM_SequencerConfigurationMode_On) {
+        cam_say(op->why, op->why_len,
+                "SequencerMode: On is not available while SequencerConfigurationMode is On; "
+                "set SequencerConfigurationMode Off first");
+        return CAM_ERR_VALUE;
+    }
+    return CAM_OK;
+}
+
+/* SequencerMode written: On puts the camera on SequencerSetStart, its values are the working ones. */
+void seq_mode_changed(const cam_reg_op *op)
+{
+    seq_mode_on(op->c);
+}
+
+cam_status seq_check_config(const cam_reg_op *op)
+{
+    if (GI(op->c, SequencerMode) == CAM_ENUM_SequencerMode_On) {
+        cam_say(op->why, op->why_len, "SequencerConfigurationMode: read-only while SequencerMode is On; "
+                "set SequencerMode Off first");
+        return CAM_ERR_ACCESS;
+    }
+    return CAM_OK;
+}
+
+/* The SeqSet* registers are the sets' storage: written by SequencerSetSave (and user sets), never
+ * through the register space. */
+cam_status seq_check_storage(const cam_reg_op *op)
+{
+    cam_say(op->why, op->why_len, "%s: internal sequencer set storage; use SequencerSetSave",
+            cam_reg_table[op->id].name);
+    return CAM_ERR_ACCESS;
 }

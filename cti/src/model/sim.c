@@ -538,7 +538,7 @@ static void handle(cam_camera *c, const sim_ev *e)
             sim_input_edge(c, e->a, false, t);
         break;
     case SIM_WIRE:
-        if (c->wire[e->a].source == CAM_LINE_SOURCE_CAMERA)
+        if (c->wiring.wire[e->a].source == CAM_LINE_SOURCE_CAMERA)
             sim_input_edge(c, e->a, e->arg != 0, t);
         break;
     case SIM_DEB:
@@ -770,7 +770,7 @@ void sim_shift_time(cam_camera *c, int64_t delta)
     c->sim_now = shifted(c->sim_now, delta);
     c->last_start = shifted(c->last_start, delta);
     c->next_allowed_start = shifted(c->next_allowed_start, delta);
-    c->temp_t = shifted(c->temp_t, delta);
+    c->thermal.temp_t = shifted(c->thermal.temp_t, delta);
 }
 
 void sim_set_unthrottled(cam_camera *c, bool on, uint64_t now)

@@ -83,7 +83,7 @@ static void apply(cam_camera *c, const uint8_t *src)
     sim_after_change(c, now);
 }
 
-cam_status userset_load(cam_camera *c, int64_t which, char *why, size_t why_len)
+static cam_status load_set(cam_camera *c, int64_t which, char *why, size_t why_len)
 {
     if (c->acquiring || GI(c, TLParamsLocked)) {
         cam_say(why, why_len, "UserSetLoad: not allowed while streaming (%s); stop acquisition first",
@@ -96,8 +96,8 @@ cam_status userset_load(cam_camera *c, int64_t which, char *why, size_t why_len)
         cam_say(why, why_len, "UserSetLoad: out of memory");
         return CAM_ERR_STATE;
     }
-    if (which >= US_USER1 && c->user_set[which - US_USER1])
-        memcpy(buf, c->user_set[which - US_USER1], n);
+    if (which >= US_USER1 && c->usersets.user_set[which - US_USER1])
+        memcpy(buf, c->usersets.user_set[which - US_USER1], n);
     else
         usersets_factory(c, which >= US_USER1 ? CAM_ENUM_UserSetSelector_Default : which, buf);
     apply(c, buf);
@@ -105,7 +105,7 @@ cam_status userset_load(cam_camera *c, int64_t which, char *why, size_t why_len)
     return CAM_OK;
 }
 
-cam_status userset_save(cam_camera *c, int64_t which, char *why, size_t why_len)
+static cam_status save_set(cam_camera *c, int64_t which, char *why, size_t why_len)
 {
     if (which < US_USER1) {
         cam_say(why, why_len, "UserSetSave: %s is a factory set and cannot be overwritten; select UserSet1, "
@@ -113,7 +113,7 @@ cam_status userset_save(cam_camera *c, int64_t which, char *why, size_t why_len)
         return CAM_ERR_ACCESS;
     }
     size_t n = store_size(c);
-    uint8_t **slot = &c->user_set[which - US_USER1];
+    uint8_t **slot = &c->usersets.user_set[which - US_USER1];
     if (!*slot && !(*slot = malloc(n))) {
         cam_say(why, why_len, "UserSetSave: out of memory");
         return CAM_ERR_STATE;
@@ -123,14 +123,31 @@ cam_status userset_save(cam_camera *c, int64_t which, char *why, size_t why_len)
     return CAM_OK;
 }
 
+/* UserSetLoad, UserSetSave: the set UserSetSelector names. */
+cam_status usersets_load(const cam_reg_op *op)
+{
+    return load_set(op->c, GI(op->c, UserSetSelector), op->why, op->why_len);
+}
+
+cam_status usersets_save(const cam_reg_op *op)
+{
+    return save_set(op->c, GI(op->c, UserSetSelector), op->why, op->why_len);
+}
+
+/* UserSetDefault and DeviceUserID live in the state file: written at once. */
+void usersets_save_file(const cam_reg_op *op)
+{
+    usersets_persist(op->c);
+}
+
 void usersets_free(cam_camera *c)
 {
     for (int i = 0; i < 3; i++) {
-        free(c->user_set[i]);
-        c->user_set[i] = NULL;
+        free(c->usersets.user_set[i]);
+        c->usersets.user_set[i] = NULL;
     }
-    free(c->powerup_set);
-    c->powerup_set = NULL;
+    free(c->usersets.powerup_set);
+    c->usersets.powerup_set = NULL;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -146,11 +163,11 @@ cam_status cam_powerup_save(cam_camera *cam, char *why, size_t why_len)
     pthread_mutex_lock(&cam->mu);
     size_t n = store_size(cam);
     cam_status st = CAM_OK;
-    if (!cam->powerup_set && !(cam->powerup_set = malloc(n))) {
+    if (!cam->usersets.powerup_set && !(cam->usersets.powerup_set = malloc(n))) {
         cam_say(why, why_len, "power-up settings: out of memory");
         st = CAM_ERR_STATE;
     } else {
-        memcpy(cam->powerup_set, cam->regs.store, n);
+        memcpy(cam->usersets.powerup_set, cam->regs.store, n);
         usersets_persist(cam);
     }
     cam_unlock(cam);
@@ -162,9 +179,9 @@ void cam_powerup_clear(cam_camera *cam)
     if (!cam)
         return;
     pthread_mutex_lock(&cam->mu);
-    if (cam->powerup_set) {
-        free(cam->powerup_set);
-        cam->powerup_set = NULL;
+    if (cam->usersets.powerup_set) {
+        free(cam->usersets.powerup_set);
+        cam->usersets.powerup_set = NULL;
         usersets_persist(cam);
     }
     cam_unlock(cam);
@@ -175,7 +192,7 @@ bool cam_powerup_saved(cam_camera *cam)
     if (!cam)
         return false;
     pthread_mutex_lock(&cam->mu);
-    bool saved = cam->powerup_set != NULL;
+    bool saved = cam->usersets.powerup_set != NULL;
     cam_unlock(cam);
     return saved;
 }
@@ -185,9 +202,9 @@ bool cam_powerup_apply(cam_camera *cam)
     if (!cam)
         return false;
     pthread_mutex_lock(&cam->mu);
-    bool saved = cam->powerup_set != NULL && !cam->acquiring;
+    bool saved = cam->usersets.powerup_set != NULL && !cam->acquiring;
     if (saved)
-        apply(cam, cam->powerup_set);
+        apply(cam, cam->usersets.powerup_set);
     cam_unlock(cam);
     return saved;
 }
@@ -249,9 +266,9 @@ void usersets_persist(cam_camera *c)
     char dir[900];
     state_dir(dir, sizeof dir);
     mkdirs(dir);
-    snprintf(c->state_path, sizeof c->state_path, "%s/%s.state", dir, c->serial);
+    snprintf(c->usersets.state_path, sizeof c->usersets.state_path, "%s/%s.state", dir, c->serial);
     char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", c->state_path, (long)getpid());
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", c->usersets.state_path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f) {
         cam_log(c, "cannot write state file %s: %s (settings kept in memory only)", tmp, strerror(errno));
@@ -268,18 +285,18 @@ void usersets_persist(cam_camera *c)
         if (us->entries[i].value == def)
             fprintf(f, "UserSetDefault %s\n", us->entries[i].name);
     for (int i = 0; i < 3; i++)
-        if (c->user_set[i]) {
+        if (c->usersets.user_set[i]) {
             char name[32];
             snprintf(name, sizeof name, "UserSet%u", (unsigned)(i + 1) % 10u);
-            write_set(f, name, c, c->user_set[i]);
+            write_set(f, name, c, c->usersets.user_set[i]);
         }
-    if (c->powerup_set)
-        write_set(f, "PowerUp", c, c->powerup_set);
+    if (c->usersets.powerup_set)
+        write_set(f, "PowerUp", c, c->usersets.powerup_set);
     fprintf(f, "end\n");
     bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
     ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, c->state_path) != 0) {
-        cam_log(c, "cannot write state file %s: %s (settings kept in memory only)", c->state_path, strerror(errno));
+    if (!ok || rename(tmp, c->usersets.state_path) != 0) {
+        cam_log(c, "cannot write state file %s: %s (settings kept in memory only)", c->usersets.state_path, strerror(errno));
         remove(tmp);
     }
 }
@@ -441,11 +458,11 @@ void usersets_load_state(cam_camera *c)
 {
     char dir[900];
     state_dir(dir, sizeof dir);
-    snprintf(c->state_path, sizeof c->state_path, "%s/%s.state", dir, c->serial);
-    FILE *f = fopen(c->state_path, "r");
+    snprintf(c->usersets.state_path, sizeof c->usersets.state_path, "%s/%s.state", dir, c->serial);
+    FILE *f = fopen(c->usersets.state_path, "r");
     if (!f) {
         if (errno != ENOENT)
-            cam_log(c, "state file %s unreadable (%s); using factory settings", c->state_path, strerror(errno));
+            cam_log(c, "state file %s unreadable (%s); using factory settings", c->usersets.state_path, strerror(errno));
         return;
     }
     char user_id[CAM_A_USER_ID_MAX_CHARS + 1] = "";
@@ -457,16 +474,16 @@ void usersets_load_state(cam_camera *c)
     if (err) {
         for (int i = 0; i < 4; i++)
             free(sets[i]);
-        cam_log(c, "state file %s is damaged (%s); using factory settings", c->state_path, err);
+        cam_log(c, "state file %s is damaged (%s); using factory settings", c->usersets.state_path, err);
         return;
     }
     for (int i = 0; i < 3; i++)
-        c->user_set[i] = sets[i];
-    c->powerup_set = sets[3]; /* applied by the adapter (cam_powerup_apply), not here */
+        c->usersets.user_set[i] = sets[i];
+    c->usersets.powerup_set = sets[3]; /* applied by the adapter (cam_powerup_apply), not here */
     regmap_set_string(&c->regs, CAM_REG_DeviceUserID, user_id);
     SI(c, UserSetDefault, def);
     if (def != CAM_ENUM_UserSetDefault_Default) {
         char why[160];
-        userset_load(c, def, why, sizeof why);
+        load_set(c, def, why, sizeof why);
     }
 }

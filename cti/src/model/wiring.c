@@ -46,11 +46,17 @@ static bool is_output_line(unsigned line)
 
 void wiring_register(cam_camera *c)
 {
+    pthread_mutex_lock(&c->mu);
+    uint64_t now = cam_dev_now_locked(c);
+    for (unsigned l = 2; l <= 4; l++) /* what a wired input would see now (Line2 is always an output) */
+        c->wiring.out_level[l] =
+            (l == 2 || GIX(c, LineMode, l - 1) == CAM_ENUM_LineMode_Output) && sim_line_status(c, l, now);
+    cam_unlock(c);
     for (unsigned l = 0; l < 5; l++) {
-        c->wire[l].source = CAM_LINE_SOURCE_OFF;
-        c->wire[l].camera[0] = 0;
-        c->wire[l].line = 2;
-        c->wire[l].delay_us = 1.0;
+        c->wiring.wire[l].source = CAM_LINE_SOURCE_OFF;
+        c->wiring.wire[l].camera[0] = 0;
+        c->wiring.wire[l].line = 2;
+        c->wiring.wire[l].delay_us = 1.0;
     }
     pthread_mutex_lock(&g_wire_mu);
     if (g_ncameras < WIRE_CAMERAS_MAX)
@@ -65,13 +71,13 @@ void wiring_unregister(cam_camera *c)
     /* unplugged: the cable carries no signal any more, so its high outputs fall now */
     pthread_mutex_lock(&c->mu);
     for (unsigned l = 2; l <= 4; l++) {
-        if (c->out_level[l]) {
-            c->out_level[l] = false;
+        if (c->wiring.out_level[l]) {
+            c->wiring.out_level[l] = false;
             send_edge(c, l, false, cam_mono_ns());
         }
     }
-    bool notify = c->wire_notify;
-    c->wire_notify = false;
+    bool notify = c->wiring.notify;
+    c->wiring.notify = false;
     pthread_mutex_unlock(&c->mu);
     pthread_mutex_lock(&g_wire_mu);
     for (size_t i = 0; i < g_ncameras; i++) {
@@ -80,7 +86,7 @@ void wiring_unregister(cam_camera *c)
             break;
         }
     }
-    while (c->wire_refs > 0)
+    while (c->wiring.refs > 0)
         pthread_cond_wait(&g_wire_cv, &g_wire_mu);
     pthread_mutex_unlock(&g_wire_mu);
     if (notify)
@@ -94,20 +100,20 @@ static void send_edge(cam_camera *src, unsigned line, bool level, uint64_t mono)
     for (size_t i = 0; i < g_ncameras; i++) {
         cam_camera *r = g_cameras[i];
         for (unsigned l = 1; l <= 4; l++) {
-            const cam_wire *w = &r->wire[l];
+            const cam_wire *w = &r->wiring.wire[l];
             if (w->source != CAM_LINE_SOURCE_CAMERA || w->line != line || strcmp(w->camera, src->serial) != 0)
                 continue;
-            if (r->inbox_n[l] == CAM_WIRE_INBOX) { /* nobody drains it: the oldest edge is lost */
-                r->inbox_head[l] = (r->inbox_head[l] + 1) % CAM_WIRE_INBOX;
-                r->inbox_n[l]--;
-                r->inbox_overflow++;
+            if (r->wiring.inbox_n[l] == CAM_WIRE_INBOX) { /* nobody drains it: the oldest edge is lost */
+                r->wiring.inbox_head[l] = (r->wiring.inbox_head[l] + 1) % CAM_WIRE_INBOX;
+                r->wiring.inbox_n[l]--;
+                r->wiring.inbox_overflow++;
             }
-            cam_wire_edge *e = &r->inbox[l][(r->inbox_head[l] + r->inbox_n[l]) % CAM_WIRE_INBOX];
+            cam_wire_edge *e = &r->wiring.inbox[l][(r->wiring.inbox_head[l] + r->wiring.inbox_n[l]) % CAM_WIRE_INBOX];
             e->mono_ns = mono + (uint64_t)llround(w->delay_us * 1000.0);
             e->level = level;
-            r->inbox_n[l]++;
-            r->inbox_dirty = true;
-            src->wire_notify = true;
+            r->wiring.inbox_n[l]++;
+            r->wiring.inbox_dirty = true;
+            src->wiring.notify = true;
         }
     }
     pthread_mutex_unlock(&g_wire_mu);
@@ -118,8 +124,8 @@ void wiring_outputs(cam_camera *c, uint64_t t)
     for (unsigned l = 2; l <= 4; l++) {
         bool output = GIX(c, LineMode, l - 1) == CAM_ENUM_LineMode_Output;
         bool v = output && sim_line_status(c, l, t);
-        if (v != c->out_level[l]) {
-            c->out_level[l] = v;
+        if (v != c->wiring.out_level[l]) {
+            c->wiring.out_level[l] = v;
             send_edge(c, l, v, clock_mono_of_dev(c, t));
         }
     }
@@ -128,16 +134,16 @@ void wiring_outputs(cam_camera *c, uint64_t t)
 void wiring_drain(cam_camera *c)
 {
     pthread_mutex_lock(&g_wire_mu);
-    if (c->inbox_dirty) {
+    if (c->wiring.inbox_dirty) {
         for (unsigned l = 1; l <= 4; l++) {
-            while (c->inbox_n[l]) {
-                const cam_wire_edge *e = &c->inbox[l][c->inbox_head[l]];
+            while (c->wiring.inbox_n[l]) {
+                const cam_wire_edge *e = &c->wiring.inbox[l][c->wiring.inbox_head[l]];
                 sim_push_wire(c, l, e->level, clock_dev_of_mono(c, e->mono_ns));
-                c->inbox_head[l] = (c->inbox_head[l] + 1) % CAM_WIRE_INBOX;
-                c->inbox_n[l]--;
+                c->wiring.inbox_head[l] = (c->wiring.inbox_head[l] + 1) % CAM_WIRE_INBOX;
+                c->wiring.inbox_n[l]--;
             }
         }
-        c->inbox_dirty = false;
+        c->wiring.inbox_dirty = false;
     }
     pthread_mutex_unlock(&g_wire_mu);
 }
@@ -148,8 +154,8 @@ void wiring_wake(void)
     size_t n = 0;
     pthread_mutex_lock(&g_wire_mu);
     for (size_t i = 0; i < g_ncameras; i++) {
-        if (g_cameras[i]->inbox_dirty) {
-            g_cameras[i]->wire_refs++;
+        if (g_cameras[i]->wiring.inbox_dirty) {
+            g_cameras[i]->wiring.refs++;
             wake[n++] = g_cameras[i];
         }
     }
@@ -163,15 +169,15 @@ void wiring_wake(void)
         return;
     pthread_mutex_lock(&g_wire_mu);
     for (size_t i = 0; i < n; i++)
-        if (--wake[i]->wire_refs == 0)
+        if (--wake[i]->wiring.refs == 0)
             pthread_cond_broadcast(&g_wire_cv);
     pthread_mutex_unlock(&g_wire_mu);
 }
 
 void cam_unlock(cam_camera *c)
 {
-    bool notify = c->wire_notify;
-    c->wire_notify = false;
+    bool notify = c->wiring.notify;
+    c->wiring.notify = false;
     pthread_mutex_unlock(&c->mu);
     if (notify)
         wiring_wake();
@@ -227,12 +233,12 @@ cam_status cam_sim_set_wire(cam_camera *cam, unsigned line, const cam_wire *wire
     pthread_mutex_lock(&cam->mu);
     uint64_t now = cam_dev_now_locked(cam);
     sim_advance(cam, now);
-    bool was_wired = cam->wire[line].source == CAM_LINE_SOURCE_CAMERA;
+    bool was_wired = cam->wiring.wire[line].source == CAM_LINE_SOURCE_CAMERA;
     pthread_mutex_lock(&g_wire_mu);
-    cam->wire[line] = *wire;
+    cam->wiring.wire[line] = *wire;
     if (wire->source != CAM_LINE_SOURCE_CAMERA || !was_wired) {
-        cam->inbox_n[line] = 0; /* edges of a former wire still on their way are gone with it */
-        cam->inbox_head[line] = 0;
+        cam->wiring.inbox_n[line] = 0; /* edges of a former wire still on their way are gone with it */
+        cam->wiring.inbox_head[line] = 0;
     }
     pthread_mutex_unlock(&g_wire_mu);
     /* the input starts low when wired or unwired: it follows the source's edges from now on */
@@ -250,7 +256,7 @@ cam_status cam_sim_get_wire(cam_camera *cam, unsigned line, cam_wire *wire)
     if (!is_input_line(line))
         return CAM_ERR_VALUE;
     pthread_mutex_lock(&cam->mu);
-    *wire = cam->wire[line];
+    *wire = cam->wiring.wire[line];
     pthread_mutex_unlock(&cam->mu);
     return CAM_OK;
 }
