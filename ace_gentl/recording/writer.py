@@ -82,7 +82,6 @@ class _Stream:
         self.direct = compression.direct and spec.chunks == (1, *geometry.shape)
         # Uncompressed full frames: written at their chunk's address by chunkio (set by FrameWriter.open)
         self.unbuffered = chunkio.suits(spec.chunks, geometry.shape, geometry.dtype, compression.name)
-        self.chunk_bytes = int(np.prod(geometry.shape)) * np.dtype(geometry.dtype).itemsize
         self.chunk_file: chunkio.ChunkFile | None = None
         self.written = 0  # frames in ``data``
         self.flushed = 0  # frames whose per-frame values are on disk
@@ -180,7 +179,7 @@ class FrameWriter:
             self._file.swmr_mode = True
             for stream in self.streams:
                 if stream.unbuffered:
-                    stream.chunk_file = chunkio.ChunkFile(self.path, stream.chunk_bytes)
+                    stream.chunk_file = chunkio.ChunkFile(self.path, stream.spec.geometry.nbytes)
             if self.drop_page_cache:
                 try:
                     self._cache_fd = os.open(self.path, os.O_RDONLY)
@@ -227,15 +226,13 @@ class FrameWriter:
             except BaseException:
                 handles.data.resize(index, axis=0)  # no frame in data that is not on disk
                 raise
-            if checksum is None and layout.CHECKSUM in state.pending:
-                checksum = chunk_checksum(payload)  # stored as given: no filter
+        elif state.direct:
+            handles.data.id.write_direct_chunk(offset, payload)
         else:
-            if state.direct:
-                handles.data.id.write_direct_chunk(offset, payload)
-            else:
-                handles.data[index] = payload
-            if checksum is None and layout.CHECKSUM in state.pending:
-                checksum = chunk_checksum(handles.data.id.read_direct_chunk(offset)[1])
+            handles.data[index] = payload
+        if checksum is None and layout.CHECKSUM in state.pending:  # no filter for chunkio: stored as given
+            checksum = chunk_checksum(payload if state.chunk_file is not None
+                                      else handles.data.id.read_direct_chunk(offset)[1])
         state.written = index + 1
         for field in state.spec.fields:
             state.pending[field.name].append(values.get(field.name, field.fill))
