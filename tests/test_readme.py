@@ -75,7 +75,7 @@ def test_the_first_command_twice(tmp_path: Path) -> None:
         done = bash(commands, tmp_path)
         assert "100 frames, 0 lost" in done.stdout and "integrity   ok" in done.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["first.h5"]
-    assert tmp_path.joinpath("first.h5").stat().st_size < 100e6  # the README says about 65 MB
+    assert tmp_path.joinpath("first.h5").stat().st_size < 100e6  # the README says about 55 MB
 
 
 @pytest.mark.slow
