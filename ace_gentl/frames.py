@@ -382,8 +382,11 @@ class Stream:
         frame._give_back = give_back
 
     def _queue(self, buffer: gentl.Buffer) -> None:
+        # clear_buffer=False: genicam's default zeroes the whole buffer on every requeue (a 12 MB
+        # memset, 0.6 ms of CPU per full frame, measured); nothing reads bytes the producer has not
+        # filled (an incomplete frame is copied up to size_filled and zero-padded in _frame_of).
         with acquisition_errors("returning a buffer to the producer"):
-            buffer.parent.queue_buffer(buffer)
+            buffer.parent.queue_buffer(buffer, False)
 
     def _frame_of(self, buffer: gentl.Buffer, host_ns: int) -> tuple[Frame, bool]:
         """The frame in ``buffer`` and whether its ``raw`` is a view on the buffer (else a copy)."""

@@ -90,6 +90,30 @@ def test_zero_copy_frames_hold_their_buffer_until_released(session: ace_gentl.Se
     second.release()  # no-op now: the buffer no longer belongs to a running stream
 
 
+def test_buffers_go_back_to_the_producer_without_being_zeroed(session: ace_gentl.Session,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # genicam zeroes a buffer when it is queued unless told not to: a 12 MB memset per full frame
+    # (0.76 ms against 0.02 ms, measured). Released frames must not pay it.
+    from genicam import gentl
+
+    _small(session)
+    session.start(num_buffers=4)
+    cleared: list[bool] = []
+    original = gentl.DataStream.queue_buffer
+
+    def spy(self: gentl.DataStream, buffer: gentl.Buffer, clear_buffer: bool = True) -> None:
+        cleared.append(bool(clear_buffer))
+        original(self, buffer, clear_buffer)
+
+    monkeypatch.setattr(gentl.DataStream, "queue_buffer", spy)
+    for _, frame in zip(range(3), session.frames(timeout=2, copy=False)):
+        frame.release()
+    frames = [f for _, f in zip(range(3), session.frames(timeout=2))]  # copied: given back at once
+    session.stop()
+    assert len(cleared) == 6 and not any(cleared)
+    assert all(int(f.data.max()) > 0 for f in frames)  # Testimage2 (X mod 256): the frames are not zeros
+
+
 def test_copied_frames_do_not_hold_buffers(session: ace_gentl.Session) -> None:
     _small(session)
     session.device_features["SimUnthrottled"] = True
