@@ -79,7 +79,9 @@ def examine(recording: Recording) -> Report:
     stamps = recording.column("device_timestamp").astype(np.int64)
     if ids.size > 1 and np.any(np.diff(ids) <= 0):
         problems.append("frame IDs are not increasing")
-    if stamps.size > 1 and np.any(np.diff(stamps) <= 0):
+    if summary.clock == "host":  # the camera gives no advancing timestamps: intervals by the host's clock
+        stamps = recording.column("host_timestamp").astype(np.int64)
+    elif stamps.size > 1 and np.any(np.diff(stamps) <= 0):
         problems.append("device timestamps are not increasing")
     between = int(np.sum(recording.column("lost_before")[1:])) if len(recording) > 1 else 0
     if summary.id_gaps != between:
@@ -208,7 +210,7 @@ def inspect_command(
         if "interval_mean_ms" in rates:
             rows.append(("intervals", f"mean {rates['interval_mean_ms']:.3f} ms, min {rates['interval_min_ms']:.3f} "
                                       f"ms, max {rates['interval_max_ms']:.3f} ms, std {rates['interval_std_ms']:.3f} "
-                                      f"ms"))
+                                      f"ms" + (" (host clock)" if report.summary.get("clock") == "host" else "")))
         if report.settings:
             rows.append(("settings", ", ".join(f"{name}={show(value)}{_unit(report.units.get(name, ''))}"
                                                for name, value in report.settings.items())))

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import ace_gentl
+from ace_gentl import cli_files
 from ace_gentl.errors import RecordingError
 from ace_gentl.frames import Frame
 from ace_gentl.recording import layout, metadata
@@ -106,6 +107,44 @@ def test_frames_from_an_engine_are_written_exactly_and_the_calls_come_in_order(t
         np.testing.assert_array_equal(data[index], numpy_frame(index, (8, 16)).data)
     assert engine.calls == ["begin", "frames", "halt", "end", "stop"]
     assert result.mean_fps == pytest.approx(100.0)  # by the device timestamps, 10 ms apart
+
+
+class StampedEngine(NumpyEngine):
+    """NumpyEngine frames with the device timestamps ``stamp(index)`` gives."""
+
+    def __init__(self, stamp: Callable[[int], int], **kwargs: Any) -> None:
+        super().__init__([(8, 16)], known=(8, 16), **kwargs)
+        self.stamp = stamp
+
+    def frames(self, cancelled: Callable[[], bool]) -> Iterator[tuple[int, Frame]]:
+        for index, (camera, frame) in enumerate(super().frames(cancelled)):
+            frame.timestamp_ns = self.stamp(index)
+            yield camera, frame
+
+
+def test_a_camera_without_device_timestamps_gets_its_rate_from_the_host_clock(tmp_path: Path) -> None:
+    # viky.cti leaves every timestamp at 0: the rate must not read 0 fps, nor the file fail integrity.
+    result = Recorder(StampedEngine(lambda index: 0, count=12), tmp_path / "host.h5", frames=12).start().wait()
+    assert 10.0 < result.mean_fps < 101.0  # the engine sleeps 10 ms per frame: at most 100 fps by the host clock
+    with ace_gentl.open_recording(result.path) as recording:
+        summary = recording.summary()
+        report = cli_files.examine(recording)
+        host = recording.column("host_timestamp").astype(np.int64)
+    assert summary.clock == "host" and summary.fps == pytest.approx(11 / ((host[-1] - host[0]) * 1e-9))
+    assert "of host time" in dict(summary.rows())["rate"]
+    assert report.rates["interval_mean_ms"] == pytest.approx(np.diff(host).mean() * 1e-6)
+    assert not any("timestamps" in problem for problem in report.problems)
+
+
+def test_device_timestamps_that_go_back_are_an_integrity_problem(tmp_path: Path) -> None:
+    stamps = [10, 20, 30, 25, 40, 50]
+    result = Recorder(StampedEngine(lambda index: stamps[index] * 1_000_000, count=6), tmp_path / "back.h5",
+                      frames=6).start().wait()
+    with ace_gentl.open_recording(result.path) as recording:
+        summary = recording.summary()
+        report = cli_files.examine(recording)
+    assert summary.clock == "device" and summary.fps == pytest.approx(5 / 0.040)
+    assert "device timestamps are not increasing" in report.problems
 
 
 def test_a_shape_unknown_before_the_run_comes_from_the_first_frame(tmp_path: Path) -> None:

@@ -36,15 +36,28 @@ STR = h5py.string_dtype("utf-8")
 
 
 def frame_rate(count: int, first_timestamp_ns: int | None, last_timestamp_ns: int | None) -> float:
-    """Frames per second of ``count`` frames by their device timestamps: (count - 1) / (last - first).
+    """Frames per second of ``count`` frames by their timestamps: (count - 1) / (last - first).
 
-    The one definition of a recording's rate (the recorder's result and ``inspect`` use it); 0.0
-    when there are fewer than two frames or no usable timestamps.
+    The one definition of a recording's rate (the recorder's result and ``inspect`` use it, with
+    the clock :func:`rate_clock` picks); 0.0 when there are fewer than two frames or no usable
+    timestamps.
     """
     if count < 2 or first_timestamp_ns is None or last_timestamp_ns is None:
         return 0.0
     span = (int(last_timestamp_ns) - int(first_timestamp_ns)) * 1e-9
     return (count - 1) / span if span > 0 else 0.0
+
+
+def rate_clock(first_device_ns: int | None, last_device_ns: int | None) -> str:
+    """``"device"`` if the camera's timestamps advance from the first frame to the last, else ``"host"``.
+
+    Why: some producers leave every frame's device timestamp at 0 (viky.cti in the genicam wheel
+    does); their rate and frame intervals then come from the host's receive times, said so,
+    instead of a rate of 0 fps.
+    """
+    if first_device_ns is None or last_device_ns is None or int(last_device_ns) <= int(first_device_ns):
+        return "host"
+    return "device"
 
 
 def nexus_name(text: str) -> str:

@@ -121,7 +121,7 @@ class Summary:
     frames_lost: int
     frames_incomplete: int
     id_gaps: int  # frames missing from the frame_id sequence (lost between two recorded frames)
-    duration_s: float  # first to last device timestamp
+    duration_s: float  # first to last frame, by ``clock``
     fps: float
     status: str
     error: str
@@ -136,6 +136,7 @@ class Summary:
     title: str = ""  # /entry/title
     operator: str = ""  # /entry/user/name (a run file's [metadata] operator)
     sample: str = ""  # /entry/sample/name (a run file's [metadata] sample)
+    clock: str = "device"  # what duration_s and fps are measured by: "device" timestamps, or "host" (layout.rate_clock)
 
     @property
     def ratio(self) -> float:
@@ -152,7 +153,8 @@ class Summary:
                        + (f", {self.frames_unpaired} more in data without metadata" if self.frames_unpaired else "")),
             ("started", self.start_time),
             ("ended", self.end_time or "(not finished)"),
-            ("rate", f"{self.fps:.2f} fps over {self.duration_s:.3f} s of device time (first to last frame)"),
+            ("rate", f"{self.fps:.2f} fps over {self.duration_s:.3f} s of {self.clock} time (first to last frame)"
+                     + ("; the camera's timestamps do not advance" if self.clock == "host" and self.frames > 1 else "")),
             ("storage", f"{self.compression}, {self.file_bytes / 1e6:.1f} MB on disk, ratio {self.ratio:.2f}"),
             ("status", self.status + (f": {self.error}" if self.error else "")),
         ]
@@ -619,7 +621,10 @@ class Recording:
         stamps = self.column("device_timestamp")
         recording = self._file[schema.RECORDING]
         gaps = int(np.sum(np.diff(ids.astype(np.int64)) - 1)) if count > 1 else 0
-        duration = float(stamps[-1] - stamps[0]) * 1e-9 if count > 1 else 0.0
+        clock = layout.rate_clock(int(stamps[0]), int(stamps[-1])) if count > 1 else "device"
+        if clock == "host":
+            stamps = self.column("host_timestamp")
+        duration = float(int(stamps[-1]) - int(stamps[0])) * 1e-9 if count > 1 else 0.0
         fps = layout.frame_rate(count, int(stamps[0]), int(stamps[-1])) if count else 0.0
         lost_before = self.column("lost_before") if count else np.zeros(0)
         lost = int(np.sum(lost_before))
@@ -635,7 +640,7 @@ class Recording:
             serial=_str(self.detector["serial_number"][()]), pixel_format=_str(self.detector["pixel_format"][()]),
             frame_shape=tuple(data.shape[1:]), frames=count, frames_lost=lost,
             frames_incomplete=int(np.sum(self.column("incomplete"))) if count else 0, id_gaps=gaps,
-            duration_s=duration, fps=fps, status=self.status,
+            duration_s=duration, fps=fps, clock=clock, status=self.status,
             error=self.error, compression=_str(recording["compression"][()]),
             file_bytes=self.path.stat().st_size, raw_bytes=count * int(np.prod(data.shape[1:])) * data.dtype.itemsize,
             start_time=_str(self._file[schema.START_TIME][()]), end_time=_str(self._file[schema.END_TIME][()]),

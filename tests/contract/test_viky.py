@@ -19,6 +19,10 @@ def _check(path: Path, serial: str) -> None:
         assert recording.status == "complete" and len(recording) == 10
         assert recording.frames.shape == (10, 400, 400, 4) and recording.frames.dtype == np.uint8  # RGBa8
         assert list(recording.column("frame_id")) == list(range(1, 11))
+        # viky leaves every device timestamp at 0: the rate comes from the host clock (it runs at 20 fps)
+        assert not recording.column("device_timestamp").any()
+        summary = recording.summary()
+        assert summary.clock == "host" and 10.0 < summary.fps < 30.0, (summary.clock, summary.fps)
         snap = recording.settings
         assert snap["format"] == "ace_gentl.snapshot" and snap["device"]["model"] == "Viky"
         assert snap["device"]["serial"] == serial
