@@ -82,17 +82,18 @@ def sim_path() -> None:
 
 @sim_app.command("reset")
 def sim_reset(serial: Annotated[str | None, typer.Option(
-        "--serial", help="Only this simulated camera (default: every camera with a saved power-up state).")] = None,
+        "--serial", help="Only this simulated camera (default: every camera with saved state).")] = None,
               ) -> None:
-    """Forget the saved power-up state (ace-gentl sim --from-recording): the cameras serve their own XML again."""
+    """Factory state: forget the power-up state (sim --from-recording), user sets, UserSetDefault, DeviceUserID."""
     from ace_gentl.sim.powerup import reset
 
     done = reset(serial)
     out = console()
     if not done:
-        out.print("no simulated camera has a saved power-up state", markup=False)
+        out.print("no simulated camera has saved state (power-up state, user sets)", markup=False)
     for each in done:
-        out.print(f"camera {each}: serves the simulator's own XML with factory settings from the next start on",
+        out.print(f"camera {each}: serves the simulator's own XML with factory settings and no user sets from the "
+                  f"next start on",
                   markup=False)
 
 

@@ -99,4 +99,4 @@ def test_from_recording_and_reset(tmp_path: Path) -> None:
     assert "camera 40000001  tiny_camera.xml" in result.stdout  # the status after it
     result = invoke("sim", "reset")
     assert result.exit_code == 0 and "camera 40000001: serves the simulator's own XML" in result.stdout
-    assert "no simulated camera has a saved power-up state" in invoke("sim", "reset").stdout
+    assert "no simulated camera has saved state" in invoke("sim", "reset").stdout

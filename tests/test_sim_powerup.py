@@ -189,3 +189,18 @@ def test_frames_larger_than_the_simulators_sensor_are_fitted(tmp_path: Path) -> 
     assert any("the recording's 5472x3648 does not fit" in note for note in done.notes)
     with ace_gentl.open(sim=True) as s:
         assert (s.device_features["SimImageWidth"], s.device_features["SimImageHeight"]) == (4096, 3000)
+
+
+def test_reset_forgets_user_sets_and_the_set_loaded_at_start(sim_env: Path) -> None:
+    with ace_gentl.open(sim=True) as s:
+        s.Width = 640
+        s.save_user_set("UserSet1")
+        s.UserSetDefault, s.DeviceUserID = "UserSet1", "bench"
+    assert harvesters_view("Width", "UserSetDefault")["values"] == {"Width": "640", "UserSetDefault": "UserSet1"}
+    assert powerup.reset() == ["40000001"]  # no power-up state was saved: the user sets alone count
+    assert not (sim_env / "40000001.state").exists()
+    assert harvesters_view("Width", "UserSetDefault", "DeviceUserID")["values"] == {
+        "Width": "4096", "UserSetDefault": "Default", "DeviceUserID": ""}
+    assert powerup.reset() == []
+    with pytest.raises(DeviceError, match="not a simulated camera's serial"):
+        powerup.reset("12")

@@ -225,10 +225,13 @@ def _count_settings(settings: dict[str, Any]) -> int:
 
 
 def reset(serial: str | None = None) -> list[str]:
-    """Forget the saved power-up state of camera ``serial`` (every camera that has one if None).
+    """Put camera ``serial`` (every camera with saved state if None) back to its factory state.
 
-    A camera unplugged by SimFaultUnplugAfterMs is plugged in again too. Returns the serials reset.
-    The cameras serve their own XML with factory settings from the next load of the producer on.
+    Forgets what the simulator keeps between loads: the power-up state (:func:`from_recording`),
+    the user sets with UserSetDefault and DeviceUserID (``<serial>.state``), and an unplug in
+    progress (SimFaultUnplugAfterMs). Returns the serials reset. From the next load of the producer
+    on the cameras serve their own XML with the factory settings (a UserSetDefault left on a user
+    set would otherwise load that set at every start).
     """
     import ace_gentl
 
@@ -239,26 +242,38 @@ def reset(serial: str | None = None) -> list[str]:
         if folder.is_dir() else []
     for file in unplugged:
         file.unlink(missing_ok=True)
-    serials = [serial] if serial is not None else saved_serials()
+    if serial is not None:
+        _index_of(serial)
+        serials = [serial]
+    else:
+        serials = sorted(set(saved_serials()) | set(_serials_with(".state")))
     for each in serials:
-        with _producer_environment(each), ace_gentl.open(sim=True, serial=each) as session:
-            session.device_features.execute("SimPowerUpClear")
+        if (folder / f"{each}.powerup").exists():
+            with _producer_environment(each), ace_gentl.open(sim=True, serial=each) as session:
+                session.device_features.execute("SimPowerUpClear")
+        # After the producer let go of the camera: it writes this file when a set is saved.
+        (folder / f"{each}.state").unlink(missing_ok=True)
     return serials
 
 
-def saved_serials() -> list[str]:
-    """Serials of the simulated cameras with a saved power-up state in the state folder."""
+def _serials_with(suffix: str) -> list[str]:
+    """Serials of the simulated cameras with a ``<serial><suffix>`` file in the state folder."""
     folder = state_dir()
     if not folder.is_dir():
         return []
     found = []
-    for file in sorted(folder.glob("*.powerup")):
+    for file in sorted(folder.glob(f"*{suffix}")):
         try:
             _index_of(file.stem)
         except DeviceError:
             continue
         found.append(file.stem)
     return found
+
+
+def saved_serials() -> list[str]:
+    """Serials of the simulated cameras with a saved power-up state in the state folder."""
+    return _serials_with(".powerup")
 
 
 def status() -> list[CameraState]:
