@@ -65,6 +65,7 @@ def test_a_zipped_device_xml_keeps_every_byte(zipped_recording: tuple[Path, byte
     path, archive = zipped_recording
     assert archive.endswith(b"\0\0")  # the end record's comment length: what stripping NULs cut
     assert description.complete_zip_end(archive.rstrip(b"\0")) == archive
+    assert description.complete_zip_end(TINY.read_bytes()) == TINY.read_bytes()  # XML: unchanged
     with h5py.File(path, "r") as file:
         dataset = _xml_dataset(file)
         assert dataset.dtype == np.uint8 and dataset.shape == (len(archive),)

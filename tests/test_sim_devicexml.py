@@ -13,7 +13,7 @@ import pytest
 import ace_gentl
 from ace_gentl import transport
 from ace_gentl.errors import DeviceXmlError
-from ace_gentl.sim import cti_path, devicexml
+from ace_gentl.sim import cti_path
 from devicexml_helpers import SHAPES, TINY, fetch_viky_xml, local_file, viky_cti, zipped
 
 
@@ -193,11 +193,3 @@ def test_the_producer_refuses_a_second_choice_after_the_node_map_is_made() -> No
         with pytest.raises(ace_gentl.FeatureError, match="already read in this open"):
             s.device_features["SimDeviceXml"] = str(SHAPES)
         assert s.device_features["SimDeviceXml"] == str(TINY)
-
-
-def test_repair_zip_end_restores_stripped_trailing_zeros(tmp_path: Path) -> None:
-    archive = zipped(TINY, tmp_path).read_bytes()
-    assert archive.endswith(b"\0\0")  # the end record's comment length
-    stripped = archive.rstrip(b"\0")
-    assert devicexml.repair_zip_end(stripped) == archive
-    assert devicexml.repair_zip_end(TINY.read_bytes()) == TINY.read_bytes()

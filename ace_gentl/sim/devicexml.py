@@ -86,19 +86,6 @@ def _check_zip(file: Path, label: str) -> None:
         raise DeviceXmlError(f"{label}: {broken} in the zip archive is damaged")
 
 
-def repair_zip_end(data: bytes) -> bytes:
-    """A zip archive whose trailing zero bytes were stripped (a recording stores the device's bytes
-    without trailing NULs), with its end record completed again; other data unchanged."""
-    if not data.startswith(_ZIP_MAGIC):
-        return data
-    end = data.rfind(b"PK\x05\x06")
-    if end < 0:
-        return data
-    fixed = data + b"\0" * max(0, end + 22 - len(data))  # the end record's fixed part is 22 bytes
-    comment = int.from_bytes(fixed[end + 20:end + 22], "little")
-    return fixed + b"\0" * max(0, end + 22 + comment - len(fixed))
-
-
 def is_simulator(device_node_map: Any) -> bool:
     """True for the Device-module node map of a simulated camera (it has the SimDeviceXml control)."""
     return bool(device_node_map.has_node(CONTROL))
@@ -167,4 +154,4 @@ def _readable(features: Any, name: str) -> Any:
 
 
 __all__ = ["CONTROL", "DEVICE_XML_ENV", "MAX_BYTES", "MODEL_PIXEL_FORMATS", "check", "is_simulator",
-           "match_frames", "repair_zip_end", "serve", "serves_register_memory"]
+           "match_frames", "serve", "serves_register_memory"]
