@@ -383,7 +383,7 @@ class Stream:
 
     def _queue(self, buffer: gentl.Buffer) -> None:
         # clear_buffer=False: genicam's default zeroes the whole buffer on every requeue (a 12 MB
-        # memset, 0.6 ms of CPU per full frame, measured); nothing reads bytes the producer has not
+        # memset: 0.76 ms per full frame against 0.02 ms, measured); nothing reads bytes the producer has not
         # filled (an incomplete frame is copied up to size_filled and zero-padded in _frame_of).
         with acquisition_errors("returning a buffer to the producer"):
             buffer.parent.queue_buffer(buffer, False)

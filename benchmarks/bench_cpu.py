@@ -34,6 +34,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import ace_gentl
+
 TICK = os.sysconf("SC_CLK_TCK")
 
 NAIVE = textwrap.dedent("""
@@ -123,8 +125,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
     cli = [sys.executable, "-m", "ace_gentl.cli"]
-    import ace_gentl
-
     compileall.compile_dir(Path(ace_gentl.__file__).parent, quiet=1)
     with tempfile.TemporaryDirectory(prefix="bench_cpu_", dir=os.environ.get("BENCH_DIR")) as folder:
         target = Path(folder) / "run.h5"

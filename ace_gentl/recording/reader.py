@@ -154,7 +154,7 @@ class Summary:
             ("started", self.start_time),
             ("ended", self.end_time or "(not finished)"),
             ("rate", f"{self.fps:.2f} fps over {self.duration_s:.3f} s of {self.clock} time (first to last frame)"
-                     + ("; the camera's timestamps do not advance" if self.clock == "host" and self.frames > 1 else "")),
+                     + ("; the camera's timestamps do not advance" if self.clock == "host" else "")),
             ("storage", f"{self.compression}, {self.file_bytes / 1e6:.1f} MB on disk, ratio {self.ratio:.2f}"),
             ("status", self.status + (f": {self.error}" if self.error else "")),
         ]

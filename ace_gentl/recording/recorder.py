@@ -221,10 +221,9 @@ class Recorder:
         self._t0 = 0.0
         self._t_end: float | None = None
         self._last_frame = 0.0
-        self._first_stamps: list[int | None] = []  # device timestamps of each camera's first and last frame
-        self._last_stamps: list[int | None] = []
-        self._first_host: list[int | None] = []  # host receive times of the same frames
-        self._last_host: list[int | None] = []
+        # (device timestamp, host receive time) of each camera's first and last frame
+        self._first_times: list[tuple[int, int] | None] = []
+        self._last_times: list[tuple[int, int] | None] = []
         self._first_frame_monotonic: float | None = None
         self._geometries: list[layout.Geometry | None] = []
         self._clock_rows: list[list[dict[str, Any]]] = []
@@ -276,8 +275,7 @@ class Recorder:
             raise RecordingConfigError(f"cameras need distinct names in one file, not {names}")
         self.stats.resize(count)
         self._geometries = [camera.geometry for camera in start.cameras]
-        self._first_stamps, self._last_stamps = [None] * count, [None] * count
-        self._first_host, self._last_host = [None] * count, [None] * count
+        self._first_times, self._last_times = [None] * count, [None] * count
         self._clock_rows = [[] for _ in range(count)]
         self._exposures = [camera.static.exposure_time_s for camera in start.cameras]
         self.title = self.title or f"{start.title} -> {self.path.name}"
@@ -641,13 +639,12 @@ class Recorder:
         """Hand a frame whose ``nbytes`` are reserved in the budget to the pipeline (which releases both)."""
         assert self._pipeline is not None
         camera = self.stats.cameras[index]
-        if self._first_stamps[index] is None:
-            self._first_stamps[index] = frame.timestamp_ns
-            self._first_host[index] = frame.host_time_ns
+        times = (frame.timestamp_ns, frame.host_time_ns)
+        if self._first_times[index] is None:
+            self._first_times[index] = times
         if self._first_frame_monotonic is None:
             self._first_frame_monotonic = time.monotonic()
-        self._last_stamps[index] = frame.timestamp_ns
-        self._last_host[index] = frame.host_time_ns
+        self._last_times[index] = times
         self._last_frame = time.monotonic()
         camera.acquired += 1
         camera.lost += frame.lost_before
@@ -858,10 +855,10 @@ class Recorder:
         size = self.path.stat().st_size if self.path.exists() else 0
         first = stats.cameras[0] if stats.cameras else None
         # By the first camera's device clock, or the host's where that clock does not advance (layout.rate_clock).
-        stamps = [self._first_stamps[0], self._last_stamps[0]] if self._first_stamps else [None, None]
-        if layout.rate_clock(stamps[0], stamps[1]) == "host" and self._first_host:
-            stamps = [self._first_host[0], self._last_host[0]]
-        rate = layout.frame_rate(first.written if first else 0, stamps[0], stamps[1])
+        rate = 0.0
+        if first is not None and (start := self._first_times[0]) is not None and (end := self._last_times[0]):
+            pick = 0 if layout.rate_clock(start[0], end[0]) == "device" else 1
+            rate = layout.frame_rate(first.written, start[pick], end[pick])
         return RecordingResult(path=self.path, frames_written=stats.written, frames_lost=stats.lost,
                                frames_incomplete=stats.incomplete, duration_s=duration, mean_fps=rate,
                                mb_per_s=stats.bytes_raw / duration / 1e6 if duration > 0 else 0.0,
